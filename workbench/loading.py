@@ -21,7 +21,12 @@ import pandas as pd
 from workbench.contract import CONTRACT, normalise_header, table_lookup
 from workbench.domain import DAYS, LEVELS, TABLES, Cohort, format_time
 from workbench.validation import (
-    ROW, Mapping, Problem, RawTable, ValidationResult, validate_tables,
+    ROW,
+    Mapping,
+    Problem,
+    RawTable,
+    ValidationResult,
+    validate_tables,
 )
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # one table, uncompressed

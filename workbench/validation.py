@@ -16,8 +16,19 @@ import numpy as np
 import pandas as pd
 
 from workbench.contract import (
-    BOOL, CONTRACT, DAY, FRACTION, ID, INT, LEVEL, LIST, TEXT, TIME, TableSpec,
-    header_lookup, normalise_header,
+    BOOL,
+    CONTRACT,
+    DAY,
+    FRACTION,
+    ID,
+    INT,
+    LEVEL,
+    LIST,
+    TEXT,
+    TIME,
+    TableSpec,
+    header_lookup,
+    normalise_header,
 )
 from workbench.domain import DAY_NAMES, LEVEL_RANK, LEVELS, TABLES, Cohort
 
@@ -225,13 +236,16 @@ class _Collector:
             self.add(table.file, int(row), column, msg, severity, kind)
 
     def finish(self) -> list[Problem]:
+        """The problems grouped by file (in the order files were met), then by row."""
         for (file, column, kind), n in self._per_column.items():
             if n > MAX_PER_COLUMN:
                 self.problems.append(Problem(
                     file, None, column,
                     f"... and {n - MAX_PER_COLUMN:,} more rows with this problem: {kind}",
                 ))
-        return self.problems
+        order = {f: i for i, f in enumerate(dict.fromkeys(p.file for p in self.problems))}
+        return sorted(self.problems, key=lambda p: (
+            order[p.file], float("inf") if p.row is None else p.row))
 
 
 def _quote(value: Any) -> str:
