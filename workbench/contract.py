@@ -230,3 +230,32 @@ def table_lookup() -> dict[str, str]:
         for alias in (spec.name, *spec.aliases):
             lookup[normalise_header(alias)] = spec.name
     return lookup
+
+
+_KIND_WORDS = {
+    ID: "id", TEXT: "text", LEVEL: "level (UG1..UG6, PGT, PGR)", DAY: "day (Mon..Sun)",
+    TIME: "time (HH:MM, 24-hour)", BOOL: "yes/no", FRACTION: "fraction 0-1 (or 35%)",
+    INT: "whole number", LIST: "list separated by ;",
+}
+
+
+def contract_markdown() -> str:
+    """The data contract as the Markdown table in ``docs/data-contract.md``."""
+    lines = [
+        "| table | column | required | kind | also accepted as header |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in CONTRACT.values():
+        for col in spec.columns_list:
+            kind = _KIND_WORDS[col.kind]
+            if col.low is not None and col.kind == INT:
+                kind += f", {int(col.low)}-{int(col.high)}"
+            if col.default is not None:
+                kind += f", default {col.default}"
+            lines.append(f"| {spec.name} | {col.name} | {'yes' if col.required else ''} | {kind} "
+                         f"| {', '.join(col.aliases)} |")
+    lines += ["", "| table | what it holds | unique | refers to |", "| --- | --- | --- | --- |"]
+    for spec in CONTRACT.values():
+        refs = ", ".join(f"{c} -> {t}.{tc}" for c, t, tc in spec.references)
+        lines.append(f"| {spec.name} | {spec.help} | {', '.join(spec.unique)} | {refs} |")
+    return "\n".join(lines) + "\n"
