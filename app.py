@@ -1,0 +1,40 @@
+"""The peer-support planning workbench: ``streamlit run app.py``.
+
+This entry script owns the navigation. The page scripts live in ``app_pages/`` (not
+``pages/``): a ``pages/`` folder beside the entry script makes Streamlit start in its legacy
+multipage mode, so a link to a page opened on a freshly started server would show that page
+without this navigation and without the session defaults set here.
+"""
+
+import streamlit as st
+
+from app_pages import shared
+
+st.set_page_config(page_title="Peer-support workbench", page_icon=":material/diversity_3:",
+                   layout="wide")
+shared.start_session()
+
+navigation = st.navigation(
+    {
+        "Start": [
+            st.Page(shared.HOME, title="Home", icon=":material/home:", default=True),
+            st.Page(shared.COHORT, title="Cohort", icon=":material/groups:", url_path="cohort"),
+        ],
+        "Plan": [
+            st.Page(shared.SCHEME, title="Scheme", icon=":material/tune:", url_path="scheme"),
+            st.Page(shared.SOLVE, title="Solve", icon=":material/play_circle:", url_path="solve"),
+        ],
+        "Review": [
+            st.Page(shared.COVERAGE, title="Coverage", icon=":material/bar_chart:",
+                    url_path="coverage"),
+            st.Page(shared.WHATIF, title="What-if", icon=":material/science:",
+                    url_path="what-if"),
+            st.Page(shared.REPORT, title="Report and export", icon=":material/description:",
+                    url_path="report"),
+        ],
+    },
+    position="sidebar",
+    expanded=True,
+)
+shared.sidebar_status()
+navigation.run()

@@ -1,0 +1,268 @@
+"""What every page of the app shares: session keys, the loaded cohort, cached look-ups.
+
+Streamlit lives here and in the page scripts only; all modelling and data work is in
+``workbench/``. Heavy results are cached on their inputs (a cohort fingerprint, the settings),
+never per rerun; solver objects are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from workbench.domain import Cohort
+from workbench.loading import Upload, cohort_to_tables, load_cohort, load_uploads, template_tables
+from workbench.validation import ValidationReport, ValidationResult, scheme_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
+SAMPLES = {
+    "department": "Sample department (about 300 students)",
+    "faculty": "Sample faculty (about 3,000 students)",
+}
+
+# Page files, for st.page_link / st.switch_page (app.py registers them with st.navigation).
+HOME = "app_pages/home.py"
+COHORT = "app_pages/cohort.py"
+SCHEME = "app_pages/scheme.py"
+SOLVE = "app_pages/solve.py"
+COVERAGE = "app_pages/coverage.py"
+WHATIF = "app_pages/whatif.py"
+REPORT = "app_pages/report.py"
+
+# Session-state keys. Widgets whose value must survive a page change use the "keep_" prefix.
+OWNER = "owner"  # this browser session's workspace key (also in the URL as ?ws=...)
+COHORT_KEY = "cohort"
+FINGERPRINT = "cohort_fingerprint"
+LABEL = "cohort_label"
+LAST_REPORT = "last_report"  # the report of the most recent load attempt
+LAST_SOURCE = "last_source"
+UPLOAD_SIG = "upload_signature"
+KEEP = "keep_"
+
+_WS = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class LoadAttempt:
+    """What the last load or correction produced, kept to show its report."""
+
+    source: str
+    ok: bool
+    report: ValidationReport
+
+
+def start_session() -> None:
+    """Called by app.py on every run: the workspace key and widget values kept across pages."""
+    ss = st.session_state
+    if OWNER not in ss:
+        given = st.query_params.get("ws", "")
+        ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
+    if st.query_params.get("ws") != ss[OWNER]:
+        st.query_params["ws"] = ss[OWNER]
+    # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(KEEP)]:
+        ss[key] = ss[key]
+
+
+def owner() -> str:
+    return st.session_state[OWNER]
+
+
+# ----------------------------------------------------------------------------- the cohort
+
+
+def cohort() -> Cohort | None:
+    return st.session_state.get(COHORT_KEY)
+
+
+def fingerprint() -> str:
+    return st.session_state.get(FINGERPRINT, "")
+
+
+def set_cohort(result: ValidationResult, source: str, fp: str) -> bool:
+    """Use the loaded cohort when it validated; otherwise keep the previous one."""
+    ss = st.session_state
+    ss[LAST_REPORT] = LoadAttempt(source, result.cohort is not None, result.report)
+    if result.cohort is None:
+        return False
+    ss[COHORT_KEY] = result.cohort
+    ss[FINGERPRINT] = fp
+    ss[LABEL] = source
+    return True
+
+
+def _folder_fingerprint(path: Path) -> str:
+    h = hashlib.sha256(str(path).encode())
+    for p in sorted(path.iterdir()) if path.is_dir() else [path]:
+        stat = p.stat()
+        h.update(f"{p.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def sample_path(name: str) -> Path:
+    return SAMPLE_ROOT / name
+
+
+def available_samples() -> dict[str, str]:
+    return {k: v for k, v in SAMPLES.items() if sample_path(k).is_dir()}
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the sample cohort...")
+def _load_folder(path: str, fp: str) -> ValidationResult:
+    return load_cohort(path)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading and checking your files...")
+def _load_files(files: tuple[tuple[str, bytes], ...]) -> ValidationResult:
+    return load_uploads([Upload(name, data) for name, data in files])
+
+
+def load_sample(name: str = "department") -> bool:
+    path = sample_path(name)
+    if not path.is_dir():
+        st.error(f"The {name} sample is not installed (looked in {path}).")
+        return False
+    fp = "sample-" + _folder_fingerprint(path)
+    result = _load_folder(str(path), fp)
+    return set_cohort(result, SAMPLES.get(name, name), fp)
+
+
+def load_files(files: list[tuple[str, bytes]]) -> bool:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    fp = "upload-" + h.hexdigest()[:16]
+    result = _load_files(tuple(files))
+    names = ", ".join(name for name, _ in files)
+    return set_cohort(result, f"Uploaded: {names}", fp)
+
+
+def apply_corrections(table: str, edited: pd.DataFrame) -> bool:
+    """Re-validate the whole cohort with one table corrected; keep the old cohort if it fails."""
+    from workbench.validation import validate_tables
+
+    current = cohort()
+    if current is None:
+        return False
+    tables = {name: frame for name, frame in contract_tables(fingerprint(), current).items()}
+    tables[table] = edited.astype(object).where(edited.notna(), None)
+    result = validate_tables(tables)
+    if result.cohort is not None:
+        result.cohort = result.cohort.model_copy(update={"name": current.name})
+    digest = hashlib.sha256(pd.util.hash_pandas_object(edited.astype(str)).values.tobytes())
+    fp = f"edit-{fingerprint()}-{table}-{digest.hexdigest()[:12]}"
+    return set_cohort(result, f"{st.session_state.get(LABEL, 'cohort')} (corrected)", fp)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def contract_tables(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The cohort in contract form (as the coordinator typed it), cached per fingerprint."""
+    return cohort_to_tables(_cohort)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quick_facts(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The Cohort page's quick facts, computed once per cohort."""
+    from workbench import summary
+
+    return {
+        "programmes": summary.students_by_programme_level(_cohort),
+        "ratio": summary.mentor_ratio_by_programme(_cohort),
+        "fail_rates": summary.modules_by_fail_rate(_cohort),
+        "busiest": summary.busiest_hours(_cohort),
+    }
+
+
+@st.cache_data(show_spinner=False)
+def template_zip() -> bytes:
+    """Empty cohort tables with every column as a header, zipped CSVs."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in template_tables().items():
+            archive.writestr(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
+    return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False)
+def template_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in template_tables().items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- page helpers
+
+
+def require_cohort(scheme: str | None = None) -> Cohort:
+    """The loaded cohort; otherwise say what to do first and stop the page here."""
+    current = cohort()
+    if current is None:
+        st.info("**First, load a cohort.** Start with the sample department in one click, or "
+                "upload your own files on the Cohort page.")
+        cols = st.columns(2)
+        if (available_samples()
+                and cols[0].button("Load the sample department", key="need_sample",
+                                   type="primary")
+                and load_sample("department")):
+            st.rerun()
+        cols[1].page_link(COHORT, label="Go to the Cohort page", icon=":material/upload_file:")
+        st.stop()
+    if scheme is not None:
+        missing = scheme_problems(current, scheme)
+        if missing:
+            st.warning("This cohort cannot run this scheme yet:\n\n" + "\n".join(
+                f"- {p.message} ({p.file})" for p in missing))
+            st.page_link(COHORT, label="Add the missing tables on the Cohort page",
+                         icon=":material/upload_file:")
+            st.stop()
+    return current
+
+
+def chart_with_table(chart, table: pd.DataFrame, title: str, key: str) -> None:
+    """An Altair chart with its numbers on demand (the chart's text alternative)."""
+    st.altair_chart(chart, width="stretch", alt=f"Chart: {title}. Open the table below it.")
+    with st.expander(f"Table: {title}", expanded=False):
+        st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
+
+
+def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
+    """The coordinator's notes for this page, kept for the session and the report."""
+    return st.text_area("Your notes", key=f"{KEEP}notes_{page}", help=help_text,
+                        placeholder="What you decided here and why")
+
+
+def all_notes() -> dict[str, str]:
+    ss = st.session_state
+    prefix = f"{KEEP}notes_"
+    return {k[len(prefix):]: ss[k] for k in ss if isinstance(k, str) and k.startswith(prefix)
+            and ss[k]}
+
+
+def sidebar_status() -> None:
+    """A two-line reminder of the loaded cohort, shown on every page."""
+    current = cohort()
+    with st.sidebar:
+        st.divider()
+        if current is None:
+            st.caption("No cohort loaded yet.")
+        else:
+            st.caption(f"**Cohort:** {st.session_state.get(LABEL, current.name)}  \n"
+                       f"{len(current.students):,} students, {len(current.modules):,} modules")
+
+
+def saved_scenarios_section() -> None:
+    """Home: this workspace's saved scenarios, to reopen."""
+    st.subheader("Your saved scenarios")
+    st.caption("Every solved plan is saved here automatically.")
