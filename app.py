@@ -10,26 +10,27 @@ import streamlit as st
 
 from app_pages import shared
 
-st.set_page_config(page_title="Peer-support workbench", page_icon=":material/diversity_3:",
+st.set_page_config(page_title="Peer-support workbench",  # the default icon: no font service
                    layout="wide")
 shared.start_session()
 
+# No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
 navigation = st.navigation(
     {
         "Start": [
-            st.Page(shared.HOME, title="Home", icon=":material/home:", default=True),
-            st.Page(shared.COHORT, title="Cohort", icon=":material/groups:", url_path="cohort"),
+            st.Page(shared.HOME, title="Home", default=True),
+            st.Page(shared.COHORT, title="Cohort", url_path="cohort"),
         ],
         "Plan": [
-            st.Page(shared.SCHEME, title="Scheme", icon=":material/tune:", url_path="scheme"),
-            st.Page(shared.SOLVE, title="Solve", icon=":material/play_circle:", url_path="solve"),
+            st.Page(shared.SCHEME, title="Scheme", url_path="scheme"),
+            st.Page(shared.SOLVE, title="Solve", url_path="solve"),
         ],
         "Review": [
-            st.Page(shared.COVERAGE, title="Coverage", icon=":material/bar_chart:",
+            st.Page(shared.COVERAGE, title="Coverage",
                     url_path="coverage"),
-            st.Page(shared.WHATIF, title="What-if", icon=":material/science:",
+            st.Page(shared.WHATIF, title="What-if",
                     url_path="what-if"),
-            st.Page(shared.REPORT, title="Report and export", icon=":material/description:",
+            st.Page(shared.REPORT, title="Report and export",
                     url_path="report"),
         ],
     },

@@ -254,7 +254,6 @@ def sidebar_status() -> None:
     """A two-line reminder of the loaded cohort, shown on every page."""
     current = cohort()
     with st.sidebar:
-        st.divider()
         if current is None:
             st.caption("No cohort loaded yet.")
         else:
