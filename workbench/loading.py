@@ -29,8 +29,8 @@ from workbench.validation import (
     validate_tables,
 )
 
-MAX_FILE_BYTES = 200 * 1024 * 1024  # one table, uncompressed
-MAX_ZIP_TOTAL = 500 * 1024 * 1024  # everything in one archive, uncompressed
+MAX_FILE_BYTES = 50 * 1024 * 1024  # one table, uncompressed (a 40,000-student faculty is ~10 MB)
+MAX_ZIP_TOTAL = 200 * 1024 * 1024  # everything in one archive, uncompressed
 MAX_ZIP_RATIO = 200  # a member that claims to expand more than this is refused (zip bomb)
 MAX_ROWS = 2_000_000
 
@@ -111,7 +111,9 @@ def read_csv_bytes(data: bytes, label: str, table: str) -> RawTable:
                                         f"has more than {MAX_ROWS:,} rows; split it or trim it"))
                 return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
     except csv.Error as exc:
-        problems.append(Problem(label, reader.line_num, None, f"cannot be read as CSV ({exc})"))
+        why = ("a quoted value never ends: look for an unclosed \" at or before this row"
+               if "field limit" in str(exc) else str(exc))
+        problems.append(Problem(label, reader.line_num, None, f"cannot be read as CSV: {why}"))
         return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
     if header is None:
         problems.append(Problem(label, None, None, "the file is empty"))
@@ -139,13 +141,31 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
+def _archive_too_large(data: bytes, label: str) -> Problem | None:
+    """A workbook is a zip too: refuse one that would expand beyond the limits, unopened."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(m.file_size for m in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # not a zip at all: openpyxl says what is wrong
+    if total > MAX_ZIP_TOTAL:
+        return Problem(label, None, None, f"refused: it expands to {total // 2**20:,} MB, "
+                                          "beyond the limit")
+    return None
+
+
 def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], list[Problem]]:
     """Every sheet named after a contract table (or an alias) becomes that table."""
     import openpyxl
 
     problems: list[Problem] = []
+    refused = _archive_too_large(data, label)
+    if refused:
+        return {}, [refused]
+    # Small workbooks are opened in full so merged cells can be seen; big ones are streamed.
+    read_only = len(data) > 5 * 2**20
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds)
         return {}, [Problem(label, None, None, f"cannot be opened as an Excel workbook ({exc})")]
     names = table_lookup()
@@ -163,6 +183,11 @@ def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], l
                 problems.append(Problem(sheet_label, None, None,
                                         "this sheet is hidden in the workbook; it was read anyway",
                                         "warning"))
+            merged = [] if read_only else [str(r) for r in sheet.merged_cells.ranges]
+            for cells in merged:
+                problems.append(Problem(sheet_label, None, None,
+                                        f"cells {cells} are merged: unmerge them and give each "
+                                        "row its own value"))
             header: list[str] | None = None
             rows: list[list[str | None]] = []
             numbers: list[int] = []

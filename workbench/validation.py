@@ -531,11 +531,18 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame | RawTable],
     for name in TABLES:
         if name not in raws:
             continue
+        if list(raws[name].frame.columns) == [ROW] and any(
+                p.severity == "error" for p in raws[name].problems):
+            blocked = True  # unreadable: its reading problem says why
+            continue
         parsed = _check_table(raws[name], CONTRACT[name], mapping, out)
         if parsed is None:
             blocked = True
         else:
             checked[name], bad_rows[name] = parsed
+
+    if "students" in checked and len(checked["students"]) == 0 and "students" in raws:
+        out.add(raws["students"].file, None, None, "the students table has no rows")
 
     # References between tables.
     for name, table in list(checked.items()):
