@@ -1,0 +1,625 @@
+"""Peer mentoring: match mentees to mentors optimally, explain the plan, re-solve after changes.
+
+Hard rules (see :mod:`workbench.mentoring_scoring`): mentor level at least ``min_level_gap``
+above the mentee's; same programme / faculty / anyone (``rule``); never an avoid pair; never the
+mentee themself; a mentor takes at most ``capacity`` mentees; a mentee gets at most one mentor.
+
+Objectives:
+
+* ``coverage`` (default): match as many mentees as possible, then maximise the total score;
+* ``quality``: maximise the total score; a pair below ``min_score`` is not made (then as many
+  mentees as possible among equally good plans);
+* ``fairness``: match as many mentees as possible, then maximise the lowest matched score,
+  then the total score.
+
+``stable`` replaces the objective: ``mentee_optimal`` is the mentee-optimal stable matching
+(deferred acceptance) and ``best_score`` the stable matching with the best total score (a MILP
+with "no blocking pair" constraints). Only pairs ranked by both sides are acceptable.
+
+Locked pairs always hold (a lock even overrides ``min_score``). With ``previous_pairs`` the plan
+is lexicographic: coverage, then how many previous pairs are kept, then the objective.
+
+The assignment constraints form a bipartite b-matching, whose matrix is totally unimodular, so
+every model whose objective keeps that property is solved as an LP and its optimum checked to be
+integral; only ``fairness`` (max-min) and ``best_score`` (stability rows) need a MIP. Objective
+tiers are combined in exact integer milli-points, or solved in stages where one weighted
+objective would lose precision.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workbench.domain import Cohort, SolveStatus
+from workbench.mentoring_explain import MenteeFacts, cohort_fixes, unmatched_reasons
+from workbench.mentoring_scoring import (
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    People,
+    build_people,
+    eligible_pairs,
+    id_pairs_to_codes,
+    pair_code,
+    score_pairs,
+)
+from workbench.mentoring_stable import deferred_acceptance, stability_rows, stable_instance
+from workbench.solving import solve
+
+MAX_PAIRS = 25_000_000  # beyond this the model would not fit in memory: ask for a narrower rule
+INTEGRAL_TOL = 1e-6
+
+
+class MentoringSettings(BaseModel):
+    """Everything the coordinator chooses for one mentoring solve (JSON-serialisable)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: Literal["programme", "faculty", "any"] = "programme"
+    min_level_gap: int = Field(1, ge=0, le=7)
+    objective: Literal["coverage", "quality", "fairness"] = "coverage"
+    min_score: float = Field(0.0, ge=0.0, description="quality: pairs below this are not made")
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    stable: Literal["off", "mentee_optimal", "best_score"] = "off"
+    locked_pairs: list[tuple[str, str]] = Field(default_factory=list)
+    previous_pairs: list[tuple[str, str]] = Field(default_factory=list)
+    time_limit: float = Field(60.0, gt=0)
+    solver: Literal["highs", "cbc"] = "highs"
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CRITERIA))
+        if unknown:
+            raise ValueError(f"unknown criteria {unknown} (use: {', '.join(CRITERIA)})")
+        bad = sorted(k for k, v in value.items() if not (v >= 0 and math.isfinite(v)))
+        if bad:
+            raise ValueError(f"weights must be 0 or more: {bad}")
+        return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in value.items()}}
+
+    @model_validator(mode="after")
+    def _stable_locks(self) -> MentoringSettings:
+        if self.stable == "mentee_optimal" and (self.locked_pairs or self.previous_pairs):
+            raise ValueError("the mentee-optimal stable matching cannot keep locked or previous "
+                             "pairs: use stable='best_score' for that")
+        return self
+
+
+@dataclass
+class MentoringResult:
+    """A mentoring plan with its explanations."""
+
+    status: SolveStatus
+    matches: pd.DataFrame
+    unmatched: pd.DataFrame
+    mentor_load: pd.DataFrame
+    fixes: list[str]
+    changed_pairs: int | None
+    mentees: int
+    matched: int
+    settings: MentoringSettings
+    eligible_pairs: int = 0
+    build_seconds: float = 0.0
+    total_score: float = 0.0
+    lowest_score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        """Matched / mentees (0.0 when there are no mentees)."""
+        return self.matched / self.mentees if self.mentees else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The content of summary.json."""
+        objective = self.lowest_score if (self.settings.objective == "fairness"
+                                          and self.settings.stable == "off") \
+            else self.total_score
+        return {
+            "status": self.status.status,
+            "status_label": self.status.label,
+            "matched": self.matched,
+            "mentees": self.mentees,
+            "coverage": round(self.coverage, 6),
+            "objective": objective,
+            "objective_name": (self.settings.stable if self.settings.stable != "off"
+                               else self.settings.objective),
+            "total_score": self.total_score,
+            "lowest_score": self.lowest_score,
+            "gap": self.status.gap,
+            "seconds": round(self.status.seconds, 3),
+            "build_seconds": round(self.build_seconds, 3),
+            "solver": self.status.solver,
+            "eligible_pairs": self.eligible_pairs,
+            "changed_pairs": self.changed_pairs,
+            "unmatched": len(self.unmatched),
+            "messages": list(self.status.messages),
+            "fixes": list(self.fixes),
+            "settings": self.settings.model_dump(mode="json"),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+
+
+def _safe(text: Any) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", str(text))[:40]
+
+
+@dataclass
+class _Pairs:
+    """The pairs one model chooses from (sorted by mentee, then mentor)."""
+
+    e: np.ndarray
+    m: np.ndarray
+    score: np.ndarray  # int64 milli-points
+    locked: np.ndarray  # bool
+    kept: np.ndarray  # bool: in the previous plan
+
+    def subset(self, idx: np.ndarray) -> _Pairs:
+        return _Pairs(self.e[idx], self.m[idx], self.score[idx], self.locked[idx], self.kept[idx])
+
+    def __len__(self) -> int:
+        return len(self.e)
+
+
+@dataclass
+class _Context:
+    mentees: People
+    mentors: People
+    settings: MentoringSettings
+    deadline: float
+    stages: list[SolveStatus] = field(default_factory=list)
+
+    def remaining(self) -> float:
+        return max(1.0, self.deadline - time.perf_counter())
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, starts, ends) of runs of equal keys after a stable sort."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    if len(sk) == 0:
+        return order, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+    ends = np.r_[starts[1:], len(sk)]
+    return order, starts, ends
+
+
+def _assignment_model(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
+                      equalities: tuple[tuple[str, np.ndarray, int], ...] = ()
+                      ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """Bipartite b-matching over ``pairs`` maximising ``coefs . x`` (built in linear time)."""
+    prob = pulp.LpProblem(name, pulp.LpMaximize)
+    xs = [prob.add_variable(f"pair_{k:08d}", 0, 1, pulp.LpBinary) for k in range(len(pairs))]
+    for k in np.flatnonzero(pairs.locked).tolist():
+        xs[k].lowBound = 1
+    le, eq = pulp.LpConstraintLE, pulp.LpConstraintEQ
+    rows: dict[str, pulp.LpConstraint] = {}
+    e, m = pairs.e, pairs.m
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(e)]
+    ids = ctx.mentees.ids
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        rows[f"one_mentor_per_mentee_{e[a]}_{_safe(ids[e[a]])}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(zip(xs[a:b], repeat(1))), le, rhs=1)
+    order, starts, ends = _groups(m)
+    cap, mids = ctx.mentors.capacity, ctx.mentors.ids
+    order_l = order.tolist()
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        j = int(m[order_l[a]])
+        rows[f"mentor_capacity_{j}_{_safe(mids[j])}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression((xs[k], 1) for k in order_l[a:b]), le, rhs=int(cap[j]))
+    for row_name, coef, rhs in equalities:
+        nz = np.flatnonzero(coef)
+        rows[row_name] = pulp.LpConstraint(
+            pulp.LpAffineExpression((xs[k], float(coef[k])) for k in nz.tolist()), eq, rhs=rhs)
+    prob.extend(rows)
+    prob.setObjective(pulp.LpAffineExpression(zip(xs, coefs.tolist(), strict=True)))
+    return prob, xs
+
+
+def _values(xs: list[pulp.LpVariable]) -> np.ndarray:
+    return np.fromiter((v.varValue or 0.0 for v in xs), dtype=float, count=len(xs))
+
+
+def _greedy(pairs: _Pairs, ctx: _Context) -> np.ndarray:
+    """Locked pairs, then best score first: the warm start and the time-limit fallback."""
+    order = np.lexsort((pairs.m, pairs.e, -pairs.score, ~pairs.kept, ~pairs.locked))
+    taken = np.zeros(len(ctx.mentees), dtype=bool)
+    load = np.zeros(len(ctx.mentors), dtype=np.int64)
+    cap = ctx.mentors.capacity
+    chosen = np.zeros(len(pairs), dtype=bool)
+    e, m = pairs.e.tolist(), pairs.m.tolist()
+    for k in order.tolist():
+        if not taken[e[k]] and load[m[k]] < cap[m[k]]:
+            taken[e[k]] = True
+            load[m[k]] += 1
+            chosen[k] = True
+    return chosen
+
+
+def _solve_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
+              equalities: tuple[tuple[str, np.ndarray, int], ...] = ()
+              ) -> tuple[np.ndarray | None, SolveStatus]:
+    """Solve a totally unimodular assignment model as an LP; check the optimum is integral
+    (and solve it as a MIP in the unexpected case it is not)."""
+    prob, xs = _assignment_model(name, pairs, ctx, coefs, equalities)
+    status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
+    if status.status != "optimal":
+        ctx.stages.append(status)
+        return None, status
+    values = _values(xs)
+    if np.abs(values - np.rint(values)).max(initial=0.0) > INTEGRAL_TOL:
+        status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True)
+        status.messages.append("the LP optimum was fractional, so the model was solved as a MIP")
+        if status.status not in ("optimal", "feasible"):
+            ctx.stages.append(status)
+            return None, status
+        values = _values(xs)
+    ctx.stages.append(status)
+    return np.rint(values) > 0.5, status
+
+
+def _per_mentee_max(pairs: _Pairs, n: int) -> np.ndarray:
+    best = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(best, pairs.e, pairs.score)
+    return best
+
+
+def _lexicographic(name: str, pairs: _Pairs, ctx: _Context, score_first: bool = False
+                   ) -> tuple[np.ndarray | None, SolveStatus]:
+    """Coverage then score (or, ``score_first``, score then coverage); with previous pairs
+    always coverage, then kept previous pairs, then score. Integer milli-point tiers, exact in
+    double precision."""
+    best = _per_mentee_max(pairs, len(ctx.mentees))
+    score_span = int(best[best > 0].sum()) + 1  # more than any plan's total score
+    if score_first and not pairs.kept.any():
+        coefs = pairs.score * (int((best >= 0).sum()) + 1) + 1
+    else:
+        coefs = pairs.score + score_span
+    chosen, status = _solve_lp(name, pairs, ctx, coefs.astype(np.int64))
+    if chosen is None or not pairs.kept.any():
+        return chosen, status
+    # Kept pairs rank between coverage and score: fix coverage, then kept, then score.
+    coverage = int(chosen.sum())
+    coefs = pairs.kept.astype(np.int64) * score_span + pairs.score
+    return _solve_lp(f"{name}_keep_previous", pairs, ctx, coefs,
+                     (("keep_coverage", np.ones(len(pairs)), coverage),))
+
+
+def _fairness(pairs: _Pairs, ctx: _Context) -> tuple[np.ndarray | None, SolveStatus]:
+    """Coverage, then the lowest matched score (a MIP), then the total score (an LP on the
+    pairs that reach that lowest score)."""
+    chosen, status = _lexicographic("mentoring_fairness_coverage", pairs, ctx)
+    if chosen is None or not chosen.any():
+        return chosen, status
+    coverage = int(chosen.sum())
+    kept = int((chosen & pairs.kept).sum())
+    top = int(pairs.score.max())
+    equalities = [("keep_coverage", np.ones(len(pairs)), coverage)]
+    if pairs.kept.any():
+        equalities.append(("keep_previous", pairs.kept.astype(float), kept))
+    prob, xs = _assignment_model("mentoring_fairness_lowest_score", pairs, ctx,
+                                 np.zeros(len(pairs)), tuple(equalities))
+    t = prob.add_variable("t_lowest_score", 0, top)
+    rows: dict[str, pulp.LpConstraint] = {}
+    starts = np.flatnonzero(np.r_[True, pairs.e[1:] != pairs.e[:-1]])
+    ends = np.r_[starts[1:], len(pairs)]
+    ids = ctx.mentees.ids
+    slack = (pairs.score - top).tolist()
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        # t <= the mentee's matched score, or <= top when the mentee is unmatched.
+        expr = pulp.LpAffineExpression([(t, 1), *((xs[k], -slack[k]) for k in range(a, b))])
+        e = int(pairs.e[a])
+        rows[f"lowest_score_{e}_{_safe(ids[e])}"] = pulp.LpConstraint(
+            expr, pulp.LpConstraintLE, rhs=top)
+    prob.extend(rows)
+    prob.setObjective(pulp.LpAffineExpression([(t, 1)]))
+    for v, c in zip(xs, chosen.tolist(), strict=True):
+        v.setInitialValue(1.0 if c else 0.0)
+    t.setInitialValue(float(pairs.score[chosen].min()))
+    mip_status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True, warm_start=True)
+    ctx.stages.append(mip_status)
+    if mip_status.status in ("optimal", "feasible"):
+        lowest = int(math.floor(float(t.varValue or 0.0) + 1e-6))
+        incumbent = np.rint(_values(xs)) > 0.5
+        lowest = max(lowest, int(pairs.score[incumbent].min()) if incumbent.any() else 0)
+    else:
+        lowest = int(pairs.score[chosen].min())  # the coverage plan is still a valid plan
+    keep = np.flatnonzero((pairs.score >= lowest) | pairs.locked)
+    sub = pairs.subset(keep)
+    sub_chosen, _ = _lexicographic("mentoring_fairness_total_score", sub, ctx)
+    if sub_chosen is None or int(sub_chosen.sum()) != coverage:
+        return chosen, mip_status
+    final = np.zeros(len(pairs), dtype=bool)
+    final[keep[sub_chosen]] = True
+    return final, mip_status
+
+
+def _stable_best(pairs: _Pairs, acceptable: np.ndarray, inst: Any, ctx: _Context,
+                 warm: np.ndarray | None) -> tuple[np.ndarray | None, SolveStatus]:
+    """The best total score among stable matchings (then kept previous pairs first)."""
+    sub = pairs.subset(acceptable)
+    best = _per_mentee_max(sub, len(ctx.mentees))
+    span = int(best[best > 0].sum()) + 1
+    coefs = sub.kept.astype(np.int64) * span + sub.score
+    prob, xs = _assignment_model("mentoring_stable_best_score", sub, ctx, coefs)
+    rows = {}
+    ids, mids = ctx.mentees.ids, ctx.mentors.ids
+    for k, idx, coef, rhs in stability_rows(inst, ctx.mentors.capacity):
+        e, m = int(sub.e[k]), int(sub.m[k])
+        rows[f"no_blocking_pair_{k}_{_safe(ids[e])}_{_safe(mids[m])}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(zip([xs[j] for j in idx], coef, strict=True)), pulp.LpConstraintGE,
+            rhs=rhs)
+    prob.extend(rows)
+    use_warm = warm is not None
+    if use_warm:
+        for v, c in zip(xs, warm.tolist(), strict=True):
+            v.setInitialValue(1.0 if c else 0.0)
+    status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True, warm_start=use_warm)
+    ctx.stages.append(status)
+    if status.status not in ("optimal", "feasible"):
+        return None, status
+    chosen = np.zeros(len(pairs), dtype=bool)
+    chosen[acceptable[np.rint(_values(xs)) > 0.5]] = True
+    return chosen, status
+
+
+# ---------------------------------------------------------------------------------------------
+# Locks
+
+
+def _lock_problems(cohort: Cohort, locks: list[tuple[str, str]], lock_codes: np.ndarray,
+                   pair_codes: np.ndarray, mentees: People, mentors: People,
+                   settings: MentoringSettings) -> list[str]:
+    problems = []
+    eligible = np.isin(lock_codes, pair_codes)
+    n_m = max(len(mentors), 1)
+    for (mentee_id, mentor_id), code, ok in zip(locks, lock_codes.tolist(), eligible.tolist(),
+                                                strict=True):
+        if ok:
+            continue
+        e, m = code // n_m, code % n_m
+        why = []
+        if mentee_id == mentor_id:
+            why.append("a student cannot mentor themself")
+        gap = int(mentors.rank[m] - mentees.rank[e])
+        if gap < settings.min_level_gap:
+            why.append(f"the mentor ({mentors.level[m]}) is not {settings.min_level_gap} "
+                       f"level(s) above the mentee ({mentees.level[e]})")
+        if settings.rule != "any" and (mentees.scope_code(settings.rule)[e]
+                                       != mentors.scope_code(settings.rule)[m]):
+            why.append(f"they are not in the same {settings.rule} "
+                       f"({mentees.scope_label(e, settings.rule)} / "
+                       f"{mentors.scope_label(m, settings.rule)})")
+        if not why:
+            why.append("the pair is on the avoid list")
+        problems.append(f"locked pair {mentee_id} - {mentor_id} breaks a hard rule: "
+                        + "; ".join(why))
+    frame = pd.DataFrame(locks, columns=["mentee_id", "mentor_id"], dtype=object)
+    frame = frame.drop_duplicates()
+    for mentee_id, n in frame["mentee_id"].value_counts().sort_index().items():
+        if n > 1:
+            problems.append(f"mentee {mentee_id} is locked to {n} mentors")
+    cap = dict(zip(mentors.ids.tolist(), mentors.capacity.tolist(), strict=True))
+    for mentor_id, n in frame["mentor_id"].value_counts().sort_index().items():
+        if n > cap[mentor_id]:
+            problems.append(f"mentor {mentor_id} has {n} locked mentees but capacity "
+                            f"{cap[mentor_id]}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The solve
+
+
+def _check_ids(pairs: list[tuple[str, str]], mentees: People, mentors: People, what: str) -> None:
+    if not pairs:
+        return
+    _, known = id_pairs_to_codes(pairs, mentees, mentors)
+    if not known.all():
+        bad = [f"{a} - {b}" for (a, b), ok in zip(pairs, known.tolist(), strict=True) if not ok]
+        raise ValueError(f"{what} name a mentee or mentor who is not signed up: "
+                         + ", ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
+
+
+def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
+                    ) -> MentoringResult:
+    """Match mentees to mentors under ``settings``; explain every unmatched mentee.
+
+    Raises ``ValueError`` (in the coordinator's words) for a locked pair naming someone who
+    is not a signed-up mentee or mentor, or a rule that allows too many pairs to model.
+    """
+    settings = settings or MentoringSettings()
+    started = time.perf_counter()
+    mentees, mentors = build_people(cohort)
+    locks = [(str(a), str(b)) for a, b in settings.locked_pairs]
+    _check_ids(locks, mentees, mentors, "locked pairs")
+    cand = eligible_pairs(cohort, mentees, mentors, settings.rule, settings.min_level_gap)
+    if len(cand) > MAX_PAIRS:
+        raise ValueError(f"rule '{settings.rule}' allows {len(cand):,} mentee-mentor pairs, too "
+                         "many to plan at once: use rule 'programme' or 'faculty'")
+    e, m = cand.mentee, cand.mentor
+    score, parts = score_pairs(cohort, mentees, mentors, e, m, settings.weights)
+    codes = pair_code(e, m, len(mentors))
+    lock_codes, _ = id_pairs_to_codes(locks, mentees, mentors)
+    prev_codes, prev_known = id_pairs_to_codes(settings.previous_pairs, mentees, mentors)
+    all_pairs = _Pairs(e, m, score, np.isin(codes, lock_codes),
+                       np.isin(codes, prev_codes[prev_known]))
+    ctx = _Context(mentees, mentors, settings, started + settings.time_limit)
+    problems = _lock_problems(cohort, locks, lock_codes, codes, mentees, mentors, settings)
+
+    # The pairs the objective may use.
+    min_milli = int(round(settings.min_score * 1000))
+    if settings.stable == "off" and settings.objective == "quality":
+        usable = np.flatnonzero((score >= min_milli) | all_pairs.locked)
+    else:
+        usable = np.arange(len(e))
+    stable_inst = None
+    if settings.stable != "off":
+        stable_inst = stable_instance(cohort, mentees, mentors, e, m)
+        usable = stable_inst.pairs
+        not_acceptable = all_pairs.locked.copy()
+        not_acceptable[usable] = False
+        for k in np.flatnonzero(not_acceptable).tolist():
+            problems.append(f"locked pair {mentees.ids[e[k]]} - {mentors.ids[m[k]]} is not "
+                            "ranked by both of them, so stable mode cannot make it")
+    build_seconds = time.perf_counter() - started
+
+    chosen = np.zeros(len(e), dtype=bool)
+    no_plan: str | None = None
+    messages: list[str] = []
+    if problems:
+        status = SolveStatus("infeasible", seconds=0.0, solver=settings.solver,
+                             messages=["the locked pairs cannot all hold: " + "; ".join(problems)])
+        no_plan = "no plan: the locked pairs cannot all hold"
+    elif len(usable) == 0:
+        status = SolveStatus("optimal", 0.0, 0.0, 0.0, 0.0, settings.solver,
+                             ["no eligible mentor-mentee pair: nothing to match"])
+    elif settings.stable == "mentee_optimal":
+        t0 = time.perf_counter()
+        match = deferred_acceptance(stable_inst.mentee_lists(len(mentees)),
+                                    stable_inst.mentor_lists(len(mentors)), mentors.capacity)
+        pos = {(int(a), int(b)): k for k, a, b in zip(usable.tolist(), stable_inst.mentee.tolist(),
+                                                      stable_inst.mentor.tolist(), strict=True)}
+        for a, b in match.items():
+            chosen[pos[(a, b)]] = True
+        status = SolveStatus("optimal", None, None, 0.0, time.perf_counter() - t0,
+                             "deferred acceptance",
+                             ["the mentee-optimal stable matching (deferred acceptance)"])
+    else:
+        sub = all_pairs.subset(usable)
+        if settings.stable == "best_score":
+            warm = None
+            if not sub.locked.any():
+                da = deferred_acceptance(stable_inst.mentee_lists(len(mentees)),
+                                         stable_inst.mentor_lists(len(mentors)),
+                                         mentors.capacity)
+                warm = np.array([da.get(int(a)) == int(b)
+                                 for a, b in zip(sub.e.tolist(), sub.m.tolist(), strict=True)])
+            sub_chosen, status = _stable_best(all_pairs, usable, stable_inst, ctx, warm)
+            sub_chosen = None if sub_chosen is None else sub_chosen[usable]
+        elif settings.objective == "fairness":
+            sub_chosen, status = _fairness(sub, ctx)
+        else:
+            sub_chosen, status = _lexicographic(
+                f"mentoring_{settings.objective}", sub, ctx,
+                score_first=settings.objective == "quality")
+        if sub_chosen is None and settings.stable == "off" and status.status != "infeasible":
+            sub_chosen = _greedy(sub, ctx)
+            messages.append(f"the solver stopped ({status.status}) before proving a plan: "
+                            "this is a greedy plan, not proven optimal")
+            status = SolveStatus("feasible", None, None, None, status.seconds, status.solver,
+                                 status.messages)
+        if sub_chosen is None:
+            no_plan = f"no plan: the solve ended {status.status}"
+            if status.status == "infeasible":
+                status.messages.append("no stable matching keeps every locked pair")
+        else:
+            chosen[usable[sub_chosen]] = True
+        status = _combined_status(status, ctx.stages)
+        if settings.stable == "off" and settings.objective != "fairness" and ctx.stages:
+            messages.append("solved as an LP (bipartite matching is totally unimodular); the "
+                            "optimum was checked to be integral")
+    status.messages = [*status.messages, *messages]
+    return _assemble(cohort, settings, mentees, mentors, cand, all_pairs, parts, usable, chosen,
+                     status, no_plan, problems, stable_inst, build_seconds)
+
+
+def _combined_status(final: SolveStatus, stages: list[SolveStatus]) -> SolveStatus:
+    seconds = sum(s.seconds for s in stages) if stages else final.seconds
+    return SolveStatus(final.status, final.objective, final.bound, final.gap, seconds,
+                       final.solver, list(final.messages))
+
+
+def _assemble(cohort: Cohort, settings: MentoringSettings, mentees: People, mentors: People,
+              cand: Any, pairs: _Pairs, parts: dict[str, np.ndarray], usable: np.ndarray,
+              chosen: np.ndarray, status: SolveStatus, no_plan: str | None,
+              problems: list[str], stable_inst: Any, build_seconds: float) -> MentoringResult:
+    k = np.flatnonzero(chosen)
+    e, m = pairs.e[k], pairs.m[k]
+    matches = pd.DataFrame({
+        "mentee_id": mentees.ids[e], "mentor_id": mentors.ids[m],
+        "score": pairs.score[k] / 1000,
+        **{name: parts[name][k] / 1000 for name in CRITERIA},
+        "mentee_programme": mentees.programme[e], "mentee_level": mentees.level[e],
+        "mentor_programme": mentors.programme[m], "mentor_level": mentors.level[m],
+        "locked": pairs.locked[k], "previous": pairs.kept[k],
+    })
+    for col in ("mentee_id", "mentor_id", "mentee_programme", "mentee_level",
+                "mentor_programme", "mentor_level"):
+        matches[col] = matches[col].astype(object)
+    matches = matches.sort_values("mentee_id", kind="stable").reset_index(drop=True)
+
+    assigned = np.bincount(m, minlength=len(mentors)).astype(np.int64)
+    mentor_load = pd.DataFrame({
+        "mentor_id": mentors.ids, "programme": mentors.programme, "level": mentors.level,
+        "capacity": mentors.capacity, "assigned": assigned, "spare": mentors.capacity - assigned,
+    }).astype({"mentor_id": object, "programme": object, "level": object})
+    mentor_load = mentor_load.sort_values("mentor_id", kind="stable").reset_index(drop=True)
+
+    # Facts for the reasons: pairs left after the objective's filter, and which are full.
+    n_e = len(mentees)
+    full = assigned >= mentors.capacity
+    passing = np.bincount(pairs.e[usable], minlength=n_e).astype(np.int64)
+    full_of_passing = np.bincount(pairs.e[usable][full[pairs.m[usable]]],
+                                  minlength=n_e).astype(np.int64)
+    best = _per_mentee_max(pairs, n_e)
+    facts = MenteeFacts(cand, passing, best, full_of_passing)
+    stable = settings.stable != "off"
+    if stable:
+        facts.ranked_any = stable_inst.ranked_any
+        facts.ranked_eligible = stable_inst.ranked_eligible
+        facts.acceptable = passing
+    matched_mask = np.zeros(n_e, dtype=bool)
+    matched_mask[e] = True
+    unmatched_idx = np.flatnonzero(~matched_mask)
+    min_score = settings.min_score if (settings.objective == "quality" and not stable) else None
+    unmatched = unmatched_reasons(mentees, unmatched_idx, facts, settings.rule,
+                                  settings.min_level_gap, min_score, stable, no_plan)
+    unmatched = unmatched.sort_values("mentee_id", kind="stable").reset_index(drop=True)
+    order = np.argsort(mentees.ids[unmatched_idx].astype(str), kind="stable")
+    unmatched_idx = unmatched_idx[order]
+
+    broader = None
+    if settings.rule != "any" and len(unmatched_idx):
+        no_mentor = unmatched_idx[(unmatched["reason_code"] == "no_mentor").to_numpy()]
+        if len(no_mentor):
+            wider = "faculty" if settings.rule == "programme" else "any"
+            alt = eligible_pairs(cohort, mentees, mentors, wider, settings.min_level_gap,
+                                 only_mentees=no_mentor)
+            broader = alt.eligible[no_mentor] > 0
+    fixes = list(problems)
+    if no_plan is None:
+        fixes += cohort_fixes(mentees, mentors, unmatched, unmatched_idx, settings.rule,
+                              settings.min_level_gap, min_score, broader, facts)
+
+    changed = None
+    if settings.previous_pairs:
+        new = set(zip(matches["mentee_id"].tolist(), matches["mentor_id"].tolist(), strict=True))
+        previous = {(str(a), str(b)) for a, b in settings.previous_pairs}
+        changed = len(previous - new)
+    scores = pairs.score[k]
+    total = float(scores.sum()) / 1000
+    lowest = float(scores.min()) / 1000 if len(scores) else None
+    if status.status == "optimal":
+        headline = lowest if (settings.objective == "fairness" and not stable) else total
+        status.objective, status.bound = headline, headline
+    elif status.objective is not None:
+        status.objective = total
+    return MentoringResult(
+        status=status, matches=matches, unmatched=unmatched, mentor_load=mentor_load,
+        fixes=fixes, changed_pairs=changed, mentees=n_e, matched=int(len(k)), settings=settings,
+        eligible_pairs=int(len(cand)), build_seconds=build_seconds, total_score=total,
+        lowest_score=lowest,
+    )

@@ -1,0 +1,204 @@
+"""Why a mentee has no mentor, and what would fix it, in the coordinator's words."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.domain import LEVELS
+from workbench.mentoring_scoring import Candidates, People
+
+# Reason codes, most basic first (the first that applies is the binding one).
+NO_MENTOR = "no_mentor"  # nobody in scope at the required level
+SELF = "self"  # the only one is the mentee themself
+AVOID = "avoid"  # every eligible mentor is on the avoid list
+BELOW_MIN = "below_min_score"  # quality: every eligible pair scores below the minimum
+NOT_RANKED = "not_ranked"  # stable: the mentee ranked no mentor
+NONE_ELIGIBLE_RANKED = "none_eligible_ranked"  # stable: no eligible mentor among their ranking
+NOT_MUTUAL = "not_mutual"  # stable: no eligible mentor they ranked ranked them back
+FULL = "full"  # every eligible mentor is full
+SPARE = "not_proven"  # an eligible mentor has room: the plan is not proven optimal
+NO_PLAN = "no_plan"  # the solve produced no plan (infeasible locks, not solved)
+
+#: Reasons a new mentor in the mentee's scope would fix.
+MORE_MENTORS_FIX = (NO_MENTOR, SELF, AVOID, FULL)
+
+
+def _mentors(k: int) -> str:
+    return "mentor" if k == 1 else "mentors"
+
+
+def level_phrase(gap: int, level: str) -> str:
+    """'at a higher level', 'at least 2 levels above UG1', 'at UG1 or above'."""
+    if gap <= 0:
+        return f"at {level} or above"
+    if gap == 1:
+        return "at a higher level"
+    return f"at least {gap} levels above {level}"
+
+
+@dataclass
+class MenteeFacts:
+    """Per-mentee counts the reasons are read from (arrays aligned with the mentees)."""
+
+    candidates: Candidates
+    passing: np.ndarray  # eligible pairs left after the objective's filter (min score)
+    best_score: np.ndarray  # best eligible pair score (milli-points), -1 when none
+    full_of_passing: np.ndarray  # how many of the passing mentors are full
+    ranked_any: np.ndarray | None = None  # stable mode only
+    ranked_eligible: np.ndarray | None = None
+    acceptable: np.ndarray | None = None
+
+
+def unmatched_reasons(mentees: People, unmatched: np.ndarray, facts: MenteeFacts, rule: str,
+                      gap: int, min_score: float | None, stable: bool,
+                      no_plan: str | None) -> pd.DataFrame:
+    """mentee_id, programme, level, reason, reason_code for every unmatched mentee."""
+    c = facts.candidates
+    rows = []
+    for k in unmatched.tolist():
+        level = str(mentees.level[k])
+        scope = mentees.scope_label(k, rule)
+        eligible = int(c.eligible[k])
+        if no_plan is not None:
+            code, reason = NO_PLAN, no_plan
+        elif c.in_scope[k] == 0:
+            code = NO_MENTOR
+            where = "" if rule == "any" else f" in {scope}"
+            reason = f"no mentor{where} {level_phrase(gap, level)}"
+        elif eligible == 0 and c.avoid_blocked[k] == 0:
+            code, reason = SELF, "the only eligible mentor is the mentee themself"
+        elif eligible == 0:
+            code = AVOID
+            n = int(c.avoid_blocked[k])
+            reason = ("the only eligible mentor is on your avoid list" if n == 1
+                      else f"all {n} eligible mentors are on your avoid list")
+        elif stable and not facts.ranked_any[k]:
+            code, reason = NOT_RANKED, "has not ranked any mentor (stable mode needs rankings)"
+        elif stable and facts.ranked_eligible[k] == 0:
+            code = NONE_ELIGIBLE_RANKED
+            reason = (f"none of the mentors they ranked is eligible ({eligible} eligible "
+                      f"{_mentors(eligible)} not ranked)")
+        elif stable and facts.acceptable[k] == 0:
+            n = int(facts.ranked_eligible[k])
+            code = NOT_MUTUAL
+            reason = ("the eligible mentor they ranked did not rank them" if n == 1
+                      else f"none of the {n} eligible mentors they ranked ranked them")
+        elif stable:
+            n = int(facts.acceptable[k])
+            code = FULL
+            reason = ("the only mentor who ranked them back is full with mentees they ranked "
+                      "higher" if n == 1 else f"all {n} mentors who ranked them back are full "
+                                                "with mentees they ranked higher")
+        elif facts.passing[k] == 0:
+            code = BELOW_MIN
+            reason = ("the only eligible mentor scores below the minimum score "
+                      f"{min_score:g}" if eligible == 1 else
+                      f"all {eligible} eligible mentors score below the minimum score "
+                      f"{min_score:g}")
+        elif facts.full_of_passing[k] < facts.passing[k]:
+            code = SPARE
+            reason = ("not matched although an eligible mentor has room: the plan is not "
+                      "proven optimal")
+        else:
+            n = int(facts.passing[k])
+            code = FULL
+            reason = ("the only eligible mentor is full" if n == 1
+                      else f"all {n} eligible mentors are full")
+        rows.append((mentees.ids[k], mentees.programme[k], level, reason, code))
+    return pd.DataFrame(rows, columns=["mentee_id", "programme", "level", "reason",
+                                       "reason_code"]).astype(object)
+
+
+def _scope_words(rule: str, mentees: People, k: int) -> tuple[str, str]:
+    """('Physics mentors', 'Physics mentees') for the scope of mentee k."""
+    if rule == "programme":
+        p = mentees.programme[k]
+        return f"{p} mentors", f"{p} mentees"
+    if rule == "faculty" and mentees.faculty[k] is not None:
+        f = mentees.faculty[k]
+        return f"mentors from the {f} faculty", f"mentees in the {f} faculty"
+    if rule == "faculty":
+        p = mentees.programme[k]
+        return f"{p} mentors", f"{p} mentees (no faculty given)"
+    return "mentors", "mentees"
+
+
+def cohort_fixes(mentees: People, mentors: People, unmatched: pd.DataFrame,
+                 unmatched_idx: np.ndarray, rule: str, gap: int, min_score: float | None,
+                 broader: np.ndarray | None, facts: MenteeFacts) -> list[str]:
+    """What would match the unmatched mentees: more mentors per scope, a broader rule,
+    a lower minimum score, more rankings."""
+    fixes: list[str] = []
+    if unmatched.empty:
+        return fixes
+    codes = unmatched["reason_code"].to_numpy(dtype=object)
+    top = len(LEVELS) - 1
+    scope = mentees.scope_code(rule)
+    mentor_scope = mentors.scope_code(rule)
+    fixable = np.isin(codes, MORE_MENTORS_FIX)
+    groups: dict[int, list[int]] = {}
+    for k, ok in zip(unmatched_idx.tolist(), fixable.tolist(), strict=True):
+        if ok:
+            groups.setdefault(int(scope[k]), []).append(k)
+    lines: list[tuple[int, str]] = []
+    for key, members in groups.items():
+        members_arr = np.array(members)
+        reachable = members_arr[mentees.rank[members_arr] + max(gap, 0) <= top]
+        stuck = members_arr[mentees.rank[members_arr] + max(gap, 0) > top]
+        mentor_words, mentee_words = _scope_words(rule, mentees, members[0])
+        if len(stuck):
+            levels = ", ".join(sorted({str(mentees.level[k]) for k in stuck},
+                                      key=LEVELS.index))
+            lines.append((len(stuck), f"{len(stuck)} unmatched {mentee_words} at {levels} "
+                                      f"cannot have a mentor {level_phrase(gap, levels)}: "
+                                      "no level is high enough (lower the minimum level gap)"))
+        if not len(reachable):
+            continue
+        caps = mentors.capacity[mentor_scope == key]
+        if not len(caps):
+            caps = mentors.capacity
+        cap = max(1, int(np.median(caps))) if len(caps) else 3
+        need = len(reachable)
+        extra = math.ceil(need / cap)
+        level = LEVELS[int(mentees.rank[reachable].max()) + max(gap, 0)]
+        every = "all " if need > 1 else "the "
+        words = mentor_words if extra > 1 else mentor_words.replace("mentors", "mentor", 1)
+        caveat = (" (if their pairs reach the minimum score)"
+                  if min_score is not None and min_score > 0 else "")
+        mentees_words = mentee_words if need > 1 else mentee_words.replace("mentees", "mentee")
+        lines.append((need, f"{extra} more {words} with capacity {cap} at {level} or above "
+                            f"would match {every}{need} unmatched {mentees_words}{caveat}"))
+    lines.sort(key=lambda item: (-item[0], item[1]))
+    fixes.extend(line for _, line in lines)
+
+    if broader is not None:
+        no_mentor = int((codes == NO_MENTOR).sum())
+        helped = int(broader.sum())
+        if helped:
+            wider = ("mentors from the same faculty (rule 'faculty')" if rule == "programme"
+                     else "mentors from any programme (rule 'any')")
+            fixes.append(f"allowing {wider} would give {helped} of the {no_mentor} mentees "
+                         "with no eligible mentor at least one candidate")
+    below = unmatched_idx[codes == BELOW_MIN]
+    if len(below):
+        lowest = float(facts.best_score[below].min()) / 1000
+        fixes.append(f"{len(below)} {'mentee' if len(below) == 1 else 'mentees'} only have "
+                     f"eligible mentors scoring below the minimum score {min_score:g}; a "
+                     f"minimum of {lowest:g} would let every one of them be considered")
+    n = int((codes == NOT_RANKED).sum())
+    if n:
+        fixes.append(f"{n} {'mentee has' if n == 1 else 'mentees have'} not ranked any mentor: "
+                     "collect their rankings")
+    n = int((codes == NONE_ELIGIBLE_RANKED).sum())
+    if n:
+        fixes.append(f"{n} {'mentee' if n == 1 else 'mentees'} ranked only mentors they cannot "
+                     "have under the rules: ask them to rank eligible mentors")
+    n = int((codes == NOT_MUTUAL).sum())
+    if n:
+        fixes.append(f"{n} {'mentee' if n == 1 else 'mentees'} ranked eligible mentors who did "
+                     "not rank them back: ask mentors to rank more mentees")
+    return fixes
