@@ -602,7 +602,7 @@ def _assemble(cohort: Cohort, settings: MentoringSettings, mentees: People, ment
     fixes = list(problems)
     if no_plan is None:
         fixes += cohort_fixes(mentees, mentors, unmatched, unmatched_idx, settings.rule,
-                              settings.min_level_gap, min_score, broader, facts)
+                              settings.min_level_gap, min_score, broader, facts, stable)
 
     changed = None
     if settings.previous_pairs:

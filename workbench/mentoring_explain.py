@@ -127,9 +127,31 @@ def _scope_words(rule: str, mentees: People, k: int) -> tuple[str, str]:
     return "mentors", "mentees"
 
 
+def _at_or_above(rank: int) -> str:
+    return LEVELS[rank] if rank >= len(LEVELS) - 1 else f"{LEVELS[rank]} or above"
+
+
+def _mentor_bands(ranks: np.ndarray, cap: int, gap: int) -> list[tuple[int, int]]:
+    """New mentors per level (rank, how many) so that every mentee of ``ranks`` fits: from the
+    highest mentee level down, places left over serve the levels below."""
+    bands: list[tuple[int, int]] = []
+    spare = 0
+    for rank in sorted(set(ranks.tolist()), reverse=True):
+        waiting = int((ranks == rank).sum())
+        used = min(spare, waiting)
+        spare -= used
+        waiting -= used
+        if waiting:
+            n = math.ceil(waiting / cap)
+            spare += n * cap - waiting
+            bands.append((rank + gap, n))
+    return sorted(bands)
+
+
 def cohort_fixes(mentees: People, mentors: People, unmatched: pd.DataFrame,
                  unmatched_idx: np.ndarray, rule: str, gap: int, min_score: float | None,
-                 broader: np.ndarray | None, facts: MenteeFacts) -> list[str]:
+                 broader: np.ndarray | None, facts: MenteeFacts, stable: bool = False
+                 ) -> list[str]:
     """What would match the unmatched mentees: more mentors per scope, a broader rule,
     a lower minimum score, more rankings."""
     fixes: list[str] = []
@@ -162,16 +184,22 @@ def cohort_fixes(mentees: People, mentors: People, unmatched: pd.DataFrame,
         if not len(caps):
             caps = mentors.capacity
         cap = max(1, int(np.median(caps))) if len(caps) else 3
+        bands = _mentor_bands(mentees.rank[reachable], cap, max(gap, 0))
+        extra = sum(n for _, n in bands)
         need = len(reachable)
-        extra = math.ceil(need / cap)
-        level = LEVELS[int(mentees.rank[reachable].max()) + max(gap, 0)]
         every = "all " if need > 1 else "the "
         words = mentor_words if extra > 1 else mentor_words.replace("mentors", "mentor", 1)
+        mentees_words = mentee_words if need > 1 else mentee_words.replace("mentees", "mentee")
+        if len(bands) == 1:
+            at = f" at {_at_or_above(bands[0][0])}"
+        else:
+            at = " (" + ", ".join(f"{n} at {_at_or_above(r)}" for r, n in bands) + ")"
         caveat = (" (if their pairs reach the minimum score)"
                   if min_score is not None and min_score > 0 else "")
-        mentees_words = mentee_words if need > 1 else mentee_words.replace("mentees", "mentee")
-        lines.append((need, f"{extra} more {words} with capacity {cap} at {level} or above "
-                            f"would match {every}{need} unmatched {mentees_words}{caveat}"))
+        if stable:
+            caveat = " (once they and those mentees rank each other)"
+        lines.append((need, f"{extra} more {words} with capacity {cap}{at} would match "
+                            f"{every}{need} unmatched {mentees_words}{caveat}"))
     lines.sort(key=lambda item: (-item[0], item[1]))
     fixes.extend(line for _, line in lines)
 
@@ -181,8 +209,10 @@ def cohort_fixes(mentees: People, mentors: People, unmatched: pd.DataFrame,
         if helped:
             wider = ("mentors from the same faculty (rule 'faculty')" if rule == "programme"
                      else "mentors from any programme (rule 'any')")
-            fixes.append(f"allowing {wider} would give {helped} of the {no_mentor} mentees "
-                         "with no eligible mentor at least one candidate")
+            share = (f"all {helped}" if helped == no_mentor
+                     else f"{helped} of the {no_mentor}")
+            fixes.append(f"allowing {wider} would give {share} mentees with no eligible mentor "
+                         "at least one candidate")
     below = unmatched_idx[codes == BELOW_MIN]
     if len(below):
         lowest = float(facts.best_score[below].min()) / 1000
