@@ -296,22 +296,29 @@ def _joined(reach: pd.DataFrame, cohort: Cohort, dimensions: list[str]) -> pd.Da
 
 def _summarise(frame: pd.DataFrame, by: str | None, measures: dict[str, float]) -> pd.DataFrame:
     if by is None:
-        grouped = frame.assign(_all="all").groupby("_all", sort=False)
+        row = {
+            "group": "all",
+            "population": len(frame),
+            "reached": int(frame["reached"].sum()),
+            "students": int(frame["student_id"].nunique()),
+            **{f"expected{s}": float(frame[f"_expected{s}"].sum()) for s in measures},
+            "students_reached": int(frame.loc[frame["reached"], "student_id"].nunique()),
+        }
+        table = pd.DataFrame([row]).set_index("group")
     else:
-        grouped = frame.groupby(by, sort=False, dropna=False)
-    table = grouped.agg(
-        population=("reached", "size"),
-        reached=("reached", "sum"),
-        students=("student_id", "nunique"),
-        **{f"expected{suffix}": (f"_expected{suffix}", "sum") for suffix in measures},
-    )
-    reached_students = frame.loc[frame["reached"]].groupby(
-        by if by is not None else (lambda _: "all"))["student_id"].nunique()
-    table["students_reached"] = reached_students.reindex(table.index).fillna(0).astype(int)
+        table = frame.groupby(by, sort=False, dropna=False).agg(
+            population=("reached", "size"),
+            reached=("reached", "sum"),
+            students=("student_id", "nunique"),
+            **{f"expected{s}": (f"_expected{s}", "sum") for s in measures},
+        )
+        reached_students = frame.loc[frame["reached"]].groupby(by)["student_id"].nunique()
+        table["students_reached"] = reached_students.reindex(table.index).fillna(0).astype(int)
     table["reached"] = table["reached"].astype(int)
-    table["reach_share"] = table["reached"] / table["population"]
+    population = table["population"].where(table["population"] > 0)
+    table["reach_share"] = table["reached"] / population
     for suffix in measures:
-        table[f"expected{suffix}_share"] = table[f"expected{suffix}"] / table["population"]
+        table[f"expected{suffix}_share"] = table[f"expected{suffix}"] / population
     table.index.name = "group"
     return table.reset_index()
 
@@ -365,8 +372,6 @@ def coverage_table(reach: pd.DataFrame, cohort: Cohort, scheme: str,
     table["group"] = table["group"].astype(str)
     first = ["scheme", "dimension", "dimension_label", "group"]
     table = table[first + [c for c in table.columns if c not in first]]
-    if table.loc[0, "population"] == 0:
-        table.loc[0, [c for c in table.columns if c.endswith("share")]] = np.nan
     return table
 
 
