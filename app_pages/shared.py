@@ -15,6 +15,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -67,6 +68,8 @@ def start_session() -> None:
     if OWNER not in ss:
         given = st.query_params.get("ws", "")
         ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
+        if ss[OWNER] == given:
+            restore_last()
     if st.query_params.get("ws") != ss[OWNER]:
         st.query_params["ws"] = ss[OWNER]
     # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
@@ -230,11 +233,17 @@ def require_cohort(scheme: str | None = None) -> Cohort:
     return current
 
 
-def chart_with_table(chart, table: pd.DataFrame, title: str, key: str) -> None:
-    """An Altair chart with its numbers on demand (the chart's text alternative)."""
-    st.altair_chart(chart, width="stretch", alt=f"Chart: {title}. Open the table below it.")
+def chart_with_table(chart, title: str, key: str) -> None:
+    """An Altair chart, its one-line summary, and its numbers on demand (the text alternative)."""
+    from workbench import charts
+
+    summary = charts.describe(chart)
+    st.altair_chart(chart, width="stretch", alt=None if summary else f"Chart: {title}")
+    if summary:
+        st.caption(summary)
     with st.expander(f"Table: {title}", expanded=False):
-        st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
+        st.dataframe(charts.chart_data(chart), width="stretch", hide_index=True,
+                     key=f"{key}_table")
 
 
 def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
@@ -261,7 +270,154 @@ def sidebar_status() -> None:
                        f"{len(current.students):,} students, {len(current.modules):,} modules")
 
 
+
+# ----------------------------------------------------------------------------- scenarios
+
+SCENARIO = "scenario"  # the current Scenario (a solved plan with its cohort and settings)
+RESULT = "result"  # the live result object behind it (this session only; not after a restore)
+SCHEME_KEY = "keep_scheme"
+SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions"}
+A = "keep_a_"  # coverage assumptions
+C = "keep_c_"  # cost rates
+RATE_FIELDS = ("leader_pay_per_hour", "leader_prep_hours_per_session", "leader_training_hours",
+               "mentor_training_hours", "mentor_stipend_per_term", "staff_hourly_cost",
+               "room_cost_per_hour", "weeks_per_term")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str):
+    from workbench.store import ScenarioStore
+
+    return ScenarioStore(path)
+
+
+def store():
+    """The embedded scenario store (shared file; every call filters by this session's owner)."""
+    from workbench.store import StoreError, default_store_path
+
+    try:
+        return _store(str(default_store_path()))
+    except StoreError as exc:
+        st.warning(f"Saved scenarios are not available: {exc}")
+        return None
+
+
+def scenario():
+    return st.session_state.get(SCENARIO)
+
+
+def current_scheme() -> str:
+    return st.session_state.setdefault(SCHEME_KEY, "mentoring")
+
+
+def assumptions(scheme: str, settings: Any = None):
+    """Coverage assumptions from the widgets; PASS uptake follows the PASS settings."""
+    from workbench.coverage import Assumptions
+
+    defaults = Assumptions()
+    values = {"mentoring_active_share": st.session_state.get(
+        A + "mentoring_active_share", defaults.mentoring_active_share)}
+    if scheme == "pass" and settings is not None:
+        values.update(pass_uptake_once=settings.uptake_once,
+                      pass_uptake_regular=settings.uptake_regular)
+    return Assumptions(**values)
+
+
+def cost_rates():
+    from workbench.costs import CostRates
+
+    defaults = CostRates()
+    return CostRates(**{name: st.session_state.get(C + name, getattr(defaults, name))
+                        for name in RATE_FIELDS})
+
+
+def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
+    """Make a scenario the current one; a scenario from the store also brings its cohort."""
+    from app_pages import forms
+
+    ss = st.session_state
+    ss[SCENARIO] = chosen
+    ss[RESULT] = result
+    if from_store:
+        ss[COHORT_KEY] = chosen.cohort()
+        ss[FINGERPRINT] = f"scenario-{chosen.id}"
+        ss[LABEL] = f"{chosen.cohort_name} (from the scenario '{chosen.name}')"
+        ss[SCHEME_KEY] = chosen.scheme
+        forms.load_settings(chosen.scheme, chosen.settings)
+        for key in ("locked_pairs", "previous_pairs", "locked_sessions"):
+            ss.pop(key, None)
+
+
+def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):
+    """Solve, wrap the plan as a scenario and save it for this workspace (never cached)."""
+    from workbench.scenario import run_solver, solve_scenario
+
+    result = run_solver(current, scheme, settings)
+    made = solve_scenario(current, scheme, settings, name=name, notes=notes, result=result,
+                          assumptions=assumptions(scheme, settings), cost_rates=cost_rates())
+    saved = store()
+    if saved is not None:
+        saved.save(made, owner())
+    use_scenario(made, result)
+    return made
+
+
+def restore_last() -> None:
+    """On a new session with a workspace key: reopen the workspace's last scenario."""
+    saved = store()
+    if saved is None:
+        return
+    try:
+        last = saved.latest(owner())
+    except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
+        st.warning(f"Your last scenario could not be reopened: {exc}")
+        return
+    if last is not None:
+        use_scenario(last, from_store=True)
+        st.toast(f"Reopened your last scenario: {last.name}")
+
+
+@st.cache_data(max_entries=16, show_spinner="Working out coverage and cost...")
+def analysis_of(scenario_key: str, _chosen):
+    """Coverage, cost and charts of a scenario (with its saved assumptions), once per scenario."""
+    from workbench.report import analyse
+
+    return analyse(_chosen, charts=True)
+
+
+def scenario_key(chosen) -> str:
+    return f"{chosen.id}-{chosen.updated}"
+
+
+def require_scenario(scheme: str | None = None):
+    """The current solved scenario; otherwise say what to do first and stop."""
+    require_cohort()
+    chosen = scenario()
+    if chosen is None or (scheme is not None and chosen.scheme != scheme):
+        st.info("**Next, solve a plan.** Choose a scheme and its settings, then press Solve.")
+        cols = st.columns(2)
+        cols[0].page_link(SCHEME, label="Choose a scheme", icon=":material/tune:")
+        cols[1].page_link(SOLVE, label="Go to Solve", icon=":material/play_circle:")
+        st.stop()
+    return chosen
+
+
 def saved_scenarios_section() -> None:
     """Home: this workspace's saved scenarios, to reopen."""
     st.subheader("Your saved scenarios")
-    st.caption("Every solved plan is saved here automatically.")
+    saved = store()
+    listing = saved.list_frame(owner()) if saved is not None else None
+    if listing is None or listing.empty:
+        st.caption("None yet: every plan you solve is saved here automatically, and comes back "
+                   "after a refresh or a restart (keep this page's address).")
+        return
+    shown = [c for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
+             if c in listing.columns]
+    st.dataframe(listing[shown], width="stretch", hide_index=True,
+                 column_config={"coverage": st.column_config.NumberColumn(format="percent")})
+    names = dict(zip(listing["id"], listing["name"], strict=True))
+    chosen = st.selectbox("Scenario to reopen", list(names), format_func=names.get,
+                          key="reopen_choice", help="Brings back its cohort, settings and plan.")
+    if st.button("Reopen", icon=":material/history:"):
+        use_scenario(saved.load(chosen, owner()), from_store=True)
+        st.switch_page(SOLVE)

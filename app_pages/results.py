@@ -1,0 +1,181 @@
+"""How a solved plan is shown: the honest outcome, the tables with their reasons, locks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import forms, shared
+from workbench import charts
+
+CRITERIA_COLUMNS = {name: st.column_config.NumberColumn(label, format="%.2f",
+                                                        help="Points this criterion adds")
+                    for name, label in forms.CRITERIA_LABELS.items()}
+
+
+def lock_summary(scheme: str) -> str:
+    ss = st.session_state
+    if scheme == "mentoring":
+        locked, previous = ss.get("locked_pairs", []), ss.get("previous_pairs", [])
+        text = f"{len(locked)} locked pair(s)." if locked else "No locked pairs."
+        return text + (f" Keeps as many of the {len(previous)} current pairs as possible."
+                       if previous else "")
+    locked = ss.get("locked_sessions", [])
+    return f"{len(locked)} locked session(s)." if locked else "No locked sessions."
+
+
+def model_size_text(cohort: Any, scheme: str, settings: Any) -> str:
+    if scheme == "mentoring":
+        return (f"Model: {len(cohort.mentees):,} mentees and {len(cohort.mentors):,} mentors "
+                f"({int(cohort.mentors['capacity'].sum()):,} places); one choice per eligible "
+                "pair.")
+    return (f"Model: {settings.describe_targeting()}, {settings.sessions_per_module} session(s) "
+            f"each, {len(cohort.leaders['student_id'].unique()):,} leaders, "
+            f"{len(cohort.rooms):,} rooms.")
+
+
+def outcome(chosen: Any) -> None:
+    """The solver's outcome in words, and the headline figures."""
+    status = chosen.status.get("status", "not solved")
+    text = f"**{chosen.name}**: {chosen.status_label}."
+    if status == "optimal":
+        st.success(text + " No better plan exists under these rules.")
+    elif status == "feasible":
+        st.warning(text + " The time limit was reached; a longer limit may find a better plan.")
+    else:
+        st.error(text)
+    for message in chosen.summary.get("messages") or chosen.status.get("messages") or []:
+        st.caption(message)
+    s = chosen.summary
+    cols = st.columns(4)
+    if chosen.scheme == "mentoring":
+        cols[0].metric("Mentees matched", f"{s.get('matched', 0):,} of {s.get('mentees', 0):,}")
+    else:
+        cols[0].metric("Weekly sessions", f"{s.get('sessions', 0):,}")
+    cols[1].metric("Coverage", _pct(s.get("coverage")),
+                   help="Reached as a share of those the scheme is for.")
+    cols[2].metric("Expected to take it up", _pct(s.get("expected_coverage")),
+                   help="Coverage times the expected uptake (see the Scheme page).")
+    cols[3].metric("Cost per term", f"£{s.get('cost') or 0:,.0f}",
+                   help="Pay, training, staff time and rooms, with the rates on the Scheme page.")
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+# ------------------------------------------------------------------------------ mentoring
+
+
+def mentoring_plan(chosen: Any) -> None:
+    matches = chosen.results.get("matches", pd.DataFrame())
+    unmatched = chosen.results.get("unmatched", pd.DataFrame())
+    fixes = chosen.summary.get("fixes") or []
+    st.subheader("Pairs")
+    st.caption("Each pair's score is the sum of the points on the right (why it was made). Tick "
+               "**lock** to keep a pair, then re-solve.")
+    shown = matches.assign(lock=matches.get("locked", False)).drop(
+        columns=["locked"], errors="ignore")
+    order = ["lock", "mentee_id", "mentor_id", "score", "mentee_programme", "mentee_level",
+             "mentor_programme", "mentor_level", *forms.CRITERIA_LABELS, "previous"]
+    edited = st.data_editor(
+        shown, key=f"locks_{chosen.id}", hide_index=True, width="stretch", height=320,
+        column_order=[c for c in order if c in shown.columns],
+        disabled=[c for c in shown.columns if c != "lock"],
+        column_config={"lock": st.column_config.CheckboxColumn(
+            "lock", help="Keep this pair when re-solving"), **CRITERIA_COLUMNS})
+    cols = st.columns(2)
+    if cols[0].button("Re-solve keeping locked pairs (and changing as few pairs as possible)",
+                      icon=":material/lock:"):
+        picked = edited.loc[edited["lock"].fillna(False).astype(bool)]
+        st.session_state["locked_pairs"] = list(zip(picked["mentee_id"], picked["mentor_id"],
+                                                    strict=True))
+        st.session_state["previous_pairs"] = list(zip(matches["mentee_id"],
+                                                      matches["mentor_id"], strict=True))
+        resolve(chosen)
+    if cols[1].button("Clear locks", icon=":material/lock_open:"):
+        for key in ("locked_pairs", "previous_pairs"):
+            st.session_state.pop(key, None)
+        st.rerun()
+
+    st.subheader(f"Unmatched mentees ({len(unmatched):,})")
+    if len(unmatched):
+        st.dataframe(unmatched.drop(columns=["reason_code"], errors="ignore"), hide_index=True,
+                     width="stretch", column_config={"reason": st.column_config.TextColumn(
+                         "why not matched", width="large")})
+    else:
+        st.caption("Every mentee has a mentor.")
+    if fixes:
+        st.markdown("**What would help**\n\n" + "\n".join(f"- {f}" for f in fixes))
+
+    left, right = st.columns(2)
+    with left:
+        shared.chart_with_table(charts.mentor_load_chart(chosen.results["mentor_load"]),
+                                "Mentor load", "load")
+    with right:
+        shared.chart_with_table(charts.match_score_chart(matches), "Match scores", "scores")
+
+
+# ------------------------------------------------------------------------------ PASS
+
+
+def pass_plan(chosen: Any) -> None:
+    sessions = chosen.results.get("sessions", pd.DataFrame())
+    st.subheader(f"Sessions ({len(sessions):,})")
+    st.caption("One row per weekly session. Tick **lock** to keep a session (with its room and "
+               "leader) when re-solving.")
+    shown = sessions.assign(lock=sessions.get("locked", False)).drop(
+        columns=["locked"], errors="ignore")
+    hidden = {"lock", "day", "start", "end"}
+    edited = st.data_editor(shown, key=f"locks_{chosen.id}", hide_index=True, width="stretch",
+                            column_order=["lock", *[c for c in shown.columns if c not in hidden]],
+                            disabled=[c for c in shown.columns if c != "lock"])
+    cols = st.columns(2)
+    if cols[0].button("Re-solve keeping locked sessions", icon=":material/lock:"):
+        picked = edited.loc[edited["lock"].fillna(False).astype(bool)]
+        st.session_state["locked_sessions"] = [
+            {"module_code": r["module_code"], "day": int(r["day"]), "start": int(r["start"]),
+             "room_id": r.get("room_id") or None, "leader_id": r.get("leader_id") or None}
+            for r in picked.to_dict("records")]
+        resolve(chosen)
+    if cols[1].button("Clear locks", icon=":material/lock_open:"):
+        st.session_state.pop("locked_sessions", None)
+        st.rerun()
+    st.subheader("Reach per module")
+    st.caption("reachable: students free at one of the module's sessions; could_reach: the "
+               "most any plan could reach with the leaders and rooms available.")
+    st.dataframe(chosen.results.get("coverage"), hide_index=True, width="stretch",
+                 column_config={"coverage": st.column_config.NumberColumn(format="percent")})
+    for note in (chosen.summary.get("diagnostics") or []) + (chosen.summary.get("notes") or []):
+        st.caption(note)
+    reach = chosen.results.get("reach", pd.DataFrame())
+    missed = reach.loc[~reach["reached"].astype(bool)] if len(reach) else reach
+    st.subheader(f"Enrolments not reached ({len(missed):,})")
+    if len(missed):
+        st.dataframe(missed, hide_index=True, width="stretch", height=260,
+                     column_config={"reason": st.column_config.TextColumn("why not",
+                                                                           width="large")})
+    free = chosen.results.get("free_by_slot")
+    if free is not None:
+        shared.chart_with_table(charts.free_heatmap_chart(free, sessions),
+                                "When targeted students are free", "free")
+
+
+def resolve(chosen: Any) -> None:
+    """Solve again with the locks just chosen; the new plan becomes the current one."""
+    cohort = shared.require_cohort()
+    limit = st.session_state.get("keep_time_limit", 30)
+    settings, problem = forms.settings_from_state(chosen.scheme, limit)
+    if problem:
+        st.error(f"The settings cannot be used: {problem}")
+        return
+    with st.spinner("Solving again with your locks..."):
+        try:
+            shared.solve_and_save(cohort, chosen.scheme, settings,
+                                  f"{chosen.name} (re-solved)")
+        except ValueError as exc:
+            st.error(str(exc))
+            return
+    st.rerun()

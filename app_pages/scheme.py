@@ -1,0 +1,85 @@
+"""Scheme: pick the model and its settings; presets for common set-ups; assumptions and costs."""
+
+import streamlit as st
+
+from app_pages import forms, shared
+
+st.title("Scheme")
+st.markdown("Choose the scheme to plan and how it should behave. Every control says what it "
+            "does; start from a preset and adjust. Nothing is solved until you press **Solve**.")
+cohort = shared.require_cohort()
+
+SCHEMES = {**shared.SCHEME_NAMES, "groups": "Study groups (coming)"}
+scheme = st.radio(
+    "Scheme", list(SCHEMES), format_func=SCHEMES.get, key=shared.SCHEME_KEY, horizontal=True,
+    help="Peer mentoring matches mentees with mentors; PASS places weekly study sessions for "
+         "high-risk modules. Study groups and social groups come in a later version.")
+if scheme == "groups":
+    st.info("**Study groups are coming in a later version.** They will form small groups who "
+            "share modules and free time, without isolating anyone. Until then, plan peer "
+            "mentoring or PASS.")
+    st.stop()
+
+missing = shared.scheme_problems(cohort, scheme)
+if missing:
+    st.warning("This cohort cannot run this scheme yet:\n\n" + "\n".join(
+        f"- {p.message} ({p.file})" for p in missing))
+    st.page_link(shared.COHORT, label="Add the missing tables on the Cohort page",
+                 icon=":material/upload_file:")
+    st.stop()
+
+# ------------------------------------------------------------------------------ presets
+presets = forms.MENTORING_PRESETS if scheme == "mentoring" else forms.PASS_PRESETS
+with st.container(border=True):
+    cols = st.columns([4, 1], vertical_alignment="bottom")
+    preset = cols[0].selectbox("Start from a preset", list(presets), key=f"preset_{scheme}",
+                               help="Sets the controls below; you can still change any of them.")
+    cols[1].button("Apply preset", on_click=forms.apply_preset, args=(scheme, presets[preset]),
+                   icon=":material/auto_fix_high:")
+
+# ------------------------------------------------------------------------------ settings
+st.subheader("Settings")
+if scheme == "mentoring":
+    forms.mentoring_form()
+else:
+    forms.pass_form(sorted(cohort.modules["module_code"]))
+
+settings, problem = forms.settings_from_state(scheme)
+if problem:
+    st.error(f"These settings cannot be used yet: {problem}")
+elif scheme == "pass":
+    from workbench.pass_settings import targeted_modules
+
+    try:
+        targeted, notes = targeted_modules(cohort, settings)
+        st.caption(f"Targets {len(targeted)} module(s): {', '.join(targeted[:12])}"
+                   + (" ..." if len(targeted) > 12 else ""))
+        for note in notes:
+            st.caption(note)
+    except ValueError as exc:
+        st.error(str(exc))
+
+# ------------------------------------------------------------------------------ assumptions
+with st.expander("Expected uptake and costs (for coverage and cost figures)"):
+    from workbench.costs import RATE_SOURCES, CostRates
+    from workbench.coverage import ASSUMPTION_SOURCES, Assumptions
+
+    if scheme == "mentoring":
+        st.session_state.setdefault(shared.A + "mentoring_active_share",
+                                    Assumptions().mentoring_active_share)
+        st.slider("Pairs still meeting at the end of term", 0.05, 1.0, step=0.05,
+                  key=shared.A + "mentoring_active_share",
+                  help=ASSUMPTION_SOURCES["mentoring_active_share"])
+    else:
+        st.caption("PASS uptake is set above (students expected to attend).")
+    defaults = CostRates()
+    cols = st.columns(2)
+    for i, name in enumerate(shared.RATE_FIELDS):
+        st.session_state.setdefault(shared.C + name, getattr(defaults, name))
+        field = CostRates.model_fields[name]
+        cols[i % 2].number_input(field.description or name, min_value=0.0 if name !=
+                                 "weeks_per_term" else 1, key=shared.C + name,
+                                 help=RATE_SOURCES.get(name))
+
+st.page_link(shared.SOLVE, label="Next: solve", icon=":material/play_circle:")
+shared.notes("scheme")

@@ -1,0 +1,69 @@
+"""Solve: one button, an honest outcome, the plan with its reasons; lock rows and re-solve."""
+
+import streamlit as st
+
+from app_pages import forms, results, shared
+
+st.title("Solve")
+st.markdown("Press **Solve** to make the plan with the settings chosen on the Scheme page. The "
+            "outcome says plainly whether the plan is the best possible, how close it is, or "
+            "why there is none. Every solved plan is saved to your scenarios.")
+cohort = shared.require_cohort()
+scheme = shared.current_scheme()
+if scheme not in shared.SCHEME_NAMES:
+    st.info("Study groups are coming in a later version: choose peer mentoring or PASS.")
+    st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
+    st.stop()
+missing = shared.scheme_problems(cohort, scheme)
+if missing:
+    st.warning("\n".join(f"- {p.message} ({p.file})" for p in missing))
+    st.page_link(shared.COHORT, label="Add the missing tables", icon=":material/upload_file:")
+    st.stop()
+
+# ------------------------------------------------------------------------------ run
+st.session_state.setdefault("keep_time_limit", 30)
+st.session_state.setdefault(f"keep_name_{scheme}", f"{shared.SCHEME_NAMES[scheme]} plan")
+cols = st.columns([2, 2, 1], vertical_alignment="bottom")
+cols[0].text_input("Name of this plan", key=f"keep_name_{scheme}",
+                   help="Shown in your saved scenarios and on the report.")
+cols[1].number_input("Time limit (seconds)", 1, 3600, step=5, key="keep_time_limit",
+                     help="The solver stops here and returns the best plan found, with how far "
+                          "from the best possible it could still be.")
+settings, problem = forms.settings_from_state(scheme, st.session_state["keep_time_limit"])
+locks = results.lock_summary(scheme)
+if problem:
+    st.error(f"The settings cannot be used: {problem}")
+    st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
+    st.stop()
+st.caption(f"{shared.SCHEME_NAMES[scheme]} for {len(cohort.students):,} students. {locks}")
+
+if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
+    with st.status("Solving...", expanded=True) as status:
+        st.write(results.model_size_text(cohort, scheme, settings))
+        st.write(f"Solver: {settings.solver.upper()}, time limit {settings.time_limit:.0f} s.")
+        try:
+            made = shared.solve_and_save(cohort, scheme, settings,
+                                         st.session_state[f"keep_name_{scheme}"])
+        except ValueError as exc:
+            status.update(label="Not solved", state="error")
+            st.error(str(exc))
+            st.stop()
+        for message in made.status.get("messages") or []:
+            st.write(message)
+        failed = made.status.get("status") in ("infeasible", "timed out", "not solved")
+        status.update(label=f"Outcome: {made.status_label} "
+                            f"({made.status.get('seconds') or 0:.1f} s)",
+                      state="error" if failed else "complete", expanded=failed)
+
+# ------------------------------------------------------------------------------ the plan
+chosen = shared.scenario()
+if chosen is None or chosen.scheme != scheme:
+    st.info("No plan yet for this scheme: press **Solve**.")
+    st.stop()
+results.outcome(chosen)
+if scheme == "mentoring":
+    results.mentoring_plan(chosen)
+else:
+    results.pass_plan(chosen)
+st.page_link(shared.COVERAGE, label="Next: coverage charts", icon=":material/bar_chart:")
+shared.notes("solve")
