@@ -705,7 +705,7 @@ class _Builder:
         n_prog = len(self.programmes)
         if self.mentee_share is None:
             signup = rng.uniform(0.35, 0.65, size=n_prog)[prog]
-            p = np.where(level == UG1, signup, np.where(level == PGT, 0.12, 0.0))
+            p = np.where(level == UG1, signup, np.where(level == PGT, 0.08, 0.0))
             mentee = rng.random(n) < p
         else:
             priority = np.array([0, 1, 3, 4, 5, 0, 2, 6])[level] + rng.random(n)
