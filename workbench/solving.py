@@ -101,7 +101,10 @@ def _dual_bound(prob: pulp.LpProblem, solver: str, objective: float | None) -> f
             bound = float(model.getInfo().mip_dual_bound)
         except Exception:  # noqa: BLE001 (an LP has no MIP bound)
             return None
-        return None if math.isinf(bound) or math.isnan(bound) else bound
+        if math.isinf(bound) or math.isnan(bound):
+            return None
+        # PuLP hands HiGHS a maximisation as the minimisation of -objective.
+        return -bound if prob.sense == pulp.LpMaximize else bound
     return None
 
 
