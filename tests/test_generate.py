@@ -12,7 +12,14 @@ import pytest
 from workbench.availability import free_matrix, weekly_slots
 from workbench.cli import main
 from workbench.domain import LEVEL_RANK, TABLES, Cohort
-from workbench.generate import MIN_FREE_HOURS, RISKY, generate_cohort, generate_tables
+from workbench.generate import (
+    MIN_FREE_HOURS,
+    RISKY,
+    _distinct_picks,
+    _popcount,
+    generate_cohort,
+    generate_tables,
+)
 from workbench.loading import load_cohort
 from workbench.validation import validate_tables
 
@@ -74,6 +81,26 @@ def test_bad_arguments_are_refused():
         generate_tables(100, mentee_share=0.95)
     with pytest.raises(ValueError, match="mentee_share"):
         generate_tables(100, mentee_share=0.0)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 7, 500])
+def test_distinct_picks_are_distinct_in_range_and_uniform(m):
+    rng = np.random.default_rng(0)
+    k = rng.integers(1, 4, size=6000)
+    picks = _distinct_picks(rng, k, m)
+    for row, want in zip(picks.tolist(), k.tolist(), strict=True):
+        chosen = [x for x in row if x >= 0]
+        assert len(chosen) == min(want, m) == len(set(chosen))
+        assert all(0 <= x < m for x in chosen)
+        assert row[: len(chosen)] == chosen  # padding only at the end
+    if m == 7:  # every index about equally likely in every position
+        counts = np.bincount(picks[:, 1][picks[:, 1] >= 0], minlength=m)
+        assert counts.min() > 0.8 * counts.mean()
+
+
+def test_popcount_counts_set_bits():
+    x = np.array([0, 1, 3, 2**44 + 2**3, 2**45 - 1], dtype=np.int64)
+    assert _popcount(x).tolist() == [0, 1, 2, 2, 45]
 
 
 # ------------------------------------------------------------------------------ realism

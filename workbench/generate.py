@@ -214,6 +214,12 @@ def _bits(day: int, start_min: int, end_min: int) -> int:
     return mask
 
 
+def _popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits per int64 (``np.bitwise_count`` needs numpy 2)."""
+    as_bytes = np.ascontiguousarray(x, dtype="<i8").view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1).sum(axis=1)
+
+
 def _distinct_picks(rng: np.random.Generator, k: np.ndarray, m: int) -> np.ndarray:
     """Row i: k[i] distinct indices in range(m) in random order (-1 pads); vectorised."""
     r = len(k)
@@ -587,7 +593,7 @@ class _Builder:
             pbits = 0
             for d, a, b in pattern:
                 pbits |= _bits(d, a, b)
-            ok = students[np.bitwise_count(bits[students] | pbits) <= limit]
+            ok = students[_popcount(bits[students] | pbits) <= limit]
             bits[ok] |= pbits
             for d, a, b in pattern:
                 add(ok, np.full(len(ok), d), np.full(len(ok), a), np.full(len(ok), b),
