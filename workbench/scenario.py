@@ -253,6 +253,9 @@ def solve_scenario(cohort: Cohort, scheme: str, settings: Any = None, *, name: s
         result = run_solver(cohort, scheme, settings)
     assumptions_json = _model_json(assumptions, "assumptions", scheme)
     rates_json = _model_json(cost_rates, "rates", scheme)
+    tables = result_tables(result)
+    if scheme == "pass" and "free_by_slot" not in tables:
+        tables["free_by_slot"] = _free_by_slot(cohort, settings)
     summary, text = _summary_parts(result)
     figures = headline_figures(cohort, scheme, settings, result, assumptions, cost_rates)
     summary = {**summary, **figures}
@@ -264,13 +267,23 @@ def solve_scenario(cohort: Cohort, scheme: str, settings: Any = None, *, name: s
         notes=notes,
         assumptions=assumptions_json,
         cost_rates=rates_json,
-        results=result_tables(result),
+        results=tables,
         status=status_dict(getattr(result, "status", None)),
         summary=summary,
         summary_text=text,
         cohort_name=cohort.name,
         _cohort=cohort,
     )
+
+
+def _free_by_slot(cohort: Cohort, settings: Any) -> pd.DataFrame:
+    """How many targeted students are free at each slot (for the report's heat map)."""
+    from workbench.pass_sessions import free_students_by_slot
+
+    try:
+        return free_students_by_slot(cohort, settings)
+    except ValueError:
+        return pd.DataFrame(columns=["day", "start", "end", "label", "free_students"])
 
 
 def _model_json(value: Any, kind: str, scheme: str) -> dict[str, Any]:

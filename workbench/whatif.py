@@ -115,6 +115,21 @@ def _set(settings: Any, **values: Any) -> Any:
     return type(settings).model_validate(data)
 
 
+AXIS_LABELS: dict[str, str] = {
+    "intake": "Intake (x today's)", "mentors": "Mentors recruited (+) or lost (-)",
+    "leaders": "Leaders recruited (+) or lost (-)", "capacity": "Mentees per mentor",
+    "sessions": "Sessions per module", "uptake": "Uptake (share)", "budget": "Budget cap",
+}
+
+
+def axis_label(name: str) -> str:
+    """A short label for a chart axis."""
+    group = _GROUP_RE.match(name)
+    if group:
+        return f"Intake of {group.group(2).strip()} (x today's)"
+    return AXIS_LABELS.get(name, name)
+
+
 def variation_label(name: str) -> str:
     """A variation's name in the coordinator's words."""
     group = _GROUP_RE.match(name)
@@ -619,10 +634,20 @@ def _decimals(x: float) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+_PRELOAD = ["workbench.whatif", "workbench.scenario", "workbench.mentoring",
+            "workbench.pass_sessions", "workbench.coverage", "workbench.costs"]
+
+
 def _pool(workers: int) -> cf.ProcessPoolExecutor:
-    # "spawn": safe in a multi-threaded host (Streamlit); forking one can deadlock.
-    return cf.ProcessPoolExecutor(max_workers=workers,
-                                  mp_context=multiprocessing.get_context("spawn"))
+    """Worker processes forked from a clean fork server (started once per process, with the
+    solver modules imported), never from the caller: forking a multi-threaded host such as
+    Streamlit can deadlock, and spawning a fresh interpreter per worker costs seconds."""
+    try:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    except ValueError:  # no fork server on this platform
+        context = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def run_sweep(cohort: Cohort, scheme: str, settings: Any, param: str,
@@ -781,8 +806,8 @@ def mentors_needed(cohort: Cohort, settings: Any, target_coverage: float, *, see
     high = available if max_recruits is None else min(available, max_recruits)
     answer, evidence = _search(case, "mentors", lambda r: r.get("coverage"), target_coverage,
                                -current, high, seed)
-    return _answer("mentors", "mentees matched", target_coverage, answer, current, evidence,
-                   high)
+    return _answer("mentors", "mentees", target_coverage, answer, current, evidence,
+                   high, high < available)
 
 
 def leaders_needed(cohort: Cohort, settings: Any, target_reach: float, *, seed: int = 0,
@@ -796,22 +821,25 @@ def leaders_needed(cohort: Cohort, settings: Any, target_reach: float, *, seed: 
     high = available if max_recruits is None else min(available, max_recruits)
     answer, evidence = _search(case, "leaders", lambda r: r.get("coverage"), target_reach,
                                -current, high, seed)
-    return _answer("leaders", "targeted enrolments reached", target_reach, answer, current,
-                   evidence, high)
+    return _answer("leaders", "targeted enrolments", target_reach, answer, current,
+                   evidence, high, high < available)
 
 
 def _answer(who: str, what: str, target: float, change: int | None, current: int,
-            evidence: pd.DataFrame, high: int) -> InverseAnswer:
+            evidence: pd.DataFrame, high: int, capped: bool) -> InverseAnswer:
     evidence = evidence.rename(columns={"value": "change"})
     if len(evidence):
         evidence.insert(1, who, current + evidence["change"].astype(int))
-    question = f"How many {who} for {target:.0%} of {what}?"
+    verb = "match" if who == "mentors" else "reach"
+    question = f"How many {who} to {verb} {target:.0%} of {what}?"
     if change is None:
         best = evidence["coverage"].max() if len(evidence) else None
         best_text = f"{best:.0%}" if best is not None and pd.notna(best) else "unknown"
         return InverseAnswer(question, target, None, None, None, current, evidence,
-                             f"Out of reach: even with {high} more {who} (every eligible "
-                             f"student recruited) the plan reaches {best_text}.")
+                             f"Out of reach: even with {high} more {who} ("
+                             + ("the most allowed" if capped else
+                                "every eligible student recruited")
+                             + f") the plan {verb}es {best_text} of {what}.")
     row = evidence.loc[evidence["change"] == change].iloc[0]
     needed = current + change
     if change > 0:
@@ -821,7 +849,7 @@ def _answer(who: str, what: str, target: float, change: int | None, current: int
     else:
         how = f"today's {current} are just enough"
     return InverseAnswer(question, target, needed, change, float(row["coverage"]), current,
-                         evidence, f"{needed} {who} reach {float(row['coverage']):.0%} of "
+                         evidence, f"{needed} {who} {verb} {float(row['coverage']):.0%} of "
                                    f"{what}: {how}.")
 
 
