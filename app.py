@@ -4,38 +4,47 @@ This entry script owns the navigation. The page scripts live in ``app_pages/`` (
 ``pages/``): a ``pages/`` folder beside the entry script makes Streamlit start in its legacy
 multipage mode, so a link to a page opened on a freshly started server would show that page
 without this navigation and without the session defaults set here.
+
+Everything runs inside ``main()``: the what-if sweeps start worker processes with "spawn", which
+import the main module again (as ``__mp_main__``); they must not run the app.
 """
 
 import streamlit as st
 
 from app_pages import shared
 
-st.set_page_config(page_title="Peer-support workbench",  # the default icon: no font service
-                   layout="wide")
-shared.start_session()
 
-# No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
-navigation = st.navigation(
-    {
-        "Start": [
-            st.Page(shared.HOME, title="Home", default=True),
-            st.Page(shared.COHORT, title="Cohort", url_path="cohort"),
-        ],
-        "Plan": [
-            st.Page(shared.SCHEME, title="Scheme", url_path="scheme"),
-            st.Page(shared.SOLVE, title="Solve", url_path="solve"),
-        ],
-        "Review": [
-            st.Page(shared.COVERAGE, title="Coverage",
-                    url_path="coverage"),
-            st.Page(shared.WHATIF, title="What-if",
-                    url_path="what-if"),
-            st.Page(shared.REPORT, title="Report and export",
-                    url_path="report"),
-        ],
-    },
-    position="sidebar",
-    expanded=True,
-)
-shared.sidebar_status()
-navigation.run()
+def main() -> None:
+    st.set_page_config(page_title="Peer-support workbench",  # the default icon: no font service
+                       layout="wide")
+    shared.start_session()
+
+    # No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
+    navigation = st.navigation(
+        {
+            "Start": [
+                st.Page(shared.HOME, title="Home", default=True),
+                st.Page(shared.COHORT, title="Cohort", url_path="cohort"),
+            ],
+            "Plan": [
+                st.Page(shared.SCHEME, title="Scheme", url_path="scheme"),
+                st.Page(shared.SOLVE, title="Solve", url_path="solve"),
+            ],
+            "Review": [
+                st.Page(shared.COVERAGE, title="Coverage",
+                        url_path="coverage"),
+                st.Page(shared.WHATIF, title="What-if",
+                        url_path="what-if"),
+                st.Page(shared.REPORT, title="Report and export",
+                        url_path="report"),
+            ],
+        },
+        position="sidebar",
+        expanded=True,
+    )
+    shared.sidebar_status()
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()

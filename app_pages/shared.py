@@ -7,6 +7,7 @@ never per rerun; solver objects are never cached.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -246,6 +247,14 @@ def chart_with_table(chart, title: str, key: str) -> None:
                      key=f"{key}_table")
 
 
+def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Mixed-type columns (numbers and words side by side) shown as text."""
+    if frame is None:
+        return None
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype({c: str for c in mixed}).replace({"None": "", "nan": ""})
+
+
 def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
     """The coordinator's notes for this page, kept for the session and the report."""
     return st.text_area("Your notes", key=f"{KEEP}notes_{page}", help=help_text,
@@ -406,6 +415,21 @@ def saved_scenarios_section() -> None:
     """Home: this workspace's saved scenarios, to reopen."""
     st.subheader("Your saved scenarios")
     saved = store()
+    with st.expander("Open a scenario file from a colleague (.wbscenario)"):
+        sent = st.file_uploader("Scenario file", type=["wbscenario"], key="scenario_upload",
+                                help="A plan exported from the Report page: its cohort, "
+                                     "settings and results. It is checked before it opens.")
+        if sent is not None and saved is not None and st.session_state.get(
+                "scenario_upload_done") != sent.file_id:
+            from workbench.scenario import ScenarioFileError
+
+            st.session_state["scenario_upload_done"] = sent.file_id
+            try:
+                opened = saved.import_bytes(sent.getvalue(), owner(), sent.name)
+                use_scenario(opened, from_store=True)
+                st.success(f"Opened **{opened.name}**; it is now one of your scenarios.")
+            except ScenarioFileError as exc:
+                st.error(str(exc))
     listing = saved.list_frame(owner()) if saved is not None else None
     if listing is None or listing.empty:
         st.caption("None yet: every plan you solve is saved here automatically, and comes back "
@@ -421,3 +445,104 @@ def saved_scenarios_section() -> None:
     if st.button("Reopen", icon=":material/history:"):
         use_scenario(saved.load(chosen, owner()), from_store=True)
         st.switch_page(SOLVE)
+
+
+def solve_variation(current: Cohort, scheme: str, settings: Any, changes: dict[str, float],
+                    name: str):
+    """Apply what-if changes (intake, recruitment, capacity...), solve and save the variation.
+
+    The variation is saved to the workspace's scenarios but does not replace the current plan.
+    """
+    from workbench.scenario import run_solver, solve_scenario
+    from workbench.whatif import Case, vary
+
+    case = Case(current, scheme, settings, assumptions(scheme, settings), cost_rates())
+    for param, value in changes.items():
+        case = vary(case, param, value)
+    result = run_solver(case.cohort, scheme, case.settings)
+    made = solve_scenario(case.cohort, scheme, case.settings, name=name, result=result,
+                          assumptions=case.assumptions, cost_rates=case.rates)
+    saved = store()
+    if saved is not None:
+        saved.save(made, owner())
+    return made
+
+
+def saved_scenarios(scheme: str | None = None) -> dict[str, str]:
+    """This workspace's saved scenarios: id -> name (most recent first)."""
+    saved = store()
+    if saved is None:
+        return {}
+    return {info.id: f"{info.name} ({info.updated[:16].replace('T', ' ')})"
+            for info in saved.list(owner()) if scheme is None or info.scheme == scheme}
+
+
+def load_saved(scenario_id: str):
+    return store().load(scenario_id, owner())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def comparison(ids: tuple[str, ...], workspace: str, stamp: str):
+    """Headline figures of saved scenarios side by side (cached until one is saved again)."""
+    from workbench.whatif import compare_scenarios
+
+    saved = store()
+    return compare_scenarios([saved.load(i, workspace) for i in ids])
+
+
+def compare(ids: list[str]):
+    saved = store()
+    if saved is None or not ids:
+        return None
+    stamps = {info.id: info.updated for info in saved.list(owner())}
+    return comparison(tuple(ids), owner(), "|".join(stamps.get(i, "") for i in ids))
+
+
+# ----------------------------------------------------------------------------- report and files
+
+
+def save_notes(chosen, text: str) -> None:
+    """Keep the coordinator's notes with the scenario (saved again in the store)."""
+    chosen.notes = text
+    saved = store()
+    if saved is not None:
+        saved.save(chosen, owner())
+    else:
+        chosen.touch()
+
+
+def file_stem(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return stem[:60] or "plan"
+
+
+@st.cache_data(max_entries=8, show_spinner="Writing the report...")
+def report_html(scenario_key: str, _chosen) -> str:
+    from workbench.report import render_report
+
+    return render_report(_chosen, charts=True)
+
+
+@st.cache_data(max_entries=8, show_spinner="Preparing the files...")
+def export_files(scenario_key: str, _chosen) -> dict[str, tuple[str, bytes, str]]:
+    """label -> (file suffix, bytes, MIME type) for every download of a scenario."""
+    from workbench import export
+
+    csv, xlsx = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    files = {
+        "Everything as an Excel workbook": (".xlsx", export.scenario_excel_bytes(_chosen), xlsx),
+        "Everything as CSV files (zip)": ("_csv.zip", export.scenario_csv_zip(_chosen),
+                                          "application/zip"),
+    }
+    for name in ("matches", "unmatched", "sessions", "coverage"):
+        if name in _chosen.results:
+            files[f"{name.capitalize()} (CSV)"] = (
+                f"_{name}.csv", export.to_csv_bytes(_chosen.results[name]), csv)
+    if _chosen.scheme == "pass":
+        # Without the calendar module the page says the calendar is not available.
+        with contextlib.suppress(ImportError, RuntimeError, ValueError):
+            files["Sessions as a calendar (.ics)"] = (".ics", export.pass_ics_bytes(_chosen),
+                                                      "text/calendar")
+    files["Scenario file to send to a colleague (.wbscenario)"] = (
+        ".wbscenario", _chosen.to_bytes(), "application/zip")
+    return files

@@ -1,7 +1,139 @@
-"""placeholder"""
+"""What-if: try changes, sweep one of them, ask the inverse question, compare scenarios."""
+
+import threading
+
 import streamlit as st
 
-from app_pages import shared
+from app_pages import forms, shared
+from workbench import charts, whatif
+from workbench.costs import budget_status
 
-shared.require_cohort()
-st.title("whatif")
+st.title("What-if")
+st.markdown("What happens with a bigger intake, more volunteers, more places or sessions, a "
+            "different take-up or a budget cap? Each change is solved for real and saved to "
+            "your scenarios, so you can compare it with today's plan.")
+base = shared.require_scenario()
+cohort = shared.require_cohort()
+scheme = base.scheme
+settings, problem = forms.settings_from_state(scheme, st.session_state.get("keep_time_limit", 30))
+if problem:
+    st.error(f"The settings cannot be used: {problem}")
+    st.stop()
+mentoring = scheme == "mentoring"
+volunteers = "mentors" if mentoring else "leaders"
+ss = st.session_state
+
+# ------------------------------------------------------------------------------ one change
+st.subheader("Try a change")
+with st.form("variation"):
+    cols = st.columns(3)
+    intake = cols[0].slider("Intake (today = 1.0)", 0.5, 2.0, 1.0, 0.05,
+                            help="1.2 = 20% more students, with the same mix of programmes and "
+                                 "years (students are resampled from today's cohort).")
+    recruit = cols[1].number_input(f"{volunteers.capitalize()} recruited (+) or lost (-)",
+                                   -500, 500, 0, help=f"Recruits are eligible students where "
+                                   f"the demand is; losing {volunteers} removes them.")
+    if mentoring:
+        per = cols[2].number_input("Mentees per mentor (0 = as today)", 0, 20, 0,
+                                   help="Gives every mentor this many places.")
+    else:
+        per = cols[2].number_input("Sessions per module (0 = as today)", 0, 10, 0,
+                                   help="Weekly sessions each targeted module gets.")
+    uptake = cols[0].slider("Take-up (0 = as assumed)", 0.0, 1.0, 0.0, 0.05,
+                            help="Share of reached students expected to take the scheme up.")
+    budget = cols[1].number_input("Budget cap per term (0 = none)", 0, 1_000_000, 0, step=500,
+                                  help="Checks the plan's cost against this cap.")
+    name = cols[2].text_input("Name", "What-if", help="Name of the saved variation.")
+    submitted = st.form_submit_button("Solve with these changes", type="primary",
+                                      icon=":material/play_arrow:")
+if submitted:
+    changes = {k: v for k, v in {"intake": intake, volunteers: recruit,
+                                 "capacity" if mentoring else "sessions": per,
+                                 "uptake": uptake}.items()
+               if v and not (k == "intake" and v == 1.0)}
+    with st.spinner("Solving the variation..."):
+        try:
+            made = shared.solve_variation(cohort, scheme, settings, changes, name)
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+    ss["whatif_ids"] = [made.id, *ss.get("whatif_ids", [])][:5]
+    ss["whatif_budget"] = budget or None
+if ss.get("whatif_ids"):
+    table = shared.compare([base.id, ss["whatif_ids"][0]])
+    st.dataframe(shared.readable(table), hide_index=True, width="stretch")
+    if ss.get("whatif_budget") and table is not None:
+        cost = table.loc[table["metric"] == "cost"].iloc[0, 3]
+        check = budget_status(float(cost or 0.0), ss["whatif_budget"])
+        (st.success if check.ok else st.error)(check.message)
+
+# ------------------------------------------------------------------------------ sweep
+st.subheader("Sweep one change")
+params = [p for p, schemes in whatif.VARIATION_SCHEMES.items() if scheme in schemes]
+ranges = {"intake": "0.8:1.4:0.2", "mentors": "-10:20:10", "leaders": "0:6:2",
+          "capacity": "1,2,3,4", "sessions": "1,2,3", "uptake": "0.2:0.6:0.1",
+          "budget": "1000:5000:2000"}
+cols = st.columns([2, 2, 1], vertical_alignment="bottom")
+param = cols[0].selectbox("Change", params, format_func=whatif.variation_label,
+                          key="keep_sweep_param", help="The one thing that varies.")
+ss.setdefault(f"keep_sweep_range_{param}", ranges[param])
+text = cols[1].text_input("Values", key=f"keep_sweep_range_{param}",
+                          help="START:STOP:STEP (0.8:1.4:0.2) or a list (1,2,3).")
+run = cols[2].button("Run sweep", icon=":material/stacked_line_chart:")
+if run:
+    try:
+        values = whatif.parse_range(text)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    bar = st.progress(0.0, text="Starting...")
+    st.button("Cancel the sweep", icon=":material/cancel:")  # any click stops this run
+    stop, interrupted = threading.Event(), []
+
+    def progress(done: int, total: int) -> None:
+        try:
+            bar.progress(done / max(total, 1), text=f"{done} of {total} points solved")
+        except BaseException as exc:  # a click: Streamlit stops this run; end the workers first
+            interrupted.append(exc)
+            stop.set()
+
+    table = whatif.run_sweep(cohort, scheme, settings, param, values, progress=progress,
+                             cancel=stop, assumptions=shared.assumptions(scheme, settings),
+                             rates=shared.cost_rates())
+    if interrupted:
+        raise interrupted[0]
+    ss["sweep"] = table
+if ss.get("sweep") is not None:
+    table = ss["sweep"]
+    current = {"intake": 1.0, "mentors": 0, "leaders": 0}.get(table.attrs.get("param"))
+    shared.chart_with_table(charts.sweep_chart(table, current, table.attrs.get("param"),
+                                               whatif.variation_label(table.attrs["param"])),
+                            "Sweep", "sweep")
+    with st.expander("Every point solved"):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------------------ inverse
+st.subheader(f"How many {volunteers} do we need?")
+cols = st.columns([3, 1], vertical_alignment="bottom")
+target = cols[0].slider(f"Target share of {'mentees matched' if mentoring else 'enrolments reached'}",
+                        0.05, 1.0, 0.9, 0.05, key="keep_target",
+                        help="Searches with the solver for the fewest volunteers reaching it.")
+if cols[1].button("Find out", icon=":material/search:"):
+    ask = whatif.mentors_needed if mentoring else whatif.leaders_needed
+    with st.spinner("Solving with different numbers of volunteers..."):
+        ss["inverse"] = ask(cohort, settings, target)
+if ss.get("inverse") is not None:
+    answer = ss["inverse"]
+    st.info(f"**{answer.question}** {answer.message}")
+    with st.expander("The solves behind this answer"):
+        st.dataframe(answer.evidence, hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------------------ compare
+st.subheader("Compare scenarios side by side")
+saved = shared.saved_scenarios()
+picked = st.multiselect("Scenarios", list(saved), format_func=saved.get,
+                        default=list(saved)[:3], key="compare_ids",
+                        help="Your saved plans and variations; the first is the reference.")
+if picked:
+    st.dataframe(shared.readable(shared.compare(picked)), hide_index=True, width="stretch")
+shared.notes("whatif")

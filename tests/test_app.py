@@ -30,6 +30,39 @@ def _own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
 
 
+class _Recorder:
+    """Every media storage AppTest creates, so a download button's bytes can be read back."""
+
+    stores: list = []
+
+
+@pytest.fixture(autouse=True)
+def _record_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, endpoint: str) -> None:
+            super().__init__(endpoint)
+            _Recorder.stores.append(self)
+
+    _Recorder.stores = []
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+
+
+def download(at: AppTest, label_start: str) -> bytes:
+    """The bytes behind the download button whose label starts with ``label_start``."""
+    found = [b for b in at.download_button if b.label.startswith(label_start)]
+    assert found, f"no download {label_start!r}: {[b.label for b in at.download_button]}"
+    file_name = found[0].proto.url.rsplit("/", 1)[-1]
+    for store in reversed(_Recorder.stores):
+        try:
+            return store.get_file(file_name).content
+        except Exception:  # noqa: BLE001 (another run's storage)
+            continue
+    raise AssertionError(f"the bytes of {label_start!r} were not found")
+
+
 def new_app() -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=TIMEOUT)
 
@@ -187,3 +220,206 @@ def test_correction_is_validated_before_use() -> None:
     after = at.session_state["cohort"]
     assert at.session_state["cohort_fingerprint"] != before
     assert after.students.set_index("student_id").loc[first, "programme"] == "Astrophysics"
+
+
+# ------------------------------------------------------------------------------ the whole flow
+
+
+def solved(scheme: str, at: AppTest | None = None, limit: int = 10) -> AppTest:
+    at = at or loaded_sample()
+    at.session_state["keep_scheme"] = scheme
+    at = page(at, "scheme")
+    no_errors(at)
+    assert not at.error, [e.value for e in at.error]
+    at.session_state["keep_time_limit"] = limit
+    at = page(at, "solve")
+    button(at, "Solve").click().run()
+    no_errors(at)
+    chosen = at.session_state["scenario"]
+    assert chosen.scheme == scheme and chosen.status["status"] in ("optimal", "feasible")
+    return at
+
+
+def vega_charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+@needs_sample
+def test_mentoring_flow_solve_charts_whatif_and_exports() -> None:
+    import openpyxl
+
+    from workbench.scenario import read_scenario_bytes
+
+    at = solved("mentoring")
+    chosen = at.session_state["scenario"]
+    # The outcome is stated and the plan is shown with its reasons.
+    assert any("optimal" in s.value or "feasible" in s.value for s in [*at.success, *at.warning])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Mentees matched"] == (f"{chosen.summary['matched']:,} of "
+                                          f"{chosen.summary['mentees']:,}")
+    pairs = at.data_editor[0].value if len(at.data_editor) else None
+    assert pairs is not None and len(pairs) == chosen.summary["matched"]
+    assert vega_charts(at) >= 2
+    # Saved automatically for this workspace.
+    from workbench.store import ScenarioStore
+
+    assert ScenarioStore().list(at.session_state["owner"])[0].id == chosen.id
+
+    at = page(at, "coverage")
+    no_errors(at)
+    assert vega_charts(at) >= 3
+    assert any("mentees matched" in i.value for i in at.info)
+    expanders = [e.label for e in at.expander]
+    assert any(label.startswith("Table: Coverage by") for label in expanders)
+
+    at = page(at, "whatif")
+    no_errors(at)
+    at.slider[0].set_value(1.2)
+    [b for b in at.button if b.label == "Solve with these changes"][0].click().run()
+    no_errors(at)
+    table = at.dataframe[0].value
+    row = table.loc[table["metric"] == "students"].iloc[0]
+    assert int(row.iloc[3]) > int(row.iloc[2])  # 20% more students in the variation
+
+    at = page(at, "report")
+    no_errors(at)
+    html = download(at, "Download the report").decode("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and chosen.name in html
+    assert "http://" not in html.split("<body>", 1)[1] and "<script" not in html
+    book = openpyxl.load_workbook(io.BytesIO(download(at, "Everything as an Excel")))
+    assert "matches" in book.sheetnames
+    import pandas as pd
+
+    matches = pd.read_csv(io.BytesIO(download(at, "Matches (CSV)")), encoding="utf-8-sig")
+    assert len(matches) == chosen.summary["matched"]
+    with zipfile.ZipFile(io.BytesIO(download(at, "Everything as CSV"))) as archive:
+        assert "summary.csv" in archive.namelist()
+    again = read_scenario_bytes(download(at, "Scenario file"))
+    assert again.id == chosen.id and again.results["matches"].shape == matches.shape
+
+
+@needs_sample
+def test_pass_flow_sessions_heatmap_and_calendar() -> None:
+    at = solved("pass")
+    chosen = at.session_state["scenario"]
+    assert chosen.summary["sessions"] >= 1
+    assert any(s.value.startswith("Sessions (") for s in at.subheader)
+    assert vega_charts(at) >= 1  # the free-students heat map with the sessions on it
+    at = page(at, "coverage")
+    no_errors(at)
+    assert vega_charts(at) >= 3
+    at = page(at, "report")
+    no_errors(at)
+    labels = [b.label for b in at.download_button]
+    if "Sessions as a calendar (.ics)" in labels:
+        from icalendar import Calendar
+
+        calendar = Calendar.from_ical(download(at, "Sessions as a calendar"))
+        assert len(calendar.walk("VEVENT")) >= chosen.summary["sessions"]
+    sessions = __import__("pandas").read_csv(io.BytesIO(download(at, "Sessions (CSV)")),
+                                             encoding="utf-8-sig")
+    assert len(sessions) == chosen.summary["sessions"]
+
+
+@needs_sample
+def test_locked_pair_survives_a_resolve() -> None:
+    at = solved("mentoring")
+    first = at.session_state["scenario"]
+    pair = first.results["matches"].iloc[0]
+    at.session_state[f"locks_{first.id}"] = {"edited_rows": {"0": {"lock": True}},
+                                             "added_rows": [], "deleted_rows": []}
+    button(at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
+           ).click().run()
+    no_errors(at)
+    second = at.session_state["scenario"]
+    assert second.id != first.id
+    matches = second.results["matches"]
+    kept = matches.loc[(matches["mentee_id"] == pair["mentee_id"])
+                       & (matches["mentor_id"] == pair["mentor_id"])]
+    assert len(kept) == 1 and bool(kept["locked"].iloc[0])
+    assert at.session_state["locked_pairs"] == [(pair["mentee_id"], pair["mentor_id"])]
+
+
+@needs_sample
+def test_sweep_and_inverse_question() -> None:
+    at = solved("mentoring")
+    at = page(at, "whatif")
+    at.session_state["keep_sweep_param"] = "capacity"
+    at.run()
+    at.text_input(key="keep_sweep_range_capacity").set_value("1,3").run()
+    button(at, "Run sweep").click().run()
+    no_errors(at)
+    table = at.session_state["sweep"]
+    assert table["value"].tolist() == [1.0, 3.0] and set(table["status"]) <= {"optimal",
+                                                                              "feasible"}
+    assert table["coverage"].iloc[1] >= table["coverage"].iloc[0]
+    button(at, "Find out").click().run()
+    no_errors(at)
+    answer = at.session_state["inverse"]
+    assert answer.question.startswith("How many mentors") and answer.message
+
+
+@needs_sample
+def test_settings_problem_is_reported_not_raised() -> None:
+    at = loaded_sample()
+    at.session_state["keep_scheme"] = "pass"
+    at.session_state["keep_p_targeting"] = "modules"
+    at.session_state["keep_p_modules"] = []
+    at = page(at, "scheme")
+    no_errors(at)
+    assert any("cannot be used" in e.value for e in at.error)
+    at = page(at, "solve")
+    no_errors(at)
+    assert any("cannot be used" in e.value for e in at.error)
+
+
+@needs_sample
+def test_groups_is_labelled_coming_not_faked() -> None:
+    at = loaded_sample()
+    at.session_state["keep_scheme"] = "groups"
+    at = page(at, "scheme")
+    no_errors(at)
+    assert any("coming in a later version" in i.value for i in at.info)
+    at = page(at, "solve")
+    assert not [b for b in at.button if b.label == "Solve"]
+
+
+# ------------------------------------------------------------------------------ sessions
+
+
+@needs_sample
+def test_sessions_are_isolated_and_a_refresh_reopens_the_last_plan() -> None:
+    first = solved("mentoring")
+    plan = first.session_state["scenario"]
+    owner = first.session_state["owner"]
+
+    stranger = new_app().run()
+    assert stranger.session_state["owner"] != owner
+    assert "scenario" not in stranger.session_state
+    assert any("None yet" in c.value for c in stranger.caption)
+
+    refreshed = new_app()
+    refreshed.query_params["ws"] = owner
+    refreshed.run()
+    no_errors(refreshed)
+    assert refreshed.session_state["scenario"].id == plan.id
+    refreshed = page(refreshed, "solve")
+    no_errors(refreshed)
+    assert any(plan.name in s.value for s in [*refreshed.success, *refreshed.warning])
+
+
+@needs_sample
+def test_scenario_file_from_a_colleague_opens_and_a_bad_one_is_refused() -> None:
+    sender = solved("mentoring")
+    data = sender.session_state["scenario"].to_bytes()
+    colleague = new_app().run()
+    uploader = [u for u in colleague.file_uploader if u.label == "Scenario file"][0]
+    uploader.set_value(("plan.wbscenario", b"not a zip", "application/octet-stream")).run()
+    no_errors(colleague)
+    assert any("not a scenario file" in e.value for e in colleague.error)
+    uploader = [u for u in colleague.file_uploader if u.label == "Scenario file"][0]
+    uploader.set_value(("plan.wbscenario", data, "application/octet-stream")).run()
+    no_errors(colleague)
+    opened = colleague.session_state["scenario"]
+    assert opened.name == sender.session_state["scenario"].name
+    assert colleague.session_state["cohort"] is not None
