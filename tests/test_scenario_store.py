@@ -131,18 +131,20 @@ def test_damaged_scenario_file_is_refused_with_a_message(damage, message) -> Non
         read_scenario_bytes(damage(data), "plan.wbscenario")
 
 
-def test_flipped_byte_is_refused() -> None:
-    data = bytearray(make_scenario(pad=5000).to_bytes())
-    refused = 0
-    for position in range(40, len(data) - 40, max(1, len(data) // 60)):
+def test_flipped_bytes_are_refused_or_harmless() -> None:
+    data = make_scenario().to_bytes()
+    refused = tried = 0
+    for position in range(0, len(data), 3):
         damaged = bytearray(data)
         damaged[position] ^= 0xFF
+        tried += 1
         try:
             read_scenario_bytes(bytes(damaged))
         except ScenarioFileError:
             refused += 1
         # anything but ScenarioFileError propagates and fails the test
-    assert refused > 0
+    # Only bytes zip readers ignore (times, versions, attributes) may pass unnoticed.
+    assert refused > 0.75 * tried
 
 
 def test_foreign_and_newer_files_are_refused() -> None:
@@ -392,3 +394,27 @@ def test_concurrent_writers_in_processes_and_threads(tmp_path: Path) -> None:
     assert len(store.list("thread-0")) == 8 and len(store.list("thread-1")) == 8
     assert all(len(store.list(f"proc-{k}")) >= 10 for k in range(2))
     assert store.integrity_ok()
+
+
+@pytest.mark.parametrize("scheme", ["mentoring", "pass"])
+def test_solved_scenario_survives_store_and_file(tmp_path: Path, scheme: str) -> None:
+    from workbench.generate import generate_cohort
+    from workbench.scenario import solve_scenario
+
+    cohort = generate_cohort(300, seed=2)
+    scenario = solve_scenario(cohort, scheme, name=f"{scheme} plan", notes="n", budget=1.0)
+    assert scenario.summary["within_budget"] is False
+    assert scenario.summary["status"] in ("optimal", "feasible")
+    assert scenario.assumptions and scenario.cost_rates["weeks_per_term"] == 10
+    store = ScenarioStore(tmp_path / "s.sqlite3")
+    store.save(scenario, owner="me")
+    back = store.load(scenario.id, owner="me")
+    assert back.summary == json.loads(json.dumps(scenario.summary))
+    assert back.settings_model() == scenario.settings_model()
+    assert set(back.results) == set(scenario.results)
+    for name, frame in scenario.results.items():
+        pd.testing.assert_frame_equal(back.results[name].reset_index(drop=True),
+                                      frame.reset_index(drop=True), check_dtype=False,
+                                      check_index_type=False, check_column_type=False)
+    assert back.cohort().counts() == cohort.counts()
+    pd.testing.assert_frame_equal(back.cohort().enrolments, cohort.enrolments)

@@ -239,11 +239,12 @@ def _summary_parts(result: Any) -> tuple[dict[str, Any], str]:
 
 def solve_scenario(cohort: Cohort, scheme: str, settings: Any = None, *, name: str = "",
                    notes: str = "", assumptions: Any = None, cost_rates: Any = None,
-                   result: Any = None) -> Scenario:
+                   result: Any = None, budget: float | None = None) -> Scenario:
     """Solve ``scheme`` for ``cohort`` and return the whole scenario (plan and headline figures).
 
-    ``assumptions`` / ``cost_rates`` are the coverage and cost parameters (defaults when None).
-    Pass ``result`` to wrap a result already solved with these settings.
+    ``assumptions`` / ``cost_rates`` are the coverage and cost parameters (defaults when None);
+    ``budget`` (money per term) is checked against the plan's cost. Pass ``result`` to wrap a
+    result already solved with these settings.
     """
     from workbench.loading import cohort_to_tables
     from workbench.whatif import headline_figures
@@ -257,7 +258,9 @@ def solve_scenario(cohort: Cohort, scheme: str, settings: Any = None, *, name: s
     if scheme == "pass" and "free_by_slot" not in tables:
         tables["free_by_slot"] = _free_by_slot(cohort, settings)
     summary, text = _summary_parts(result)
-    figures = headline_figures(cohort, scheme, settings, result, assumptions, cost_rates)
+    figures = headline_figures(cohort, scheme, settings, result, assumptions, cost_rates,
+                               budget)
+    summary.pop("settings", None)  # kept once, in settings.json
     summary = {**summary, **figures}
     return Scenario(
         name=name or f"{scheme} plan for {cohort.name}",
@@ -301,16 +304,14 @@ def _model_json(value: Any, kind: str, scheme: str) -> dict[str, Any]:
 
 
 def _default_parameters(kind: str, scheme: str) -> Any:
-    try:
-        if kind == "assumptions":
-            from workbench.coverage import default_assumptions
+    """The documented defaults: uptake assumptions or cost rates."""
+    if kind == "assumptions":
+        from workbench.coverage import Assumptions
 
-            return default_assumptions(scheme) if callable(default_assumptions) else None
-        from workbench.costs import default_rates
+        return Assumptions()
+    from workbench.costs import CostRates
 
-        return default_rates(scheme) if callable(default_rates) else None
-    except (ImportError, TypeError):
-        return None
+    return CostRates()
 
 
 def _jsonable(value: Any) -> Any:
@@ -358,6 +359,12 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
+def _blank_is_empty(series: pd.Series) -> bool:
+    if _dtype_name(series) != "str" or series.isna().any():
+        return False
+    return bool((series.astype(str) == "").any())
+
+
 def _dtype_name(series: pd.Series) -> str:
     name = str(series.dtype)
     return name if name in _DTYPES_OK else "str"
@@ -375,6 +382,8 @@ def write_scenario_bytes(scenario: Scenario) -> bytes:
                 "rows": len(frame),
                 "columns": [str(c) for c in frame.columns],
                 "dtypes": {str(c): _dtype_name(frame[c]) for c in frame.columns},
+                # Text columns with empty strings and no missing values: a blank cell is "".
+                "blank_is_empty": [str(c) for c in frame.columns if _blank_is_empty(frame[c])],
             }
     members["settings.json"] = _json_bytes(scenario.settings)
     members["assumptions.json"] = _json_bytes({"assumptions": scenario.assumptions,
@@ -424,7 +433,8 @@ def _open_zip(data: bytes, label: str) -> zipfile.ZipFile:
                                 f"({len(data) // 2**20} MB)")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
+            NotImplementedError) as exc:
         raise ScenarioFileError(f"{label} is not a scenario file (not a readable zip: "
                                 f"{exc})") from exc
 
@@ -487,8 +497,11 @@ def _read_table(data: bytes, meta: dict[str, Any], path: str, label: str) -> pd.
         raise ScenarioFileError(f"{label} is damaged: {path} has {len(frame)} rows, its "
                                 f"manifest says {meta.get('rows')}")
     frame = frame.astype(object)
+    empty = set(meta.get("blank_is_empty") or [])
     for col in frame.columns:
         kind = dtypes.get(str(col), "str")
+        if kind == "str" and str(col) in empty:
+            continue  # blanks are empty strings here
         try:
             frame[col] = _restore(frame[col], kind)
         except (ValueError, TypeError) as exc:
