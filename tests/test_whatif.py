@@ -355,3 +355,17 @@ def test_compare_scenarios_side_by_side(cohort) -> None:
         b.summary["cost"] - a.summary["cost"])
     assert pd.isna(table.loc["status", "change: One a week"])
     assert table.loc["setting: sessions_per_module", "One a week"] == 1
+
+
+def test_groups_scenario_and_intake_sweep(cohort) -> None:
+    from workbench.groups import GroupSettings, form_groups
+
+    module = cohort.enrolments["module_code"].value_counts().index[0]
+    settings = GroupSettings(module=module)
+    scenario = solve_scenario(cohort, "groups", settings, name="Study groups")
+    direct = form_groups(cohort, settings)
+    assert scenario.summary["reached"] == direct.placed
+    assert scenario.summary["eligible"] == direct.placed + len(direct.unplaced)
+    table = run_sweep(cohort, "groups", settings, "intake", [0.5, 1.0], parallel=False, seed=1)
+    assert table["status"].isin(["optimal", "feasible"]).all(), table["message"].tolist()
+    assert table["eligible"].iloc[0] < table["eligible"].iloc[1]

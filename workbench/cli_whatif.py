@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog="Parameters: " + "; ".join(f"{k}: {v}" for k, v in VARIATIONS.items())
                + "; intake[programme=NAME] or intake[level=UG1]: one group's intake.")
     p.add_argument("data", help="cohort folder of CSV files, .zip or .xlsx")
-    p.add_argument("--scheme", required=True, choices=["mentoring", "pass"])
+    p.add_argument("--scheme", required=True, choices=["mentoring", "pass", "groups"],
+                   help="the scheme to solve at every point (groups needs --settings naming "
+                        "the module, programme or level)")
     p.add_argument("--vary", required=True, metavar="PARAM=RANGE",
                    help="e.g. intake=0.8:1.5:0.1 (start:stop:step, stop included) or "
                         "mentors=0,20,40")
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "file, or from a cohort solved with --scheme first.")
     p.add_argument("source", help="a .wbscenario file, or a cohort folder / .zip / .xlsx")
     p.add_argument("--out", required=True, help="the report file (.html)")
-    p.add_argument("--scheme", choices=["mentoring", "pass"],
+    p.add_argument("--scheme", choices=["mentoring", "pass", "groups"],
                    help="solve this scheme first (when SOURCE is a cohort)")
     p.add_argument("--settings", metavar="JSON", help="the scheme's settings as a JSON file")
     p.add_argument("--name", help="the scenario's name")
@@ -221,8 +223,11 @@ def run_report(args: argparse.Namespace) -> int:
         problems = scheme_problems(cohort, args.scheme)
         if problems:
             raise UsageError("\n".join(str(p) for p in problems))
-        scenario = solve_scenario(cohort, args.scheme, settings, name=args.name or "",
-                                  notes=args.notes or "")
+        try:
+            scenario = solve_scenario(cohort, args.scheme, settings, name=args.name or "",
+                                      notes=args.notes or "")
+        except ValueError as exc:  # settings that do not fit this cohort
+            raise UsageError(f"cannot solve {args.scheme}: {exc}") from exc
     out = Path(args.out)
     write_report(scenario, out, charts=not args.no_charts)
     written = [str(out)]

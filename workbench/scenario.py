@@ -173,7 +173,7 @@ def run_solver(cohort: Cohort, scheme: str, settings: Any) -> Any:
     if scheme == "groups":
         from workbench import groups
 
-        for name in ("solve_groups", "solve_study_groups"):
+        for name in ("form_groups", "solve_groups", "solve_study_groups"):
             if hasattr(groups, name):
                 return getattr(groups, name)(cohort, settings)
         raise ValueError("the groups scheme has no solver yet")
