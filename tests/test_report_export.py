@@ -146,14 +146,24 @@ def test_scenario_workbook_and_csv_zip(mentoring_scenario) -> None:
 
 
 def test_pass_calendar_export(pass_scenario) -> None:
-    pytest.importorskip("workbench.ics")
+    import datetime as dt
+
     from icalendar import Calendar
 
     from workbench.export import pass_ics_bytes
 
-    calendar = Calendar.from_ical(pass_ics_bytes(pass_scenario))
+    data = pass_ics_bytes(pass_scenario, term_start=dt.date(2025, 9, 22))
+    calendar = Calendar.from_ical(data)
+    assert str(calendar["x-wr-calname"]) == "PASS: PASS autumn"
     events = [c for c in calendar.walk() if c.name == "VEVENT"]
-    assert len(events) >= len(pass_scenario.results["sessions"])
+    sessions = pass_scenario.results["sessions"]
+    assert len(events) == len(sessions)
+    starts = sorted((e["dtstart"].dt.weekday(), e["dtstart"].dt.hour * 60
+                     + e["dtstart"].dt.minute) for e in events)
+    assert starts == sorted(zip(sessions["day"].astype(int), sessions["start"].astype(int),
+                                strict=True))
+    assert all(int(e["rrule"]["count"][0]) == 10 for e in events)
+    assert pass_ics_bytes(pass_scenario, term_start=dt.date(2025, 9, 22)) == data
     with pytest.raises(ValueError, match="PASS"):
         pass_ics_bytes(solve_scenario(generate_cohort(60, seed=1), "mentoring"))
 

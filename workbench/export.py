@@ -198,20 +198,26 @@ def scenario_csv_zip(scenario: Any) -> bytes:
     return buffer.getvalue()
 
 
-def pass_ics_bytes(scenario_or_sessions: Any, **options: Any) -> bytes:
-    """The PASS timetable as an iCalendar file, through :mod:`workbench.ics`."""
+def pass_ics_bytes(scenario_or_sessions: Any, term_start: dt.date | None = None,
+                   weeks: int | None = None, timezone: str | None = None,
+                   name: str | None = None) -> bytes:
+    """The PASS timetable as an iCalendar file (weekly events), through :mod:`workbench.ics`.
+
+    Give a PASS scenario or its sessions table. ``term_start`` defaults to next Monday,
+    ``weeks`` to the scenario's weeks per term, ``name`` to the scenario's name.
+    """
     from workbench import ics
 
     sessions = scenario_or_sessions
     if hasattr(scenario_or_sessions, "results"):
-        if scenario_or_sessions.scheme != "pass":
+        scenario = scenario_or_sessions
+        if scenario.scheme != "pass":
             raise ValueError("only a PASS scenario has a timetable to export as a calendar")
-        sessions = scenario_or_sessions.results.get("sessions")
+        sessions = scenario.results.get("sessions")
         if sessions is None:
             raise ValueError("this PASS scenario has no sessions table")
-    for name in ("sessions_to_ics", "to_ics", "ics_bytes", "calendar_bytes"):
-        function = getattr(ics, name, None)
-        if callable(function):
-            data = function(sessions, **options)
-            return data if isinstance(data, bytes) else str(data).encode("utf-8")
-    raise RuntimeError("workbench.ics has no function to write sessions as a calendar")
+        weeks = weeks or int((scenario.cost_rates or {}).get("weeks_per_term") or 0) or None
+        name = name or f"PASS: {scenario.name}"
+    return ics.sessions_ics(sessions, term_start or ics.next_monday(),
+                            weeks or ics.DEFAULT_WEEKS, timezone or ics.DEFAULT_TIMEZONE,
+                            name or "PASS sessions")
