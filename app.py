@@ -42,8 +42,11 @@ def main() -> None:
         position="sidebar",
         expanded=True,
     )
-    shared.sidebar_status()
-    navigation.run()
+    status = st.sidebar.empty()
+    try:
+        navigation.run()
+    finally:  # after the page, so a cohort loaded on this run is already shown
+        shared.sidebar_status(status)
 
 
 if __name__ == "__main__":

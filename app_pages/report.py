@@ -51,4 +51,3 @@ if chosen.scheme == "pass" and "Sessions as a calendar (.ics)" not in files:
     st.caption("The calendar export (.ics) is not available in this version.")
 st.caption("Exported spreadsheets make any cell starting with = + - or @ inert, so a name in "
            "your data cannot run as a formula when a colleague opens the file.")
-shared.notes("report")

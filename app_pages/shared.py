@@ -247,12 +247,34 @@ def chart_with_table(chart, title: str, key: str) -> None:
                      key=f"{key}_table")
 
 
+SHARES = {"coverage", "expected_coverage"}
+MONEY = {"cost", "cost_per_student_reached"}
+
+
 def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Mixed-type columns (numbers and words side by side) shown as text."""
+    """A comparison table as text: shares as percentages, money in pounds, blanks for n/a."""
     if frame is None:
         return None
-    mixed = [c for c in frame.columns if frame[c].dtype == object]
-    return frame.astype({c: str for c in mixed}).replace({"None": "", "nan": ""})
+
+    def cell(metric: str, value: Any, change: bool = False) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return str(value)
+        sign = "+" if change and value > 0 else ""
+        if metric in SHARES:
+            return f"{sign}{value * 100:.1f} points" if change else f"{value:.1%}"
+        if metric in MONEY:
+            return f"{sign}£{value:,.2f}" if metric != "cost" else f"{sign}£{value:,.0f}"
+        return f"{sign}{value:,.0f}" if float(value).is_integer() else f"{sign}{value:,.2f}"
+
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("metric", "label"):
+            continue
+        out[col] = [cell(m, v, str(col).startswith("change")) for m, v in
+                    zip(frame["metric"], frame[col], strict=True)]
+    return out.drop(columns=["metric"])
 
 
 def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
@@ -268,16 +290,18 @@ def all_notes() -> dict[str, str]:
             and ss[k]}
 
 
-def sidebar_status() -> None:
-    """A two-line reminder of the loaded cohort, shown on every page."""
+def sidebar_status(slot) -> None:
+    """A reminder of the loaded cohort and the current plan, in the sidebar on every page."""
     current = cohort()
-    with st.sidebar:
-        if current is None:
-            st.caption("No cohort loaded yet.")
-        else:
-            st.caption(f"**Cohort:** {st.session_state.get(LABEL, current.name)}  \n"
-                       f"{len(current.students):,} students, {len(current.modules):,} modules")
-
+    if current is None:
+        slot.caption("No cohort loaded yet.")
+        return
+    text = (f"**Cohort:** {st.session_state.get(LABEL, current.name)}  \n"
+            f"{len(current.students):,} students, {len(current.modules):,} modules")
+    chosen = st.session_state.get(SCENARIO)
+    if chosen is not None:
+        text += f"  \n**Plan:** {chosen.name} ({chosen.status_label})"
+    slot.caption(text)
 
 
 # ----------------------------------------------------------------------------- scenarios

@@ -60,6 +60,8 @@ if submitted:
     ss["whatif_ids"] = [made.id, *ss.get("whatif_ids", [])][:5]
     ss["whatif_budget"] = budget or None
 if ss.get("whatif_ids"):
+    st.caption("Your plan and the latest variation side by side (the variation is saved with "
+               "your scenarios):")
     table = shared.compare([base.id, ss["whatif_ids"][0]])
     st.dataframe(shared.readable(table), hide_index=True, width="stretch")
     if ss.get("whatif_budget") and table is not None:

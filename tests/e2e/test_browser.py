@@ -18,8 +18,8 @@ from e2e_support import IDLE, ROOT, copy_to_docs, start_server
 pytestmark = pytest.mark.e2e
 
 SAMPLE = ROOT / "sample_data" / "department"
-README_SHOTS = ["home.png", "cohort.png", "solve_mentoring.png", "coverage.png", "whatif.png",
-                "report.png"]
+README_SHOTS = ["home.png", "cohort.png", "scheme.png", "solve_mentoring.png", "coverage.png",
+                "whatif.png", "report.png"]
 
 
 def _idle(page, timeout: float = 60_000) -> None:
@@ -30,7 +30,7 @@ def _idle(page, timeout: float = 60_000) -> None:
 
 
 def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+    context = browser.new_context(viewport={"width": 1400, "height": 1500},
                                   accept_downloads=True)
     page = context.new_page()
     outside: list[str] = []
@@ -87,7 +87,7 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
     if not SAMPLE.is_dir():
         pytest.skip("the sample department is not installed")
     context, page, outside = _open(browser, server.url)
-    page.get_by_text("Start with the sample department").wait_for()
+    page.get_by_role("button", name="Start with the sample department").wait_for()
     _shot(page, screenshots, "home.png")
 
     # Upload through the real file input.
@@ -97,8 +97,52 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
                 "buffer": _sample_zip()}])
     page.get_by_text("department.zip").first.wait_for()
     _idle(page)
-    page.get_by_text("Quick facts").wait_for(timeout=60_000)
+    page.get_by_text("Quick facts", exact=True).wait_for(timeout=60_000)
     _shot(page, screenshots, "cohort.png")
+
+    # Scheme: the defaults (peer mentoring, the recommended preset).
+    _nav(page, "Scheme")
+    page.get_by_text("Start from a preset", exact=True).wait_for()
+    _shot(page, screenshots, "scheme.png")
+
+    # Solve: one button; the outcome, the result table and the charts.
+    _nav(page, "Solve")
+    page.get_by_role("button", name="Solve", exact=True).click()
+    page.get_by_text("Mentees matched", exact=True).wait_for(timeout=90_000)
+    _idle(page)
+    page.get_by_text("No better plan exists").or_(page.get_by_text("time limit")).first.wait_for()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+                 ).first.wait_for()
+    _shot(page, screenshots, "solve_mentoring.png")
+
+    _nav(page, "Coverage")
+    page.get_by_text("Coverage by group", exact=True).wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for()
+    _shot(page, screenshots, "coverage.png")
+
+    _nav(page, "What-if")
+    page.get_by_text("Try a change", exact=True).wait_for()
+    page.get_by_role("button", name="Solve with these changes").click()
+    _idle(page)
+    page.get_by_text("the latest variation side by side", exact=False).wait_for(timeout=60_000)
+    _shot(page, screenshots, "whatif.png")
+
+    # Report: the download is a self-contained HTML page.
+    _nav(page, "Report and export")
+    button = page.get_by_role("button", name="Download the report", exact=False)
+    button.wait_for(timeout=60_000)
+    _shot(page, screenshots, "report.png")
+    with page.expect_download() as info:
+        button.click()
+    report = Path(info.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "Peer mentoring plan" in report
+
+    # A refresh keeps the workspace: the plan is still there.
+    page.reload()
+    _idle(page)
+    page.get_by_role("button", name="Download the report", exact=False).wait_for(timeout=30_000)
 
     copy_to_docs(README_SHOTS)
     assert not outside, f"requests left the machine: {outside}"
