@@ -29,7 +29,7 @@ def write_and_load(tables: dict[str, pd.DataFrame], fmt: str) -> Cohort:
         path = write_tables(tables, Path(tmp) / f"cohort{SUFFIX[fmt]}", fmt)
         result = load_cohort(path)
     assert result.cohort is not None, result.report.format_text()
-    assert result.report.problems == [], result.report.format_text()
+    assert result.report.ok, result.report.format_text()
     return result.cohort
 
 

@@ -142,6 +142,7 @@ class RawTable:
     file: str
     frame: pd.DataFrame  # string cells (or None), with a ROW column
     problems: list[Problem] = field(default_factory=list)
+    clean: bool = False  # every cell is already stripped text or None (readers do this)
 
 
 # ---------------------------------------------------------------------------------- values
@@ -292,11 +293,21 @@ def _resolve_headers(raw: RawTable, spec: TableSpec, mapping: Mapping,
     return raw.frame.rename(columns=rename)
 
 
-def _clean_cell(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    text = str(value).strip()
-    return text or None
+def _none_for_missing(values: pd.Series) -> pd.Series:
+    """An object Series whose missing cells are None (not NaN), so tables compare equal."""
+    array = values.to_numpy(dtype=object, copy=True)
+    array[pd.isna(array)] = None
+    return pd.Series(array, index=values.index, dtype=object)
+
+
+def _clean_strings(values: pd.Series) -> pd.Series:
+    """Cells as stripped text; empty and missing cells become None (vectorised)."""
+    text = values.astype(object)
+    is_str = text.map(type).eq(str) if len(text) else text.astype(bool)
+    if not is_str.all():
+        text = text.where(text.isna() | is_str, text.astype(str))
+    stripped = text.str.strip()
+    return _none_for_missing(stripped.where(stripped.str.len() > 0))
 
 
 def _normalise_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -305,8 +316,7 @@ def _normalise_strings(frame: pd.DataFrame) -> pd.DataFrame:
         if col == ROW:
             out[col] = frame[col].astype("int64")
             continue
-        out[col] = pd.Series([_clean_cell(v) for v in frame[col].tolist()], index=frame.index,
-                             dtype=object)
+        out[col] = _clean_strings(frame[col])
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -337,8 +347,9 @@ def _check_column(raw: RawTable, frame: pd.DataFrame, spec: TableSpec, col_name:
     if col.kind in (ID, TEXT):
         values = s
     elif col.kind == LIST:
-        values = s.map(lambda v: () if not isinstance(v, str) else tuple(sorted({
+        values = _cached_parse(s, lambda v: tuple(sorted({
             p.strip().lower() for p in v.split(";") if p.strip()})))
+        values = values.map(lambda v: v if isinstance(v, tuple) else ())
     elif col.kind == LEVEL:
         values = _cached_parse(s, parse_level)
         wrong = present & values.isna()
@@ -410,7 +421,8 @@ def _check_table(raw: RawTable, spec: TableSpec, mapping: Mapping,
     frame = _resolve_headers(raw, spec, mapping, out)
     if frame is None:
         return None
-    frame = _normalise_strings(frame)
+    if not raw.clean:
+        frame = _normalise_strings(frame)
     result = {ROW: frame[ROW]}
     bad_any = pd.Series(False, index=frame.index)
     for col_name in spec.columns:
@@ -491,11 +503,10 @@ def _finalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
         if col.kind in (DAY, TIME):
             table[col.name] = table[col.name].astype("int64")
         elif col.kind in (ID, TEXT, LEVEL):
-            table[col.name] = pd.Series([_clean_cell(v) for v in table[col.name].tolist()],
-                                        dtype=object)
+            table[col.name] = _none_for_missing(table[col.name])
     for extra in table.columns:
         if extra not in spec.columns:
-            table[extra] = pd.Series([_clean_cell(v) for v in table[extra].tolist()], dtype=object)
+            table[extra] = _none_for_missing(table[extra])
     return table
 
 
