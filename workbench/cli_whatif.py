@@ -139,8 +139,13 @@ def run_whatif(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
 
+    tty = sys.stderr.isatty()
+
     def progress(done: int, total: int) -> None:
-        print(f"\rsolved {done} of {total} points", end="", file=sys.stderr, flush=True)
+        if tty:
+            print(f"\rsolved {done} of {total} points", end="", file=sys.stderr, flush=True)
+        elif done == total:
+            print(f"solved {done} of {total} points", end="", file=sys.stderr, flush=True)
 
     table = run_sweep(cohort, args.scheme, settings, param, values,
                       parallel=not args.serial, progress=progress, seed=args.seed,

@@ -44,7 +44,7 @@ VARIATIONS: dict[str, str] = {
     "capacity": "mentees each mentor can take",
     "sessions": "PASS sessions per module each week",
     "uptake": "share of reached students expected to take the scheme up",
-    "budget": "budget cap (money per term)",
+    "budget": "budget cap (money per term), checked against each plan's cost",
 }
 VARIATION_SCHEMES: dict[str, tuple[str, ...]] = {
     "intake": ("mentoring", "pass", "groups"),
