@@ -210,6 +210,21 @@ def _archive_too_large(data: bytes, label: str) -> Problem | None:
     return None
 
 
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(data: bytes, worksheet_path: str) -> list[str]:
+    """Merged cell ranges of one sheet, read from its XML (streamed sheets do not expose them)."""
+    if not worksheet_path:
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(worksheet_path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return []
+    return [m.decode() for m in _MERGE.findall(xml)]
+
+
 def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], list[Problem]]:
     """Every sheet named after a contract table (or an alias) becomes that table."""
     import openpyxl
@@ -218,10 +233,8 @@ def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], l
     refused = _archive_too_large(data, label)
     if refused:
         return {}, [refused]
-    # Small workbooks are opened in full so merged cells can be seen; big ones are streamed.
-    read_only = len(data) > 5 * 2**20
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds)
         return {}, [Problem(label, None, None, f"cannot be opened as an Excel workbook ({exc})")]
     names = table_lookup()
@@ -239,8 +252,7 @@ def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], l
                 problems.append(Problem(sheet_label, None, None,
                                         "this sheet is hidden in the workbook; it was read anyway",
                                         "warning"))
-            merged = [] if read_only else [str(r) for r in sheet.merged_cells.ranges]
-            for cells in merged:
+            for cells in _merged_ranges(data, getattr(sheet, "_worksheet_path", "")):
                 problems.append(Problem(sheet_label, None, None,
                                         f"cells {cells} are merged: unmerge them and give each "
                                         "row its own value"))
