@@ -41,10 +41,41 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
         super().callSolver(lp)
 
 
+_banner_shown = False
+
+
+def _swallow_highs_banner() -> None:
+    """HiGHS prints a banner to the process's stdout on its first instance; keep CLI output clean."""
+    global _banner_shown
+    if _banner_shown:
+        return
+    _banner_shown = True
+    import os
+    import sys
+
+    import highspy
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        highspy.Highs()  # no real stdout (e.g. captured): nothing to protect
+        return
+    sys.stdout.flush()
+    saved, null = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(null)
+
+
 def make_solver(name: str = "highs", time_limit: float | None = DEFAULT_TIME_LIMIT,
                 mip: bool = True, gap: float | None = None, warm_start: bool = False) -> Any:
     """A configured PuLP solver: ``highs`` (highspy) or ``cbc`` (PuLP's bundled CBC)."""
     if name == "highs":
+        _swallow_highs_banner()
         return _HiGHS(mip=mip, msg=False, timeLimit=time_limit, gapRel=gap, threads=1,
                       warm_start=warm_start, random_seed=0)
     if name == "cbc":
