@@ -32,13 +32,16 @@ dimension = st.selectbox("Break down by", dimensions, format_func=lambda d: labe
                          key="keep_cov_dimension",
                          help="Bars show the share reached and the share expected to take the "
                               "scheme up, for each group.")
-shared.chart_with_table(charts.coverage_chart(cov.table, dimension),
-                        f"Coverage by {labels.get(dimension, dimension).lower()}", "cov")
+key = shared.scenario_key(chosen)
+shared.chart_with_table(lambda: charts.coverage_chart(cov.table, dimension),
+                        f"Coverage by {labels.get(dimension, dimension).lower()}", "cov",
+                        f"{key}-coverage-{dimension}")
 
 st.subheader("Equity: each student group against the average")
 st.caption("Groups below the cohort average are listed first; groups too small to compare "
            f"(fewer than {cov.assumptions.small_group} students) are marked, not judged.")
-shared.chart_with_table(charts.equity_chart(cov.equity), "Reach by student group", "equity")
+shared.chart_with_table(lambda: charts.equity_chart(cov.equity), "Reach by student group",
+                        "equity", f"{key}-equity")
 
 # ------------------------------------------------------------------------------ the plan's own
 others = [(name, chart) for name, chart in analysis.charts
@@ -46,7 +49,7 @@ others = [(name, chart) for name, chart in analysis.charts
 if others:
     st.subheader("The plan")
     for name, chart in others:
-        shared.chart_with_table(chart, name, f"plan_{name}")
+        shared.chart_with_table(lambda c=chart: c, name, f"plan_{name}", f"{key}-{name}")
 
 # ------------------------------------------------------------------------------ cost
 st.subheader("Cost")
@@ -54,7 +57,7 @@ if analysis.cost is not None:
     st.markdown(analysis.cost.summary())
     for name, chart in analysis.charts:
         if name == "Cost per student reached":
-            shared.chart_with_table(chart, name, "cost")
+            shared.chart_with_table(lambda c=chart: c, name, "cost", f"{key}-cost")
     with st.expander("Cost line by line"):
         st.dataframe(analysis.cost.table(), hide_index=True, width="stretch")
 

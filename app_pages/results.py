@@ -112,10 +112,11 @@ def mentoring_plan(chosen: Any) -> None:
 
     left, right = st.columns(2)
     with left:
-        shared.chart_with_table(charts.mentor_load_chart(chosen.results["mentor_load"]),
-                                "Mentor load", "load")
+        shared.chart_with_table(lambda: charts.mentor_load_chart(chosen.results["mentor_load"]),
+                                "Mentor load", "load", f"{shared.scenario_key(chosen)}-load")
     with right:
-        shared.chart_with_table(charts.match_score_chart(matches), "Match scores", "scores")
+        shared.chart_with_table(lambda: charts.match_score_chart(matches), "Match scores",
+                                "scores", f"{shared.scenario_key(chosen)}-scores")
 
 
 # ------------------------------------------------------------------------------ PASS
@@ -159,8 +160,9 @@ def pass_plan(chosen: Any) -> None:
                                                                            width="large")})
     free = chosen.results.get("free_by_slot")
     if free is not None:
-        shared.chart_with_table(charts.free_heatmap_chart(free, sessions),
-                                "When targeted students are free", "free")
+        shared.chart_with_table(lambda: charts.free_heatmap_chart(free, sessions),
+                                "When targeted students are free", "free",
+                                f"{shared.scenario_key(chosen)}-free")
 
 
 def resolve(chosen: Any) -> None:

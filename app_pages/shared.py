@@ -234,17 +234,30 @@ def require_cohort(scheme: str | None = None) -> Cohort:
     return current
 
 
-def chart_with_table(chart, title: str, key: str) -> None:
-    """An Altair chart, its one-line summary, and its numbers on demand (the text alternative)."""
+CHART_MEMO = "_chart_memo"
+
+
+def chart_with_table(build, title: str, key: str, memo: str) -> None:
+    """An Altair chart, its one-line summary, and its numbers on demand (the text alternative).
+
+    ``build`` makes the chart; its Vega-Lite spec, summary and table are kept in this session
+    under ``memo`` (say what the chart depends on), so a rerun does not rebuild or re-validate.
+    """
     from workbench import charts
 
-    summary = charts.describe(chart)
-    st.altair_chart(chart, width="stretch", alt=None if summary else f"Chart: {title}")
+    kept = st.session_state.setdefault(CHART_MEMO, {})
+    if memo not in kept:
+        chart = build()
+        kept[memo] = (chart.to_dict(), charts.describe(chart), charts.chart_data(chart))
+        while len(kept) > 40:
+            kept.pop(next(iter(kept)))
+    spec, summary, table = kept[memo]
+    st.vega_lite_chart(spec=spec, width="stretch", alt=None if summary else f"Chart: {title}",
+                       key=f"{key}_chart")
     if summary:
         st.caption(summary)
     with st.expander(f"Table: {title}", expanded=False):
-        st.dataframe(charts.chart_data(chart), width="stretch", hide_index=True,
-                     key=f"{key}_table")
+        st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
 
 
 SHARES = {"coverage", "expected_coverage"}

@@ -105,12 +105,14 @@ if run:
     if interrupted:
         raise interrupted[0]
     ss["sweep"] = table
+    ss["sweep_n"] = ss.get("sweep_n", 0) + 1
 if ss.get("sweep") is not None:
     table = ss["sweep"]
     current = {"intake": 1.0, "mentors": 0, "leaders": 0}.get(table.attrs.get("param"))
-    shared.chart_with_table(charts.sweep_chart(table, current, table.attrs.get("param"),
-                                               whatif.variation_label(table.attrs["param"])),
-                            "Sweep", "sweep")
+    shared.chart_with_table(
+        lambda: charts.sweep_chart(table, current, table.attrs.get("param"),
+                                   whatif.variation_label(table.attrs["param"])),
+        "Sweep", "sweep", f"sweep-{ss.get('sweep_n', 0)}")
     with st.expander("Every point solved"):
         st.dataframe(table, hide_index=True, width="stretch")
 
