@@ -1,0 +1,693 @@
+"""Study groups and social-integration groups: who meets with whom, and when.
+
+:func:`form_groups` splits the students of a module (or a programme and/or level) into groups
+of ``min_size``-``max_size`` students. Hard rules, never broken:
+
+* every group has a weekly slot at which all its members (and its mentor) are free, from the
+  same ``timetable`` + ``busy`` rule as PASS;
+* no-isolation: under ``no_isolation`` on an attribute, no group holds exactly one student of a
+  value (nobody is the only international student in their group);
+* ``avoid`` pairs never share a group; keep-together pairs always do (or are both unplaced);
+* mentor-led social groups: one mentor per group, free at its slot, leading one group of at
+  most their capacity.
+
+Objective, lexicographic: most students placed; then the best *worst* group score (CATME's
+maximin: no group left weak); then the best total score. Students who cannot be placed are
+listed with the reason.
+
+How: students no plan could place are set aside with their reason
+(:mod:`workbench.groups_prepare`); the rest are given a meeting slot in as few blocks as
+possible (:mod:`workbench.groups_blocks`), large blocks are dealt into chunks, and each chunk
+is solved exactly (:mod:`workbench.groups_model`). The result is then checked against a
+relaxation that ignores slots and chunks (every student free together), or, for small cohorts,
+solved again as one exact model with slot choice: the status is ``optimal`` only when the plan
+reaches the proven bound on every level, and otherwise the gap is reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.domain import Cohort, SolveStatus
+from workbench.groups_blocks import (
+    Block,
+    assign_blocks,
+    chunk_model,
+    composition_key,
+    model_slots,
+    split_block,
+)
+from workbench.groups_check import check_groups, explain_unplaced, score_groups
+from workbench.groups_model import GroupModel, ModelClass, Place, Plan
+from workbench.groups_prepare import Instance, prepare
+from workbench.groups_rules import Rules
+from workbench.groups_settings import GroupSettings
+
+__all__ = ["GroupResult", "GroupSettings", "check_groups", "form_groups", "score_groups"]
+
+FULL_MODEL_UNITS = 40  # up to this many units, a plan not proven optimal is re-solved exactly
+
+
+@dataclass
+class Group:
+    units: list[int]
+    slot: int  # grid index where every member (and the mentor) is free
+    mentor: int | None = None  # index into Instance.mentors
+
+
+@dataclass
+class GroupResult:
+    """A group plan, its scores, who was not placed and why, and the honest solve status."""
+
+    status: SolveStatus
+    groups: pd.DataFrame  # group_id, student_id, day, start, end, slot, mentor_id
+    group_scores: pd.DataFrame  # group_id, size, day, start, end, slot, mentor_id, ...
+    unplaced: pd.DataFrame  # student_id, reason
+    students: int
+    placed: int
+    settings: GroupSettings
+    pool: str = ""
+    worst_score: float | None = None
+    mean_score: float | None = None
+    total_score: float | None = None
+    worst_bound: float | None = None
+    total_bound: float | None = None
+    placed_bound: int | None = None
+    notes: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per step of the solve
+
+    def summary(self) -> dict[str, Any]:
+        """Plain JSON-ready summary (status, counts, worst and mean score, gap, seconds...)."""
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(float(x), 4)
+
+        return {
+            "status": self.status.status,
+            "label": self.status.label,
+            "pool": self.pool,
+            "groups": int(self.group_scores.shape[0]),
+            "placed": int(self.placed),
+            "students": int(self.students),
+            "unplaced": int(self.students - self.placed),
+            "worst_score": r(self.worst_score),
+            "mean_score": r(self.mean_score),
+            "total_score": r(self.total_score),
+            "placed_bound": self.placed_bound,
+            "worst_bound": r(self.worst_bound),
+            "total_bound": r(self.total_bound),
+            "gap": r(self.status.gap),
+            "seconds": round(float(self.status.seconds), 2),
+            "solver": self.status.solver,
+            "messages": list(self.status.messages),
+            "notes": list(self.notes),
+            "stages": {k: round(v, 2) for k, v in self.stages.items()},
+            "settings": self.settings.model_dump(mode="json"),
+        }
+
+
+@dataclass
+class _Levels:
+    """Values and proven upper bounds of the three levels (integer score units)."""
+
+    placed: int = 0
+    worst: int = 0
+    total: int = 0
+    placed_bound: int = 0
+    worst_bound: int | None = None
+    total_bound: int | None = None
+
+
+def form_groups(cohort: Cohort, settings: GroupSettings) -> GroupResult:
+    """Form groups for ``settings``' students; ValueError on bad input (unknown module...)."""
+    clock = time.perf_counter
+    started = clock()
+    deadline = started + settings.time_limit
+    inst = prepare(cohort, settings)
+    stages: dict[str, float] = {"prepare": clock() - started}
+
+    def lap(name: str, since: float) -> float:
+        now = clock()
+        stages[name] = stages.get(name, 0.0) + now - since
+        return now
+
+    solver = settings.solver
+    notes = list(inst.notes)
+    units = inst.placeable
+    total_students = inst.students(units)
+    levels = _Levels(placed_bound=total_students)
+    groups: list[Group] = []
+    timed_out = False
+    if units:
+        mark = clock()
+        outcome = assign_blocks(inst, units, solver, started + 0.25 * settings.time_limit, clock)
+        notes += outcome.notes
+        levels.placed_bound = min(total_students, outcome.placed_bound)
+        chunks = [c for b in outcome.blocks for c in split_block(inst, b)]
+        mark = lap("slots", mark)
+        groups, exact, timed_out = _solve_chunks(inst, chunks, solver, started, deadline, clock)
+        _repair(inst, groups)
+        _measure(inst, groups, levels)
+        mark = lap("groups", mark)
+        single = (len(chunks) == 1 and set(chunks[0].units) == set(units)
+                  and not settings.led_by_mentors)
+        limit = settings.time_limit
+        if single and exact is not None:
+            levels.worst_bound, levels.total_bound = exact
+        elif groups:
+            _relaxation_bounds(inst, units, groups, levels, solver,
+                               min(started + 0.6 * limit, clock() + 0.3 * limit), clock)
+            mark = lap("bound", mark)
+        if groups and not _proven(levels):
+            _improve(inst, groups, levels, solver, started + 0.85 * limit, clock)
+            _measure(inst, groups, levels)
+            mark = lap("improve", mark)
+        if not _proven(levels) and len(units) <= FULL_MODEL_UNITS and deadline - clock() > 0.5:
+            better = _full_model(inst, units, groups, levels, solver, deadline, clock)
+            if better is not None:
+                groups = better
+                _measure(inst, groups, levels)
+            mark = lap("exact", mark)
+    seconds = clock() - started
+    result = _result(inst, groups, levels, notes, seconds, timed_out)
+    result.stages = stages
+    return result
+
+
+# -- chunks -----------------------------------------------------------------------------------
+def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: float,
+                  deadline: float, clock: Callable[[], float]
+                  ) -> tuple[list[Group], tuple[int, int] | None, bool]:
+    """Solve every chunk: most placed and best worst group, then the best total at the
+    cohort-wide worst score. Returns the groups, the proven (worst, total) bounds when there
+    is a single chunk, and whether a chunk ran out of time without a plan."""
+    span = deadline - started
+    first_end, second_end = started + 0.55 * span, started + 0.75 * span
+    rules = inst.rules
+    scale = rules.top + 1
+    solved: list[tuple[Block, GroupModel, list[list[int]], Plan, int, int]] = []
+    groups: list[Group] = []
+    timed_out = False
+    bounds: list[tuple[int, int]] = []
+    for i, chunk in enumerate(chunks):
+        model, class_units = chunk_model(inst, chunk, f"groups_chunk_{i}")
+        start = _greedy(inst, chunk)
+        if start:
+            model.load(_to_plan(inst, model, class_units, start, [chunk.slot]))
+        share = max(0.5, (first_end - clock()) / (len(chunks) - i))
+        out = model.run_phase("placed+worst", solver, share, warm=bool(start))
+        if out.status not in ("optimal", "feasible"):
+            timed_out = True
+            groups.extend(start)
+            continue
+        placed, worst = divmod(int(out.value), scale)
+        ub = int(out.bound)
+        worst_ub = ub - placed * scale if ub // scale == placed else rules.top
+        bounds.append((worst_ub, 0))
+        plan = model.plan()
+        if placed:
+            solved.append((chunk, model, class_units, plan, placed, worst))
+    worst_all = min((s[5] for s in solved), default=rules.top)
+    exact: tuple[int, int] | None = None
+    for k, (chunk, model, class_units, plan, placed, _) in enumerate(solved):
+        model.require_placed(placed)
+        model.require_worst(worst_all)
+        share = max(0.5, (second_end - clock()) / (len(solved) - k))
+        out = model.run_phase("total", solver, share)
+        if out.status in ("optimal", "feasible"):
+            plan = model.plan()
+            if len(chunks) == 1:
+                exact = (bounds[0][0], int(out.bound))
+        groups.extend(_from_plan(inst, model, class_units, plan, [chunk.slot]))
+    return groups, exact, timed_out
+
+
+def _greedy(inst: Instance, chunk: Block) -> list[Group]:
+    """A quick plan for one chunk (the solver's warm start and the time-limit fallback):
+    units dealt round robin, students of a no-isolation make-up two at a time, then groups
+    that break a rule dissolved and their students re-inserted where the rules allow."""
+    lo, hi = inst.settings.min_size, inst.settings.max_size
+    n = inst.students(chunk.units)
+    if inst.settings.led_by_mentors:
+        caps = [inst.mentors[j].cap for j in chunk.mentors]
+        leaders: list[int | None] = list(chunk.mentors)
+    else:
+        k = max(1, math.ceil(n / hi))
+        while k * lo > n and k > 1:
+            k -= 1
+        caps, leaders = [hi] * k, [None] * k
+    if not caps or n < lo:
+        return []
+    iso = [a for a, _ in inst.rules.isolation]
+    order = sorted(chunk.units, key=lambda u: (
+        str(_iso_sig(inst, u, iso)), str(composition_key(inst, u)), u))
+    members: list[list[int]] = [[] for _ in caps]
+    sizes = [0] * len(caps)
+    g = 0
+    i = 0
+    while i < len(order):
+        take = [order[i]]
+        if iso and i + 1 < len(order) and _iso_sig(inst, order[i + 1], iso) == _iso_sig(
+                inst, order[i], iso) and _iso_sig(inst, order[i], iso):
+            take.append(order[i + 1])
+        need = inst.students(take)
+        for step in range(len(caps)):
+            h = (g + step) % len(caps)
+            if sizes[h] + need <= caps[h]:
+                members[h].extend(take)
+                sizes[h] += need
+                g = h + 1
+                break
+        i += len(take)
+    out = [Group(m, chunk.slot, leaders[h]) for h, m in enumerate(members) if m]
+    ok = [grp for grp in out if not _group_problems(inst, grp)]
+    loose = sorted(u for grp in out if _group_problems(inst, grp) for u in grp.units)
+    for u in loose:
+        _insert(inst, ok, u)
+    return ok
+
+
+def _iso_sig(inst: Instance, u: int, iso: list[str]) -> tuple:
+    return tuple(sorted((k for k in inst.unit_counts[u].items() if k[0][0] in iso
+                         and k[0][1] is not None), key=str))
+
+
+def _counts(inst: Instance, units: list[int]) -> dict[tuple[str, Any], int]:
+    out: dict[tuple[str, Any], int] = {}
+    for u in units:
+        for key, k in inst.unit_counts[u].items():
+            out[key] = out.get(key, 0) + k
+    return out
+
+
+def _group_problems(inst: Instance, grp: Group) -> bool:
+    """True when the group breaks a hard rule (size, isolation, avoid, free slot, mentor)."""
+    size = inst.students(grp.units)
+    cap = inst.mentors[grp.mentor].cap if grp.mentor is not None else inst.settings.max_size
+    if size < inst.settings.min_size or size > cap:
+        return True
+    if inst.rules.isolated(_counts(inst, grp.units)):
+        return True
+    members = set(grp.units)
+    if any(a in members and b in members for a, b in inst.avoid_units):
+        return True
+    if not inst.unit_free[grp.units, grp.slot].all():
+        return True
+    if grp.mentor is not None:
+        m = inst.mentors[grp.mentor]
+        if not m.free[grp.slot] or members & m.avoid_units:
+            return True
+    return False
+
+
+def _insert(inst: Instance, groups: list[Group], u: int) -> bool:
+    """Put unit ``u`` into the best group that stays within every rule (at any slot the whole
+    group and its mentor share with ``u``)."""
+    best: tuple[int, int] | None = None
+    best_key: tuple | None = None
+    for g, grp in enumerate(groups):
+        trial = Group([*grp.units, u], grp.slot, grp.mentor)
+        slots = [grp.slot, *np.flatnonzero(inst.unit_free[trial.units].all(axis=0)).tolist()]
+        for s in slots:
+            trial.slot = s
+            if not _group_problems(inst, trial):
+                score = inst.rules.score(_counts(inst, trial.units))
+                key = (score, -inst.students(grp.units), -g)
+                if best_key is None or key > best_key:
+                    best, best_key = (g, s), key
+                break
+    if best is None:
+        return False
+    g, s = best
+    groups[g].units.append(u)
+    groups[g].slot = s
+    return True
+
+
+def _repair(inst: Instance, groups: list[Group]) -> None:
+    """Place leftover units where the rules allow; then leftovers free together form groups."""
+    placed = {u for g in groups for u in g.units}
+    left = [u for u in inst.placeable if u not in placed]
+    for u in left:
+        _insert(inst, groups, u)
+    placed = {u for g in groups for u in g.units}
+    left = [u for u in inst.placeable if u not in placed]
+    if inst.students(left) < inst.settings.min_size:
+        return
+    used_mentors = {g.mentor for g in groups if g.mentor is not None}
+    for s in range(len(inst.grid)):
+        here = [u for u in left if inst.unit_free[u, s]]
+        if inst.students(here) < inst.settings.min_size:
+            continue
+        mentors = [j for j, m in enumerate(inst.mentors) if j not in used_mentors and m.free[s]]
+        if inst.settings.led_by_mentors and not mentors:
+            continue
+        chunk = Block(s, here, mentors[:1] if inst.settings.led_by_mentors else [])
+        new = _greedy(inst, chunk)
+        if new:
+            groups.extend(new)
+            used_mentors |= {g.mentor for g in new if g.mentor is not None}
+            taken = {u for g in new for u in g.units}
+            left = [u for u in left if u not in taken]
+
+
+# -- plans <-> model --------------------------------------------------------------------------
+def _to_plan(inst: Instance, model: GroupModel, class_units: list[list[int]],
+             groups: list[Group], slots: list[int]) -> Plan:
+    """Groups as a model plan (generic places in order of size, mentors at their place)."""
+    cls = {u: c for c, us in enumerate(class_units) for u in us}
+    by_mentor = {pl.mentor: p for p, pl in enumerate(model.places) if pl.mentor is not None}
+    generic = [p for p, pl in enumerate(model.places) if pl.mentor is None]
+    plan: Plan = []
+    ordered = sorted(groups, key=lambda g: -inst.students(g.units))
+    for grp in ordered:
+        if grp.mentor is not None:
+            p = by_mentor[inst.mentors[grp.mentor].student_id]
+        else:
+            p = generic.pop(0)
+        counts: dict[int, int] = {}
+        for u in grp.units:
+            counts[cls[u]] = counts.get(cls[u], 0) + 1
+        k = next((k for k, s in enumerate(slots) if inst.unit_free[grp.units, s].all()
+                  and (grp.mentor is None or inst.mentors[grp.mentor].free[s])), 0)
+        plan.append((p, k, counts))
+    return plan
+
+
+def _from_plan(inst: Instance, model: GroupModel, class_units: list[list[int]], plan: Plan,
+               slots: list[int]) -> list[Group]:
+    mentor_index = {m.student_id: j for j, m in enumerate(inst.mentors)}
+    pointer = [0] * len(class_units)
+    out = []
+    for p, k, counts in plan:
+        members: list[int] = []
+        for c, take in sorted(counts.items()):
+            members.extend(class_units[c][pointer[c]:pointer[c] + take])
+            pointer[c] += take
+        mentor = model.places[p].mentor
+        out.append(Group(sorted(members), slots[k],
+                         None if mentor is None else mentor_index[mentor]))
+    return out
+
+
+# -- bounds -----------------------------------------------------------------------------------
+def _measure(inst: Instance, groups: list[Group], levels: _Levels) -> None:
+    scores = [inst.rules.score(_counts(inst, g.units)) for g in groups]
+    levels.placed = sum(inst.students(g.units) for g in groups)
+    levels.worst = min(scores) if scores else 0
+    levels.total = sum(scores)
+
+
+def _proven(levels: _Levels) -> bool:
+    return (levels.placed >= levels.placed_bound
+            and levels.worst_bound is not None and levels.worst >= levels.worst_bound
+            and levels.total_bound is not None and levels.total >= levels.total_bound)
+
+
+def _relaxation(inst: Instance, units: list[int], with_slots: bool,
+                mentors: list[int] | None = None
+                ) -> tuple[GroupModel, list[list[int]], list[int]]:
+    """One model over ``units``: without slots (everyone free together: a bound) or with the
+    slot choice (exact). Mentor-led: the ``mentors`` given (default: all) lead the groups."""
+    rules: Rules = inst.rules
+    slots = model_slots(inst, units) if with_slots else [0]
+    if with_slots and not slots:
+        slots = [0]
+        with_slots = False
+    mentors = list(range(len(inst.mentors))) if mentors is None else mentors
+    solo = {u for pair in inst.avoid_units for u in pair}
+    solo |= {u for j in mentors for u in inst.mentors[j].avoid_units}
+    classes: dict[tuple, list[int]] = {}
+    for u in units:
+        free = (tuple(k for k, s in enumerate(slots) if inst.unit_free[u, s])
+                if with_slots else (0,))
+        classes.setdefault((composition_key(inst, u), free, u if u in solo else -1),
+                           []).append(u)
+    keys = sorted(classes, key=str)
+    model_classes = [ModelClass(classes[k], inst.size(classes[k][0]),
+                                dict(inst.unit_counts[classes[k][0]]), frozenset(k[1]),
+                                k[2] >= 0) for k in keys]
+    index = {u: c for c, k in enumerate(keys) for u in classes[k]}
+    if inst.settings.led_by_mentors:
+        entries = []
+        for j in mentors:
+            m = inst.mentors[j]
+            forbid = frozenset(index[u] for u in m.avoid_units if u in index)
+            free = (frozenset(k for k, s in enumerate(slots) if m.free[s]) if with_slots
+                    else None)
+            twin_key = (m.cap, tuple(sorted(free)) if free is not None else ())
+            entries.append((bool(forbid), str(twin_key), m.student_id, Place(
+                m.cap, free, m.student_id, forbid,
+                hash(twin_key) if not forbid else -1 - j)))
+        entries.sort(key=lambda e: e[:3])
+        places = [e[3] for e in entries if e[3].free is None or e[3].free]
+    else:
+        places = [Place(inst.settings.max_size)
+                  for _ in range(inst.students(units) // inst.settings.min_size)]
+    avoid = [(index[x], index[y]) for x, y in sorted(inst.avoid_units)
+             if x in index and y in index]
+    name = "groups_exact" if with_slots else "groups_bound_everyone_free"
+    model = GroupModel(name, model_classes, places, len(slots), rules, avoid)
+    return model, [classes[k] for k in keys], slots
+
+
+# -- improvement ------------------------------------------------------------------------------
+HOOD_GROUPS = 6  # groups re-formed together in one improvement step
+
+
+def _improve(inst: Instance, groups: list[Group], levels: _Levels, solver: str, until: float,
+             clock: Callable[[], float]) -> None:
+    """Large-neighbourhood search: re-form the weakest group together with the groups whose
+    members can meet with it (exactly, slot choice included), keeping every change that
+    improves (placed, worst, total) of the groups involved."""
+    top = inst.rules.top
+    tried: set[tuple] = set()
+    while clock() < until - 0.5 and groups:
+        _measure(inst, groups, levels)
+        if _proven(levels):
+            break
+        scores = [inst.rules.score(_counts(inst, g.units)) for g in groups]
+        order = sorted(range(len(groups)), key=lambda g: (scores[g], _sig(inst, groups[g])))
+        target = next((g for g in order if scores[g] < top
+                       and _sig(inst, groups[g]) not in tried), None)
+        if target is None:
+            break
+        hood = _neighbourhood(inst, groups, target, scores)
+        before = [groups[g] for g in hood]
+        after = _reform(inst, before, solver, min(until - clock(), 5.0), clock)
+        if after is None:
+            tried.add(_sig(inst, groups[target]))
+            continue
+        for g in sorted(hood, reverse=True):
+            groups.pop(g)
+        groups.extend(after)
+
+
+def _sig(inst: Instance, grp: Group) -> tuple:
+    return tuple(sorted(inst.units[u][0] for u in grp.units))
+
+
+def _neighbourhood(inst: Instance, groups: list[Group], target: int,
+                   scores: list[int]) -> list[int]:
+    """The target group and the groups most able to meet with it, strongest first."""
+    mine = inst.unit_free[groups[target].units].sum(axis=0)
+    size = inst.students(groups[target].units)
+    ranked = []
+    for g, grp in enumerate(groups):
+        if g == target:
+            continue
+        theirs = inst.unit_free[grp.units].sum(axis=0)
+        if grp.mentor is not None:
+            theirs = theirs * inst.mentors[grp.mentor].free
+        together = float(((mine + theirs) / (size + len(grp.units))).max())
+        ranked.append((-round(together, 2), -scores[g], _sig(inst, grp), g))
+    ranked.sort()
+    return sorted([target, *(g for *_, g in ranked[:HOOD_GROUPS - 1])])
+
+
+def _reform(inst: Instance, before: list[Group], solver: str, budget: float,
+            clock: Callable[[], float]) -> list[Group] | None:
+    units = sorted(u for g in before for u in g.units)
+    mentors = sorted(g.mentor for g in before if g.mentor is not None)
+    model, class_units, slots = _relaxation(inst, units, with_slots=True, mentors=mentors)
+    model.load(_to_plan(inst, model, class_units, before, slots))
+    end = clock() + budget
+    out = model.run_phase("placed+worst", solver, max(0.3, 0.6 * budget))
+    if out.status not in ("optimal", "feasible"):
+        return None
+    scale = inst.rules.top + 1
+    placed, worst = divmod(int(out.value), scale)
+    model.require_placed(placed)
+    model.require_worst(worst)
+    out = model.run_phase("total", solver, max(0.3, end - clock()))
+    after = _from_plan(inst, model, class_units, model.plan(), slots)
+
+    def key(groups: list[Group]) -> tuple[int, int, int]:
+        scores = [inst.rules.score(_counts(inst, g.units)) for g in groups]
+        return (sum(inst.students(g.units) for g in groups), min(scores, default=0),
+                sum(scores))
+
+    if any(_group_problems(inst, g) for g in after) or key(after) <= key(before):
+        return None
+    return after
+
+
+def _relaxation_bounds(inst: Instance, units: list[int], groups: list[Group], levels: _Levels,
+                       solver: str, until: float, clock: Callable[[], float]) -> None:
+    model, class_units, slots = _relaxation(inst, units, with_slots=False)
+    model.load(_to_plan(inst, model, class_units, groups, slots))
+    model.require_placed(levels.placed)
+    out = model.run_phase("worst", solver, max(0.5, 0.6 * (until - clock())))
+    if out.status not in ("optimal", "feasible"):
+        return
+    levels.worst_bound = max(levels.worst, int(out.bound))
+    model.require_worst(levels.worst)
+    out = model.run_phase("total", solver, max(0.5, until - clock()))
+    if out.status in ("optimal", "feasible"):
+        levels.total_bound = max(levels.total, int(out.bound))
+
+
+def _full_model(inst: Instance, units: list[int], groups: list[Group], levels: _Levels,
+                solver: str, deadline: float, clock: Callable[[], float]) -> list[Group] | None:
+    """Solve the whole cohort as one exact model with slot choice (small cohorts only)."""
+    model, class_units, slots = _relaxation(inst, units, with_slots=True)
+    if groups:
+        model.load(_to_plan(inst, model, class_units, groups, slots))
+    scale = inst.rules.top + 1
+    out = model.run_phase("placed+worst", solver, max(0.5, 0.6 * (deadline - clock())),
+                          warm=bool(groups))
+    if out.status not in ("optimal", "feasible"):
+        return None
+    placed, worst = divmod(int(out.value), scale)
+    ub = int(out.bound)
+    levels.placed_bound = min(levels.placed_bound, ub // scale)
+    if ub // scale == placed:
+        wb = ub - placed * scale
+        levels.worst_bound = wb if levels.worst_bound is None else min(levels.worst_bound, wb)
+    found = _from_plan(inst, model, class_units, model.plan(), slots)
+    model.require_placed(placed)
+    model.require_worst(worst)
+    out = model.run_phase("total", solver, max(0.5, deadline - clock()))
+    if out.status in ("optimal", "feasible"):
+        found = _from_plan(inst, model, class_units, model.plan(), slots)
+        if levels.worst_bound is not None and worst >= levels.worst_bound:
+            tb = int(out.bound)
+            levels.total_bound = (tb if levels.total_bound is None or levels.worst < worst
+                                  else min(levels.total_bound, tb))
+    mine = (levels.placed, levels.worst, levels.total)
+    scores = [inst.rules.score(_counts(inst, g.units)) for g in found]
+    theirs = (sum(inst.students(g.units) for g in found), min(scores, default=0), sum(scores))
+    return found if theirs > mine else None
+
+
+# -- result -----------------------------------------------------------------------------------
+def _result(inst: Instance, groups: list[Group], levels: _Levels, notes: list[str],
+            seconds: float, timed_out: bool) -> GroupResult:
+    settings, rules = inst.settings, inst.rules
+    ordered = _display_slots(inst, groups)
+    frame = _group_frame(inst, ordered)
+    scores = score_groups(inst.cohort, settings, frame, instance=inst)
+    placed_units = {u for g in groups for u in g.units}
+    unplaced_rows = []
+    explained = explain_unplaced(inst, [(g.units, g.slot, g.mentor) for g in ordered],
+                                 [u for u in inst.placeable if u not in placed_units],
+                                 timed_out)
+    for u in range(len(inst.units)):
+        if u in placed_units:
+            continue
+        reason = inst.reasons.get(u) or explained.get(u, "not placed")
+        for s in inst.units[u]:
+            unplaced_rows.append({"student_id": s, "reason": reason})
+    unplaced = pd.DataFrame(unplaced_rows, columns=["student_id", "reason"])
+    unplaced = unplaced.sort_values("student_id", ignore_index=True)
+    top = rules.top
+    n_groups = len(groups)
+    worst = levels.worst / top if n_groups else None
+    total = levels.total / top if n_groups else 0.0
+    mean = total / n_groups if n_groups else None
+    status, gap, messages = _status(inst, levels, n_groups, timed_out)
+    solve_status = SolveStatus(status, worst, None if levels.worst_bound is None
+                               else levels.worst_bound / top, gap, seconds, settings.solver,
+                               messages)
+    return GroupResult(
+        status=solve_status, groups=frame, group_scores=scores, unplaced=unplaced,
+        students=len(inst.pool_ids), placed=levels.placed, settings=settings, pool=inst.label,
+        worst_score=worst, mean_score=mean, total_score=total if n_groups else None,
+        worst_bound=None if levels.worst_bound is None else levels.worst_bound / top,
+        total_bound=None if levels.total_bound is None else levels.total_bound / top,
+        placed_bound=levels.placed_bound, notes=notes)
+
+
+def _status(inst: Instance, levels: _Levels, n_groups: int, timed_out: bool
+            ) -> tuple[str, float | None, list[str]]:
+    top = inst.rules.top
+    messages: list[str] = []
+    if levels.placed_bound == 0:
+        messages.append(f"No group can be formed in {inst.label}: see the reason for each "
+                        "student.")
+        return "infeasible", 0.0, messages
+    if n_groups == 0:
+        messages.append("No plan was found within the time limit.")
+        return ("timed out" if timed_out else "not solved"), None, messages
+    if levels.placed < levels.placed_bound:
+        gap = (levels.placed_bound - levels.placed) / levels.placed_bound
+        messages.append(f"{levels.placed} students placed; perhaps up to "
+                        f"{levels.placed_bound} could be (not proven either way).")
+        return "feasible", gap, messages
+    if levels.worst_bound is None or levels.worst < levels.worst_bound:
+        if levels.worst_bound is None:
+            messages.append("No bound on the worst group score was proven in time.")
+            return "feasible", None, messages
+        gap = (levels.worst_bound - levels.worst) / max(1, levels.worst_bound)
+        messages.append(f"Worst group score {levels.worst / top:.2f}; no plan can beat "
+                        f"{levels.worst_bound / top:.2f} (proven).")
+        return "feasible", gap, messages
+    if levels.total_bound is None or levels.total < levels.total_bound:
+        if levels.total_bound is None:
+            messages.append("The worst group score is proven best; no bound on the total was "
+                            "proven in time.")
+            return "feasible", None, messages
+        gap = (levels.total_bound - levels.total) / max(1, levels.total_bound)
+        messages.append(f"Worst group score proven best ({levels.worst / top:.2f}); total "
+                        f"{levels.total / top:.2f}, at most {levels.total_bound / top:.2f} "
+                        "possible (proven).")
+        return "feasible", gap, messages
+    return "optimal", 0.0, messages
+
+
+def _display_slots(inst: Instance, groups: list[Group]) -> list[Group]:
+    """Each group meets at a slot all its members (and mentor) share, spread over the week."""
+    load = np.zeros(len(inst.grid), dtype=int)
+    ordered = sorted(groups, key=lambda g: (g.slot, min(inst.units[u][0] for u in g.units)))
+    out = []
+    for grp in ordered:
+        shared = inst.unit_free[grp.units].all(axis=0)
+        if grp.mentor is not None:
+            shared &= inst.mentors[grp.mentor].free
+        choices = np.flatnonzero(shared)
+        slot = int(choices[np.argmin(load[choices])]) if len(choices) else grp.slot
+        load[slot] += 1
+        out.append(Group(grp.units, slot, grp.mentor))
+    out.sort(key=lambda g: (inst.grid[g.slot], min(inst.units[u][0] for u in g.units)))
+    return out
+
+
+def _group_frame(inst: Instance, groups: list[Group]) -> pd.DataFrame:
+    width = max(2, len(str(len(groups))))
+    rows = []
+    for k, grp in enumerate(groups, start=1):
+        slot = inst.grid[grp.slot]
+        mentor = None if grp.mentor is None else inst.mentors[grp.mentor].student_id
+        for s in sorted(s for u in grp.units for s in inst.units[u]):
+            rows.append({"group_id": f"G{k:0{width}d}", "student_id": s, "day": slot.day,
+                         "start": slot.start, "end": slot.end, "slot": slot.label,
+                         "mentor_id": mentor})
+    frame = pd.DataFrame(rows, columns=["group_id", "student_id", "day", "start", "end", "slot",
+                                        "mentor_id"])
+    return frame.astype({"day": "int64", "start": "int64", "end": "int64"})
