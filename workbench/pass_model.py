@@ -355,7 +355,7 @@ def _shared_rules(inst: PassInstance, model: PassModel, obj: Terms,
 def warm_start(inst: PassInstance, model: PassModel, plan: list[PlannedSession]) -> None:
     """Set every variable to the plan's value (a complete, feasible start)."""
     for v in model.prob.variables():
-        v.setInitialValue(0)
+        v.setInitialValue(v.lowBound or 0)
     chosen: dict[int, list[int]] = {}
     for ps in plan:
         chosen.setdefault(ps.module, []).append(ps.slot)
