@@ -58,7 +58,8 @@ def walk(spec: Any):
 def assert_accessible(chart) -> dict:
     """Title, description, axis titles, tooltips on data marks, colour-blind-safe colours."""
     spec = chart.to_dict()
-    assert spec.get("title", {}).get("text"), "chart has no title"
+    title = spec.get("title")
+    assert (title if isinstance(title, str) else (title or {}).get("text")), "chart has no title"
     assert ch.describe(chart), "chart has no text summary"
     encodings = [d["encoding"] for d in walk(spec) if "encoding" in d]
     titled = {channel for enc in encodings for channel in ("x", "y")
@@ -189,10 +190,17 @@ def test_match_score_bins():
     table = ch.match_score_table(matches)
     assert len(table) == 10 and table["pairs"].sum() == 6
     assert table["pairs"].tolist() == [1, 0, 0, 0, 0, 2, 0, 0, 0, 3]  # 1.0 in the top band
-    assert table["label"].iloc[0] == "0.00–0.10"
+    assert table["label"].iloc[0] == "0.0–0.1"
     assert table["bin_start"].is_monotonic_increasing
     percent = ch.match_score_table(pd.DataFrame({"score": [35.0, 72.0, 100.0]}), bins=5)
     assert percent["bin_end"].iloc[-1] == 100 and percent["pairs"].tolist() == [0, 1, 0, 1, 1]
+    assert percent["label"].tolist()[:2] == ["0–20", "20–40"]
+    # Mentoring points out of the weights' total (13 by default).
+    points = ch.match_score_table(pd.DataFrame({"score": [6.4, 9.0, 13.0]}), bins=2,
+                                  score_range=(0, 13))
+    assert points["pairs"].tolist() == [1, 2] and points["label"].tolist() == ["0.0–6.5",
+                                                                               "6.5–13.0"]
+    assert ch.match_score_table(pd.DataFrame({"score": [8.2]}), bins=3)["bin_end"].iloc[-1] == 9
     chart = ch.match_score_chart(matches)
     assert ch.chart_data(chart).equals(table)
     spec = assert_accessible(chart)
@@ -265,3 +273,52 @@ def test_render_png_and_svg_offline():
     heat = ch.render_png(ch.free_heatmap_chart(pd.DataFrame(
         {"day": [0, 1], "start": [540, 540], "end": [600, 600], "free_students": [3, 4]})))
     assert heat[:4] == b"\x89PNG" and len(heat) > 5_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration with the real solvers on a generated cohort
+
+
+@pytest.fixture(scope="module")
+def generated() -> Cohort:
+    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    return generate.generate_cohort(300, seed=3)
+
+
+def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
+    pass_sessions = pytest.importorskip("workbench.pass_sessions",
+                                        reason="PASS solver not available")
+    from workbench.coverage import coverage_report
+    from workbench.pass_settings import PassSettings
+
+    settings = PassSettings(time_limit=30)
+    result = pass_sessions.solve_pass(generated, settings)
+    free = pass_sessions.free_students_by_slot(generated, settings)
+    chart = ch.free_heatmap_chart(free, result.sessions)
+    data = ch.chart_data(chart)
+    assert data["sessions"].sum() == len(result.sessions)
+    chosen = data.loc[data["chosen"]].set_index(["day", "start"])
+    for row in result.sessions.itertuples():
+        assert row.module_code in chosen.loc[(row.day, row.start), "modules"].split(", ")
+        # Every session sits on the grid, so its cell has a free count.
+        assert chosen.loc[(row.day, row.start), "free_students"] >= row.students_free
+    assert data["free_students"].notna().all()
+    module_chart = ch.coverage_by_module_chart(coverage_report(result, generated).table)
+    shares = ch.chart_data(module_chart)
+    reach = shares.loc[shares["measure_order"] == 0].set_index("group")["share"]
+    solver = result.coverage.set_index("module_code")["coverage"]
+    for code, share in reach.items():
+        assert share == pytest.approx(solver[code], abs=1e-4)
+    assert ch.render_png(chart)[:4] == b"\x89PNG"
+
+
+def test_mentoring_charts_from_a_real_result(generated):
+    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
+    load = ch.chart_data(ch.mentor_load_chart(result.mentor_load))
+    assert load["mentors"].sum() == len(result.mentor_load)
+    assert (load["mentors"] * load["assigned"]).sum() == len(result.matches)
+    top = sum(result.settings.weights.values())
+    scores = ch.chart_data(ch.match_score_chart(result.matches, score_range=(0, top)))
+    assert scores["pairs"].sum() == len(result.matches)
+    assert scores["bin_end"].iloc[-1] == pytest.approx(top)

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -234,3 +235,56 @@ def test_rates_validated_and_documented():
             assert documented == value
         else:
             assert float(documented) == pytest.approx(value), (name, documented)
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration with the real solvers on a generated cohort
+
+
+@pytest.fixture(scope="module")
+def generated():
+    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    return generate.generate_cohort(300, seed=3)
+
+
+def test_pass_result_cost_matches_the_linear_model(generated):
+    pass_sessions = pytest.importorskip("workbench.pass_sessions",
+                                        reason="PASS solver not available")
+    from workbench.pass_settings import PassSettings
+
+    result = pass_sessions.solve_pass(generated, PassSettings(time_limit=30))
+    assert len(result.sessions) > 0
+    cost = cost_of_pass(result, RATES)
+    leaders = result.sessions["leader_id"].dropna().nunique()
+    model = pass_cost_model(RATES, result.settings.session_minutes)
+    assert cost.total == pytest.approx(model.total(len(result.sessions), leaders))
+    reached = result.reach.loc[result.reach["reached"], "student_id"].nunique()
+    assert cost.students_reached == reached
+    assert cost.expected_students == pytest.approx(reached * result.settings.uptake_regular)
+    # The budget that exactly pays for this plan affords at least as many sessions.
+    capacity = max_sessions_within_budget(RATES, cost.total, sessions_per_leader=max(
+        1, int(np.ceil(len(result.sessions) / max(1, leaders)))))
+    assert capacity.sessions >= len(result.sessions)
+
+
+def test_mentoring_result_cost(generated):
+    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
+    cost = cost_of_mentoring(result, RATES)
+    used = result.matches["mentor_id"].nunique()
+    assert cost.total == pytest.approx(cost_of_mentors(used, RATES).total)
+    assert cost.students_reached == result.matched
+    assert max_mentors_within_budget(RATES, cost.total) >= used
+
+
+def test_groups_result_cost(generated):
+    groups = pytest.importorskip("workbench.groups", reason="group formation not available")
+    from workbench.groups_settings import GroupSettings
+
+    module = generated.enrolments["module_code"].value_counts().index[0]
+    result = groups.form_groups(generated, GroupSettings(module=module, time_limit=20))
+    booked = cost_of_groups(result, RATES.model_copy(update={"groups_book_rooms": True}))
+    n_groups = result.groups["group_id"].nunique()
+    hours = booked.items.set_index("item").loc["Rooms", "hours"]
+    assert hours == pytest.approx(n_groups * 1.0 * RATES.weeks_per_term)  # one-hour meetings
+    assert booked.students_reached == result.placed

@@ -316,3 +316,69 @@ def test_breakdowns_always_add_up(rows):
     assert (table["expected"] <= table["reached"] + 1e-9).all()
     assert (table["expected_regular"] <= table["expected"] + 1e-9).all()
     assert table["reach_share"].between(0, 1).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration with the real solvers on a generated cohort
+
+
+@pytest.fixture(scope="module")
+def generated() -> Cohort:
+    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    return generate.generate_cohort(300, seed=3)
+
+
+def test_mentoring_result_coverage(generated):
+    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
+    report = coverage_report(result, generated)
+    first = report.overall
+    assert first["population"] == len(generated.mentees) == result.mentees
+    assert first["reached"] == len(result.matches) == result.matched
+    # Programme figures counted independently from the cohort tables.
+    programme = generated.students.set_index("student_id")["programme"]
+    matched = set(result.matches["mentee_id"])
+    by_prog = report.by("programme").set_index("group")
+    for prog, ids in generated.mentees["student_id"].groupby(
+            generated.mentees["student_id"].map(programme)):
+        assert by_prog.loc[prog, "population"] == len(ids)
+        assert by_prog.loc[prog, "reached"] == sum(i in matched for i in ids)
+    dims = set(report.table["dimension"])
+    assert {"programme", "level", "home_status", "first_generation", "commuter",
+            "gender", "faculty"} <= dims
+    assert report.expected_students == pytest.approx(result.matched * 0.5)
+
+
+def test_pass_result_coverage_agrees_with_the_solver(generated):
+    pass_sessions = pytest.importorskip("workbench.pass_sessions",
+                                        reason="PASS solver not available")
+    from workbench.pass_settings import PassSettings
+
+    result = pass_sessions.solve_pass(generated, PassSettings(time_limit=30))
+    report = coverage_report(result, generated)
+    assert 0 < result.reach_count < result.targeted_pairs  # a real, partial plan
+    assert report.overall["reached"] == result.reach_count
+    assert report.overall["population"] == result.targeted_pairs
+    modules = report.by("module").set_index("group")
+    solver = result.coverage.set_index("module_code")
+    for code, row in solver.iterrows():
+        if row["enrolled"] == 0:
+            continue
+        assert modules.loc[code, "population"] == row["enrolled"]
+        assert modules.loc[code, "reached"] == row["reachable"]
+        assert modules.loc[code, "expected_regular"] == pytest.approx(
+            row["expected_attendance"], abs=0.01)
+        assert modules.loc[code, "expected"] == pytest.approx(
+            row["expected_at_least_once"], abs=0.01)
+
+
+def test_groups_result_coverage(generated):
+    groups = pytest.importorskip("workbench.groups", reason="group formation not available")
+    from workbench.groups_settings import GroupSettings
+
+    module = generated.enrolments["module_code"].value_counts().index[0]
+    result = groups.form_groups(generated, GroupSettings(module=module, time_limit=20))
+    report = coverage_report(result, generated)
+    assert report.scheme == "groups"
+    assert report.overall["population"] == result.students
+    assert report.overall["reached"] == result.placed

@@ -360,26 +360,31 @@ def mentor_load_chart(mentor_load: pd.DataFrame, title: str = "Mentor load"
         description=summary, width=alt.Step(40), height=240)
 
 
-def match_score_table(matches: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+def match_score_table(matches: pd.DataFrame, bins: int = 10,
+                      score_range: tuple[float, float] | None = None) -> pd.DataFrame:
     """Matched pairs by score band: bin_start, bin_end, label, pairs, median (of all scores).
 
-    Bands cover 0-1 or 0-100 when the scores lie in that range, else the observed range.
+    Bands split ``score_range`` (for a mentoring result: 0 to the sum of its criterion
+    weights) into ``bins`` equal parts; by default 0-1 when every score is at most 1, else 0 to
+    the highest score rounded up. The top band includes its upper end.
     """
     scores = matches["score"].astype(float).dropna() if len(matches) else pd.Series(dtype=float)
     if scores.empty:
         return pd.DataFrame(columns=["bin_start", "bin_end", "label", "pairs", "median"])
-    low, high = float(scores.min()), float(scores.max())
-    if low >= 0 and high <= 1:
-        low, high = 0.0, 1.0
-    elif low >= 0 and high <= 100:
-        low, high = 0.0, 100.0
-    elif high == low:
-        low, high = low - 0.5, high + 0.5
+    if score_range is not None:
+        low, high = float(score_range[0]), float(score_range[1])
+    else:
+        low = min(0.0, float(scores.min()))
+        top = float(scores.max())
+        high = 1.0 if top <= 1 else float(np.ceil(top))
+    if high <= low:
+        high = low + 1.0
     edges = np.linspace(low, high, bins + 1)
-    # Right-closed last band so the top score counts.
     index = np.clip(np.searchsorted(edges, scores.to_numpy(), side="right") - 1, 0, bins - 1)
     counts = np.bincount(index, minlength=bins)
-    digits = 2 if high - low <= 1 else (0 if (high - low) / bins >= 1 else 1)
+    width = (high - low) / bins
+    digits = 0 if float(width).is_integer() and float(low).is_integer() else (
+        2 if width < 0.1 else 1)
     table = pd.DataFrame({
         "bin_start": edges[:-1], "bin_end": edges[1:], "pairs": counts.astype(int),
     })
@@ -390,9 +395,10 @@ def match_score_table(matches: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
 
 
 def match_score_chart(matches: pd.DataFrame, bins: int = 10,
+                      score_range: tuple[float, float] | None = None,
                       title: str = "Match scores") -> alt.TopLevelMixin:
-    """Distribution of match scores over the matched pairs."""
-    table = match_score_table(matches, bins)
+    """Distribution of match scores over the matched pairs (see :func:`match_score_table`)."""
+    table = match_score_table(matches, bins, score_range)
     if table.empty:
         return _empty_chart(title, "No matched pairs to show.")
     labels = list(table["label"])
