@@ -252,6 +252,12 @@ def test_uptake_scales_expected_coverage_only(cohort) -> None:
     assert table["expected_coverage"].tolist() == pytest.approx(
         [table["coverage"].iloc[0] * u for u in (0.25, 0.5, 1.0)])
 
+    settings = PassSettings(top=3, sessions_per_module=1)
+    table = run_sweep(cohort, "pass", settings, "uptake", [0.2, 0.4], parallel=False)
+    assert table["coverage"].nunique() == 1
+    low, high = table["expected_coverage"].tolist()
+    assert high == pytest.approx(2 * low)  # judged by the uptake each point was planned with
+
 
 def test_intake_sweep_parallel_equals_serial_and_reports_progress(cohort) -> None:
     values = [0.8, 1.0, 1.3]

@@ -516,9 +516,11 @@ def headline_figures(cohort: Cohort, scheme: str, settings: Any, result: Any,
         cost_of_mentoring,
         cost_of_pass,
     )
-    from workbench.coverage import Assumptions, coverage_table, reach_of
+    from workbench.coverage import Assumptions, assumptions_for, coverage_table, reach_of
 
-    assumptions = _model(Assumptions, assumptions)
+    # Without explicit assumptions a plan is judged by the uptake it was planned with.
+    assumptions = assumptions_for(result, None if assumptions is None
+                                  else _model(Assumptions, assumptions))
     rates = _model(CostRates, rates)
     status = getattr(result, "status", None)
     reach = reach_of(result)
