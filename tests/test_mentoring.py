@@ -230,9 +230,19 @@ def tiny_cohorts(draw):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_cohorts(), st.sampled_from([0.0, 2.0]))
-def test_brute_force_optimality(case, min_score):
-    """Every objective reaches the brute-force optimum of its lexicographic key."""
+@given(tiny_cohorts(), st.sampled_from([0.0, 2.0]), st.booleans())
+def test_brute_force_optimality(case, min_score, pricing):
+    """Every objective reaches the brute-force optimum of its lexicographic key (whole models,
+    and pricing from one pair per mentee)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if pricing:
+            mp.setattr(mentoring, "PRICING_MIN_PAIRS", 0)
+            mp.setattr(mentoring, "START_PER_MENTEE", 1)
+            mp.setattr(mentoring, "START_PER_MENTOR", -1)
+        _brute_force_check(case, min_score)
+
+
+def _brute_force_check(case, min_score):
     c, rule, weights = case
     mentees = list(c.mentees["student_id"])
     mentors = dict(zip(c.mentors["student_id"], c.mentors["capacity"], strict=True))

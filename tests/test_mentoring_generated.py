@@ -82,3 +82,60 @@ def test_resolve_after_a_mentor_drops_out(cohorts):
                                          strict=True))
     assert len(kept) >= len(fresh_kept)
     assert len(kept) > 0.9 * (len(previous) - lost)
+
+
+def _force_pricing(mp, per_mentee: int = 1, per_mentor: int = 0) -> None:
+    import workbench.mentoring as mentoring
+
+    mp.setattr(mentoring, "PRICING_MIN_PAIRS", 0)
+    mp.setattr(mentoring, "START_PER_MENTEE", per_mentee)
+    mp.setattr(mentoring, "START_PER_MENTOR", per_mentor)
+
+
+@pytest.mark.parametrize("settings", [
+    MentoringSettings(),
+    MentoringSettings(rule="any"),
+    MentoringSettings(objective="quality", min_score=4.0),
+    MentoringSettings(objective="fairness"),
+], ids=["coverage", "any", "quality", "fairness"])
+def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
+    """Pricing from a tiny start (one pair per mentee) ends where the whole model does."""
+    import workbench.mentoring as mentoring
+
+    c = cohorts[1]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mentoring, "PRICING_MIN_PAIRS", 10**9)
+        whole = solve_mentoring(c, settings)
+    with pytest.MonkeyPatch.context() as mp:
+        _force_pricing(mp)
+        priced = solve_mentoring(c, settings)
+    check_plan(c, priced.matches, settings.rule)
+    assert priced.status.status == "optimal"
+    assert (priced.matched, priced.total_score) == (whole.matched, whole.total_score)
+    if settings.objective == "fairness":
+        assert priced.lowest_score == whole.lowest_score
+    assert priced.extra["lp_solves"] > whole.extra["lp_solves"]  # it did price
+
+
+def test_pricing_with_previous_pairs_and_invalid_duals(cohorts):
+    import workbench.mentoring as mentoring
+
+    c = cohorts[2]
+    first = solve_mentoring(c)
+    previous = list(zip(first.matches["mentee_id"], first.matches["mentor_id"], strict=True))
+    fewer = c.model_copy(update={"mentors": c.mentors.iloc[3:].reset_index(drop=True)})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mentoring, "PRICING_MIN_PAIRS", 10**9)
+        whole = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
+    with pytest.MonkeyPatch.context() as mp:
+        _force_pricing(mp)
+        priced = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
+    assert (priced.matched, priced.changed_pairs, priced.total_score) == (
+        whole.matched, whole.changed_pairs, whole.total_score)
+    # Duals that do not certify optimality make the group be solved whole.
+    with pytest.MonkeyPatch.context() as mp:
+        _force_pricing(mp)
+        mp.setattr(mentoring, "_reduced_costs", lambda *a, **k: None)
+        fallback = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
+    assert (fallback.matched, fallback.changed_pairs, fallback.total_score) == (
+        whole.matched, whole.changed_pairs, whole.total_score)

@@ -57,6 +57,11 @@ from workbench.solving import solve
 
 MAX_PAIRS = 25_000_000  # beyond this the model would not fit in memory: ask for a narrower rule
 INTEGRAL_TOL = 1e-6
+DUAL_TOL = 1e-6
+PRICING_MIN_PAIRS = 300  # smaller groups are solved with all their pairs at once
+START_PER_MENTEE = 5  # pricing starts from each mentee's best few mentors
+START_PER_MENTOR = 2  # ... and each mentor's best (capacity + this) mentees
+MAX_PRICING_ROUNDS = 25
 
 
 class MentoringSettings(BaseModel):
@@ -108,7 +113,8 @@ class MentoringResult:
     matched: int
     settings: MentoringSettings
     eligible_pairs: int = 0
-    build_seconds: float = 0.0
+    build_seconds: float = 0.0  # eligible pairs and their scores
+    model_seconds: float = 0.0  # building the PuLP models
     total_score: float = 0.0
     lowest_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -137,6 +143,7 @@ class MentoringResult:
             "gap": self.status.gap,
             "seconds": round(self.status.seconds, 3),
             "build_seconds": round(self.build_seconds, 3),
+            "model_seconds": round(self.model_seconds, 3),
             "solver": self.status.solver,
             "eligible_pairs": self.eligible_pairs,
             "changed_pairs": self.changed_pairs,
@@ -179,6 +186,8 @@ class _Context:
     settings: MentoringSettings
     deadline: float
     stages: list[SolveStatus] = field(default_factory=list)
+    model_seconds: float = 0.0  # building PuLP models
+    columns: int = 0  # pairs put into LP models, over all pricing rounds
 
     def remaining(self) -> float:
         return max(1.0, self.deadline - time.perf_counter())
@@ -195,10 +204,22 @@ def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, starts, ends
 
 
+@dataclass
+class _Rows:
+    """The constraints of an assignment model, to read their duals back."""
+
+    mentee: dict[int, pulp.LpConstraint]
+    mentor: dict[int, pulp.LpConstraint]
+    equalities: list[pulp.LpConstraint]
+
+
 def _assignment_model(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
-                      equalities: tuple[tuple[str, np.ndarray, int], ...] = ()
+                      equalities: tuple[tuple[str, np.ndarray, int], ...] = (),
+                      rows_out: _Rows | None = None
                       ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """Bipartite b-matching over ``pairs`` maximising ``coefs . x`` (built in linear time)."""
+    """Bipartite b-matching over ``pairs`` maximising ``coefs . x`` (built in linear time).
+    ``rows_out`` collects the constraints by mentee, mentor and equality."""
+    started = time.perf_counter()
     prob = pulp.LpProblem(name, pulp.LpMaximize)
     xs = [prob.add_variable(f"pair_{k:08d}", 0, 1, pulp.LpBinary) for k in range(len(pairs))]
     for k in np.flatnonzero(pairs.locked).tolist():
@@ -209,22 +230,29 @@ def _assignment_model(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.zeros(0, int)
     ends = np.r_[starts[1:], len(e)]
     ids = ctx.mentees.ids
+    out = rows_out if rows_out is not None else _Rows({}, {}, [])
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        rows[f"one_mentor_per_mentee_{e[a]}_{_safe(ids[e[a]])}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(zip(xs[a:b], repeat(1))), le, rhs=1)
+        row = pulp.LpConstraint(pulp.LpAffineExpression(zip(xs[a:b], repeat(1))), le, rhs=1)
+        rows[f"one_mentor_per_mentee_{e[a]}_{_safe(ids[e[a]])}"] = row
+        out.mentee[int(e[a])] = row
     order, starts, ends = _groups(m)
     cap, mids = ctx.mentors.capacity, ctx.mentors.ids
     order_l = order.tolist()
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         j = int(m[order_l[a]])
-        rows[f"mentor_capacity_{j}_{_safe(mids[j])}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression((xs[k], 1) for k in order_l[a:b]), le, rhs=int(cap[j]))
+        row = pulp.LpConstraint(pulp.LpAffineExpression((xs[k], 1) for k in order_l[a:b]), le,
+                                rhs=int(cap[j]))
+        rows[f"mentor_capacity_{j}_{_safe(mids[j])}"] = row
+        out.mentor[j] = row
     for row_name, coef, rhs in equalities:
         nz = np.flatnonzero(coef)
-        rows[row_name] = pulp.LpConstraint(
+        row = pulp.LpConstraint(
             pulp.LpAffineExpression((xs[k], float(coef[k])) for k in nz.tolist()), eq, rhs=rhs)
+        rows[row_name] = row
+        out.equalities.append(row)
     prob.extend(rows)
     prob.setObjective(pulp.LpAffineExpression(zip(xs, coefs.tolist(), strict=True)))
+    ctx.model_seconds += time.perf_counter() - started
     return prob, xs
 
 
@@ -248,26 +276,141 @@ def _greedy(pairs: _Pairs, ctx: _Context) -> np.ndarray:
     return chosen
 
 
-def _solve_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
-              equalities: tuple[tuple[str, np.ndarray, int], ...] = ()
-              ) -> tuple[np.ndarray | None, SolveStatus]:
-    """Solve a totally unimodular assignment model as an LP; check the optimum is integral
-    (and solve it as a MIP in the unexpected case it is not)."""
-    prob, xs = _assignment_model(name, pairs, ctx, coefs, equalities)
-    status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
-    if status.status != "optimal":
-        ctx.stages.append(status)
-        return None, status
+def _integral(prob: pulp.LpProblem, xs: list[pulp.LpVariable], status: SolveStatus,
+              ctx: _Context) -> tuple[np.ndarray | None, SolveStatus]:
+    """The LP optimum as a 0/1 plan, checked integral (solved as a MIP in the unexpected case
+    it is not)."""
     values = _values(xs)
     if np.abs(values - np.rint(values)).max(initial=0.0) > INTEGRAL_TOL:
         status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True)
         status.messages.append("the LP optimum was fractional, so the model was solved as a MIP")
+        ctx.stages.append(status)
         if status.status not in ("optimal", "feasible"):
-            ctx.stages.append(status)
             return None, status
         values = _values(xs)
-    ctx.stages.append(status)
     return np.rint(values) > 0.5, status
+
+
+def _components(pairs: _Pairs, n_e: int, n_m: int) -> list[np.ndarray]:
+    """Pair indices of each connected group of mentees and mentors (each is a separate model;
+    with the programme rule, one per programme). Order within a group is kept."""
+    if not len(pairs):
+        return []
+    e, m = pairs.e, pairs.m
+    label_e = np.arange(n_e, dtype=np.int64)
+    label_m = np.full(n_m, n_e + n_m, dtype=np.int64)
+    while True:  # propagate the smallest mentee index along pairs until nothing changes
+        new_m = label_m.copy()
+        np.minimum.at(new_m, m, label_e[e])
+        new_e = label_e.copy()
+        np.minimum.at(new_e, e, new_m[m])
+        if np.array_equal(new_e, label_e) and np.array_equal(new_m, label_m):
+            break
+        label_e, label_m = new_e, new_m
+    comp = label_e[e]
+    order, starts, ends = _groups(comp)
+    return [np.sort(order[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _initial_columns(pairs: _Pairs, ctx: _Context) -> np.ndarray:
+    """A small start for pricing: each mentee's best few mentors, each mentor's best few
+    mentees, locked and previous pairs."""
+    n = len(pairs)
+    order = np.lexsort((pairs.m, -pairs.score, pairs.e))
+    _, starts, ends = _groups(pairs.e[order])
+    rank_e = np.empty(n, dtype=np.int64)
+    rank_e[order] = np.arange(n) - np.repeat(starts, ends - starts)
+    order = np.lexsort((pairs.e, -pairs.score, pairs.m))
+    _, starts, ends = _groups(pairs.m[order])
+    rank_m = np.empty(n, dtype=np.int64)
+    rank_m[order] = np.arange(n) - np.repeat(starts, ends - starts)
+    cap = ctx.mentors.capacity[pairs.m]
+    return (rank_e < START_PER_MENTEE) | (rank_m < cap + START_PER_MENTOR) | pairs.locked \
+        | pairs.kept
+
+
+def _reduced_costs(rows: _Rows, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
+                   equalities: tuple[tuple[str, np.ndarray, int], ...], active: np.ndarray,
+                   primal: float) -> np.ndarray | None:
+    """Reduced costs of every pair from the duals of the model on the ``active`` pairs, or
+    None when the duals are not a valid certificate (dual objective = primal objective)."""
+    pi_e = np.zeros(len(ctx.mentees))
+    pi_m = np.zeros(len(ctx.mentors))
+    for k, row in rows.mentee.items():
+        pi_e[k] = row.pi or 0.0
+    for k, row in rows.mentor.items():
+        pi_m[k] = row.pi or 0.0
+    pi_eq = [row.pi or 0.0 for row in rows.equalities]
+    have_e = np.fromiter(rows.mentee, dtype=np.int64, count=len(rows.mentee))
+    have_m = np.fromiter(rows.mentor, dtype=np.int64, count=len(rows.mentor))
+    for sign in (-1.0, 1.0):  # solvers differ in the sign they report when maximising
+        u, v = sign * pi_e, sign * pi_m
+        if u.min(initial=0.0) < -DUAL_TOL or v.min(initial=0.0) < -DUAL_TOL:
+            continue
+        reduced = coefs - u[pairs.e] - v[pairs.m]
+        dual = float(u[have_e].sum() + (v[have_m] * ctx.mentors.capacity[have_m]).sum())
+        for (_, coef, rhs), w in zip(equalities, pi_eq, strict=True):
+            reduced = reduced - sign * w * coef
+            dual += sign * w * rhs
+        # Upper bounds x <= 1 of the active pairs carry the positive reduced costs.
+        dual += float(np.maximum(reduced[active], 0.0).sum())
+        if abs(dual - primal) <= 0.5 + 1e-9 * abs(primal):
+            return reduced
+    return None
+
+
+def _colgen_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
+               equalities: tuple[tuple[str, np.ndarray, int], ...] = (),
+               start: np.ndarray | None = None) -> tuple[np.ndarray | None, SolveStatus]:
+    """Solve one connected group's LP over its pairs by pricing: solve on a few promising
+    pairs, add every pair whose reduced cost shows it could improve the plan, repeat. With
+    integer coefficients and a totally unimodular matrix the duals are integral, so "no
+    reduced cost above 0.5" proves the plan optimal for all pairs; when the duals cannot
+    certify it, the whole group is solved at once. ``start``: pairs of a known feasible plan
+    (so that equality rows can be met from the first round)."""
+    n = len(pairs)
+    active = np.ones(n, dtype=bool) if n <= PRICING_MIN_PAIRS else _initial_columns(pairs, ctx)
+    if start is not None:
+        active |= start
+    status = SolveStatus("not solved")
+    for _ in range(MAX_PRICING_ROUNDS):
+        idx = np.flatnonzero(active)
+        ctx.columns += len(idx)
+        rows = _Rows({}, {}, [])
+        eqs = tuple((row_name, coef[idx], rhs) for row_name, coef, rhs in equalities)
+        prob, xs = _assignment_model(name, pairs.subset(idx), ctx, coefs[idx], eqs, rows)
+        status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
+        ctx.stages.append(status)
+        if status.status != "optimal":
+            return None, status
+        if active.all():
+            break
+        values = _values(xs)
+        primal = float(coefs[idx] @ values)
+        reduced = _reduced_costs(rows, pairs, ctx, coefs.astype(float), equalities, active,
+                                 primal)
+        if reduced is None:
+            active[:] = True
+            continue
+        add = ~active & (reduced > 0.5)
+        if not add.any():
+            break
+        active |= add
+    else:
+        active[:] = True
+        idx = np.arange(n)
+        eqs = tuple((row_name, coef, rhs) for row_name, coef, rhs in equalities)
+        prob, xs = _assignment_model(name, pairs, ctx, coefs, eqs)
+        status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
+        ctx.stages.append(status)
+        if status.status != "optimal":
+            return None, status
+    plan, status = _integral(prob, xs, status, ctx)
+    if plan is None:
+        return None, status
+    chosen = np.zeros(n, dtype=bool)
+    chosen[idx[plan]] = True
+    return chosen, status
 
 
 def _per_mentee_max(pairs: _Pairs, n: int) -> np.ndarray:
@@ -279,22 +422,29 @@ def _per_mentee_max(pairs: _Pairs, n: int) -> np.ndarray:
 def _lexicographic(name: str, pairs: _Pairs, ctx: _Context, score_first: bool = False
                    ) -> tuple[np.ndarray | None, SolveStatus]:
     """Coverage then score (or, ``score_first``, score then coverage); with previous pairs
-    always coverage, then kept previous pairs, then score. Integer milli-point tiers, exact in
-    double precision."""
-    best = _per_mentee_max(pairs, len(ctx.mentees))
-    score_span = int(best[best > 0].sum()) + 1  # more than any plan's total score
-    if score_first and not pairs.kept.any():
-        coefs = pairs.score * (int((best >= 0).sum()) + 1) + 1
-    else:
-        coefs = pairs.score + score_span
-    chosen, status = _solve_lp(name, pairs, ctx, coefs.astype(np.int64))
-    if chosen is None or not pairs.kept.any():
-        return chosen, status
-    # Kept pairs rank between coverage and score: fix coverage, then kept, then score.
-    coverage = int(chosen.sum())
-    coefs = pairs.kept.astype(np.int64) * score_span + pairs.score
-    return _solve_lp(f"{name}_keep_previous", pairs, ctx, coefs,
-                     (("keep_coverage", np.ones(len(pairs)), coverage),))
+    always coverage, then kept previous pairs, then score.
+
+    Each connected group of mentees and mentors is solved on its own, with the tiers folded
+    into one objective of integers: a tier's weight is more than the most the tiers below can
+    add up to in that group, and every coefficient stays far below 2**53, so the LP is exact.
+    """
+    chosen = np.zeros(len(pairs), dtype=bool)
+    status = SolveStatus("optimal", solver=ctx.settings.solver)
+    for group in _components(pairs, len(ctx.mentees), len(ctx.mentors)):
+        sub = pairs.subset(group)
+        best = _per_mentee_max(sub, len(ctx.mentees))
+        span = int(best[best > 0].sum()) + 1  # more than any plan's total score in the group
+        mentees = int((best >= 0).sum())
+        if score_first and not sub.kept.any():
+            coefs = sub.score * (mentees + 1) + 1
+        else:
+            kept = sub.kept.astype(np.int64)
+            coefs = (int(kept.sum()) + 1) * span + kept * span + sub.score
+        sub_chosen, status = _colgen_lp(name, sub, ctx, coefs)
+        if sub_chosen is None:
+            return None, status
+        chosen[group[sub_chosen]] = True
+    return chosen, status
 
 
 def _fairness(pairs: _Pairs, ctx: _Context) -> tuple[np.ndarray | None, SolveStatus]:
@@ -532,8 +682,11 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
             messages.append("solved as an LP (bipartite matching is totally unimodular); the "
                             "optimum was checked to be integral")
     status.messages = [*status.messages, *messages]
-    return _assemble(cohort, settings, mentees, mentors, cand, all_pairs, parts, usable, chosen,
-                     status, no_plan, problems, stable_inst, build_seconds)
+    result = _assemble(cohort, settings, mentees, mentors, cand, all_pairs, parts, usable,
+                       chosen, status, no_plan, problems, stable_inst, build_seconds)
+    result.model_seconds = ctx.model_seconds
+    result.extra.update(lp_solves=len(ctx.stages), lp_columns=ctx.columns)
+    return result
 
 
 def _combined_status(final: SolveStatus, stages: list[SolveStatus]) -> SolveStatus:

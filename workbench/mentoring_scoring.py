@@ -289,12 +289,9 @@ def lookup(codes: np.ndarray, table_codes: np.ndarray, table_values: np.ndarray,
     return out
 
 
-def criterion_values(cohort: Cohort, mentees: People, mentors: People, e: np.ndarray,
-                     m: np.ndarray) -> dict[str, np.ndarray]:
-    """Each criterion's value (0..1) for the pairs (e[k], m[k])."""
-    def both_true(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return (a[e] & b[m]).astype(float)
-
+def _criterion(name: str, cohort: Cohort, mentees: People, mentors: People, e: np.ndarray,
+               m: np.ndarray) -> np.ndarray:
+    """One criterion's value (0..1) for the pairs (e[k], m[k])."""
     def same_known(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return ((a[e] == b[m]) & (a[e] >= 0)).astype(float)
 
@@ -302,30 +299,49 @@ def criterion_values(cohort: Cohort, mentees: People, mentors: People, e: np.nda
         words = min(a.shape[1], b.shape[1])
         return np.bitwise_count(a[e, :words] & b[m, :words]).sum(axis=1).astype(np.int64)
 
-    prefs = preference_positions(cohort, mentees, mentors)
-    pref_value = lookup(pair_code(e, m, len(mentors)),
-                        pair_code(prefs["c"].to_numpy(), prefs["t"].to_numpy(), len(mentors)),
-                        1.0 / prefs["position"].to_numpy(dtype=float))
-    return {
-        "same_programme": same_known(mentees.programme_code, mentors.programme_code),
-        "same_faculty": same_known(mentees.faculty_code, mentors.faculty_code),
-        "shared_interests": np.minimum(shared(mentees.interests, mentors.interests),
-                                       INTEREST_CAP) / INTEREST_CAP,
-        "shared_language": (shared(mentees.languages, mentors.languages) > 0).astype(float),
-        "same_home_status": same_known(mentees.home_code, mentors.home_code),
-        "first_generation": both_true(mentees.first_generation, mentors.first_generation),
-        "commuter": both_true(mentees.commuter, mentors.commuter),
-        "preference": pref_value,
-    }
+    if name == "same_programme":
+        return same_known(mentees.programme_code, mentors.programme_code)
+    if name == "same_faculty":
+        return same_known(mentees.faculty_code, mentors.faculty_code)
+    if name == "shared_interests":
+        return np.minimum(shared(mentees.interests, mentors.interests),
+                          INTEREST_CAP) / INTEREST_CAP
+    if name == "shared_language":
+        return (shared(mentees.languages, mentors.languages) > 0).astype(float)
+    if name == "same_home_status":
+        return same_known(mentees.home_code, mentors.home_code)
+    if name == "first_generation":
+        return (mentees.first_generation[e] & mentors.first_generation[m]).astype(float)
+    if name == "commuter":
+        return (mentees.commuter[e] & mentors.commuter[m]).astype(float)
+    if name == "preference":
+        prefs = preference_positions(cohort, mentees, mentors)
+        return lookup(pair_code(e, m, len(mentors)),
+                      pair_code(prefs["c"].to_numpy(), prefs["t"].to_numpy(), len(mentors)),
+                      1.0 / prefs["position"].to_numpy(dtype=float))
+    raise ValueError(f"unknown criterion '{name}'")
+
+
+def criterion_values(cohort: Cohort, mentees: People, mentors: People, e: np.ndarray,
+                     m: np.ndarray) -> dict[str, np.ndarray]:
+    """Each criterion's value (0..1) for the pairs (e[k], m[k])."""
+    return {name: _criterion(name, cohort, mentees, mentors, e, m) for name in CRITERIA}
 
 
 def score_pairs(cohort: Cohort, mentees: People, mentors: People, e: np.ndarray, m: np.ndarray,
-                weights: dict[str, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(score in integer milli-points, per-criterion contributions in milli-points)."""
-    values = criterion_values(cohort, mentees, mentors, e, m)
-    parts = {name: np.rint(float(weights.get(name, 0.0)) * values[name] * 1000).astype(np.int64)
-             for name in CRITERIA}
+                weights: dict[str, float], breakdown: bool = True
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(score in integer milli-points, per-criterion contributions in milli-points; empty
+    when not ``breakdown``, which saves memory on millions of pairs)."""
     total = np.zeros(len(e), dtype=np.int64)
-    for part in parts.values():
+    parts: dict[str, np.ndarray] = {}
+    for name in CRITERIA:
+        weight = float(weights.get(name, 0.0))
+        if weight == 0.0 and not breakdown:
+            continue
+        part = np.rint(weight * _criterion(name, cohort, mentees, mentors, e, m) * 1000
+                       ).astype(np.int64)
         total += part
+        if breakdown:
+            parts[name] = part
     return total, parts
