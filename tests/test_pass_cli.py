@@ -96,6 +96,7 @@ def test_settings_from_a_previous_summary(data, tmp_path):
     (["--first-start", "9am"], "HH:MM"),
     (["--uptake", "0.6", "--uptake-once", "0.5"], "cannot be below"),
     (["--timezone", "Mars/Olympus"], "not a known time zone"),
+    (["--threshold", "0.99"], "nothing to target"),
 ])
 def test_bad_input_exits_2_with_a_message(data, tmp_path, capsys, extra, message):
     assert run(data, tmp_path / "out", *extra) == 2

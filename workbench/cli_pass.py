@@ -216,6 +216,9 @@ def run(args: argparse.Namespace) -> int:
         free = free_students_by_slot(cohort, settings)
     except ValueError as exc:
         raise _usage(str(exc)) from exc
+    if not result.targeted:
+        raise _usage(" ".join(result.notes)
+                     or f"no module to target ({settings.describe_targeting()})")
 
     out = Path(args.out)
     try:

@@ -140,12 +140,15 @@ def solve_pass(cohort: Cohort, settings: PassSettings | None = None) -> PassResu
     greedy_reach, greedy_value = plan_objective(inst, greedy)
     messages: list[str] = []
     formulation = ""
-    if not any(m.candidates for m in inst.modules):
-        status = SolveStatus("optimal" if inst.modules else "not solved", 0.0, 0.0, 0.0, 0.0,
-                             "none", ["no session can be placed: see the diagnostics"])
-        if not inst.modules:
-            status.messages = ["no module is targeted"]
-        plan: list[PlannedSession] = list(greedy)
+    if not inst.modules:
+        status = SolveStatus("not solved", solver="none")
+        messages.append("No module is targeted: nothing to plan.")
+        plan: list[PlannedSession] = []
+        solve_seconds = 0.0
+    elif not any(m.candidates for m in inst.modules):
+        # Nothing can be placed at all: the empty plan is optimal; the diagnostics say why.
+        status = SolveStatus("optimal", 0.0, 0.0, 0.0, 0.0, "none")
+        plan = []
         solve_seconds = 0.0
     else:
         started = time.perf_counter()
