@@ -22,7 +22,8 @@ from the previous phase's plan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import pulp
@@ -67,14 +68,6 @@ class PhaseOutcome:
     @property
     def proven(self) -> bool:
         return self.bound <= self.value + 1e-6
-
-
-@dataclass
-class LexOutcome:
-    placed: PhaseOutcome | None = None
-    worst: PhaseOutcome | None = None
-    total: PhaseOutcome | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _expr(pairs: list[tuple[pulp.LpVariable, float]], const: float = 0.0) -> pulp.LpAffineExpression:
@@ -158,6 +151,7 @@ class GroupModel:
         self.total = pulp.lpSum(self.scores)
         prob.extend(rows)
         self.rows = {}
+        self._worst_var()
 
     def _build_slots(self) -> None:
         if self.n_slots <= 1:
@@ -290,32 +284,60 @@ class GroupModel:
 
     def run_phase(self, level: str, solver: str, time_limit: float,
                   warm: bool = True) -> PhaseOutcome:
-        """Maximise one level (``placed``, ``worst`` or ``total``) and read it back."""
+        """Maximise one level (``placed``, ``placed+worst``, ``worst`` or ``total``).
+
+        The value is that of the plan read back, scored in Python; the bound is the solver's
+        proven dual bound (rounded down: every level is an integer)."""
+        scale = self.rules.top + 1
+        students = sum(len(c.units) * c.size for c in self.classes)
         if level == "placed":
-            objective = self.placed
-            top = float(sum(len(c.units) * c.size for c in self.classes))
+            objective, top = self.placed, float(students)
         elif level == "placed+worst":
-            scale = self.rules.top + 1
             objective = self.placed * scale + self._worst_var()
-            top = float(sum(len(c.units) * c.size for c in self.classes) * scale + scale - 1)
+            top = float(students * scale + scale - 1)
         elif level == "worst":
-            objective = _expr([(self._worst_var(), 1)])
-            top = float(self.rules.top)
+            objective, top = _expr([(self._worst_var(), 1)]), float(self.rules.top)
         else:
-            objective = self.total
-            top = float(self.rules.top * len(self.places))
+            objective, top = self.total, float(self.rules.top * len(self.places))
         self.prob.setObjective(objective)
-        status = solve(self.prob, solver, max(0.5, time_limit), mip=True, warm_start=warm)
+        status = solve(self.prob, solver, max(0.5, time_limit), mip=True, gap=1e-9,
+                       warm_start=warm)
         if status.status not in ("optimal", "feasible"):
             return PhaseOutcome(float("nan"), top, status.status, status.seconds)
-        value = float(pulp.value(objective) or 0.0)
-        value = float(round(value))
-        if status.status == "optimal":
-            bound = value
-        else:
-            bound = status.bound if status.bound is not None else top
-            bound = min(top, float(int(bound + 1e-6)))  # integer objective
-        return PhaseOutcome(value, max(bound, value), status.status, status.seconds)
+        value = float(self.evaluate(level))
+        bound = self._dual_bound(solver)
+        if bound is None:
+            bound = value if status.status == "optimal" else (status.bound or top)
+        bound = min(top, float(int(bound + 1e-6)))
+        state = "optimal" if bound <= value + 1e-9 else "feasible"
+        return PhaseOutcome(value, max(bound, value), state, status.seconds)
+
+    def _dual_bound(self, solver: str) -> float | None:
+        model = getattr(self.prob, "solverModel", None)
+        if solver != "highs" or model is None:
+            return None
+        try:
+            bound = float(model.getInfo().mip_dual_bound)
+        except Exception:  # noqa: BLE001 (no MIP bound available)
+            return None
+        if math.isinf(bound) or math.isnan(bound):
+            return None
+        return -bound  # PuLP hands HiGHS the maximisation as a minimisation of -objective
+
+    def evaluate(self, level: str) -> int:
+        """The current plan's value on ``level``, scored by the rules (not read off ``t``)."""
+        plan = self.plan()
+        placed = sum(self.classes[c].size * k for _, _, counts in plan
+                     for c, k in counts.items())
+        scores = [self.rules.score(self._members(counts)) for _, _, counts in plan]
+        worst = min(scores) if scores else self.rules.top
+        if level == "placed":
+            return placed
+        if level == "placed+worst":
+            return placed * (self.rules.top + 1) + worst
+        if level == "worst":
+            return worst
+        return sum(scores)
 
     # -- plans ---------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -386,31 +408,3 @@ class GroupModel:
             for key, per_unit in self.classes[c].counts.items():
                 members[key] = members.get(key, 0) + per_unit * k
         return members
-
-
-def solve_lex(model: GroupModel, solver: str, deadline: float, clock: Any,
-              levels: tuple[str, ...] = ("placed", "worst", "total"),
-              placed_floor: int | None = None, worst_floor: int | None = None,
-              start: Plan | None = None, shares: tuple[float, ...] = (0.3, 0.6, 1.0)
-              ) -> LexOutcome:
-    """Run the lexicographic phases within ``deadline`` (a ``clock()`` time)."""
-    out = LexOutcome()
-    if start is not None:
-        model.load(start)
-    warm = start is not None
-    if placed_floor is not None:
-        model.require_placed(placed_floor)
-    for level, share in zip(levels, shares, strict=False):
-        remaining = deadline - clock()
-        outcome = model.run_phase(level, solver, max(0.5, remaining * share), warm=warm)
-        warm = True
-        if outcome.status not in ("optimal", "feasible"):
-            setattr(out, level, outcome)
-            break
-        setattr(out, level, outcome)
-        if level == "placed":
-            model.require_placed(int(outcome.value))
-        elif level == "worst":
-            floor = int(outcome.value) if worst_floor is None else worst_floor
-            model.require_worst(floor)
-    return out

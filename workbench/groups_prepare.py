@@ -209,14 +209,8 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
     unit_counts = [rules.counts([values[s] for s in m]) for m in units]
     inst = Instance(cohort, settings, label, pool_ids, values, rules, grid, units, unit_free,
                     unit_counts, avoid_units, mentors, reasons, notes, intervals)
-    _prefilter(inst)
-    # Criteria are scored over the students who can be placed.
-    placed_pool = pool[pool["student_id"].isin({s for u in inst.placeable for s in units[u]})]
-    inst.rules, rule_notes = make_rules(placed_pool, settings.min_size, settings.max_size,
-                                        settings.similar, settings.diverse,
-                                        settings.no_isolation)
-    inst.unit_counts = [inst.rules.counts([values[s] for s in m]) for m in units]
     inst.notes.extend(rule_notes)
+    _prefilter(inst)
     return inst
 
 
