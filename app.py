@@ -11,10 +11,10 @@ import the main module again (as ``__mp_main__``); they must not run the app.
 
 import streamlit as st
 
-from app_pages import shared
-
 
 def main() -> None:
+    from app_pages import shared  # here, so a sweep's worker process never imports the app
+
     st.set_page_config(page_title="Peer-support workbench",  # the default icon: no font service
                        layout="wide")
     shared.start_session()

@@ -102,15 +102,18 @@ if run:
     table = whatif.run_sweep(cohort, scheme, settings, param, values, progress=progress,
                              cancel=stop, assumptions=shared.assumptions(scheme, settings),
                              rates=shared.cost_rates())
+    ss["sweep"] = table  # a cancelled sweep keeps its finished points
+    ss["sweep_n"] = ss.get("sweep_n", 0) + 1
     if interrupted:
         raise interrupted[0]
-    ss["sweep"] = table
-    ss["sweep_n"] = ss.get("sweep_n", 0) + 1
 if ss.get("sweep") is not None:
     table = ss["sweep"]
+    if table.attrs.get("cancelled"):
+        st.warning("The sweep was cancelled: the points not solved are marked 'cancelled'.")
     current = {"intake": 1.0, "mentors": 0, "leaders": 0}.get(table.attrs.get("param"))
     shared.chart_with_table(
-        lambda: charts.sweep_chart(table, current, table.attrs.get("param"),
+        lambda: charts.sweep_chart(table.loc[table["status"] != "cancelled"], current,
+                                   table.attrs.get("param"),
                                    whatif.variation_label(table.attrs["param"])),
         "Sweep", "sweep", f"sweep-{ss.get('sweep_n', 0)}")
     with st.expander("Every point solved"):
@@ -119,8 +122,9 @@ if ss.get("sweep") is not None:
 # ------------------------------------------------------------------------------ inverse
 st.subheader(f"How many {volunteers} do we need?")
 cols = st.columns([3, 1], vertical_alignment="bottom")
+ss.setdefault("keep_target", 0.9)
 target = cols[0].slider(f"Target share of {'mentees matched' if mentoring else 'enrolments reached'}",
-                        0.05, 1.0, 0.9, 0.05, key="keep_target",
+                        0.05, 1.0, step=0.05, key="keep_target",
                         help="Searches with the solver for the fewest volunteers reaching it.")
 if cols[1].button("Find out", icon=":material/search:"):
     ask = whatif.mentors_needed if mentoring else whatif.leaders_needed

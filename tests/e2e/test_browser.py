@@ -129,6 +129,15 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
     page.get_by_text("the latest variation side by side", exact=False).wait_for(timeout=60_000)
     _shot(page, screenshots, "whatif.png")
 
+    # A long sweep shows its progress and stops when cancelled, keeping the points solved.
+    page.get_by_role("textbox", name="Values").fill("0.6:2.0:0.1")
+    page.keyboard.press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="Run sweep").click()
+    page.get_by_text("points solved", exact=False).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Cancel the sweep").click()
+    page.get_by_text("The sweep was cancelled", exact=False).wait_for(timeout=60_000)
+
     # Report: the download is a self-contained HTML page.
     _nav(page, "Report and export")
     button = page.get_by_role("button", name="Download the report", exact=False)
