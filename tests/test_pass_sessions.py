@@ -278,7 +278,10 @@ def generated() -> Cohort:
     PassSettings(threshold=0.25, avoid_slots=[LUNCH], days=[0, 1, 2, 3]),
     PassSettings(top=6, sessions_per_module=1, first_start=600, last_start=900),
     PassSettings(top=6, formulation="compact", uptake_regular=0.5, uptake_once=0.6),
-], ids=["default", "top8-k3", "threshold-lunch", "k1-narrow", "compact-uptake"])
+    PassSettings(top=6, solver="cbc"),
+    PassSettings(top=6, solver="cbc", formulation="compact"),
+], ids=["default", "top8-k3", "threshold-lunch", "k1-narrow", "compact-uptake", "cbc",
+        "cbc-compact"])
 def test_every_hard_rule_holds_on_generated_cohorts(generated, settings):
     result = solve_pass(generated, settings)
     assert result.status.status == "optimal"

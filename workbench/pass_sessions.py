@@ -163,12 +163,17 @@ def solve_pass(cohort: Cohort, settings: PassSettings | None = None) -> PassResu
             plan = plan_from_model(inst, model)
             _, value = plan_objective(inst, plan)
             if value < greedy_value - 1e-6:
-                messages.append("The solver's best plan within the time limit was worse than the "
-                                "greedy plan; showing the greedy plan.")
+                # The warm start was better than what the solver kept (CBC may drop it): keep
+                # the greedy plan; if the solver proved optimality within its tolerance, the
+                # better greedy plan is within it too.
                 plan = greedy
                 status.objective = greedy_value
-                status.gap = _rel_gap(greedy_value, status.bound)
-                status.status = "feasible"
+                if status.bound is not None:
+                    status.bound = max(status.bound, greedy_value)
+                if status.status != "optimal":
+                    messages.append("The solver's best plan within the time limit was worse "
+                                    "than the greedy plan; showing the greedy plan.")
+                    status.gap = _rel_gap(greedy_value, status.bound)
         else:
             what = {"timed out": f"found no plan within {settings.time_limit:g} s",
                     "infeasible": "reported the model infeasible (a bug: every rule has slack)",
