@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from workbench.availability import busy_intervals, free_matrix, room_free_matrix
 from workbench.domain import Cohort, Slot, format_time
@@ -183,7 +182,7 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
     # What each module can reach at best, and so the seats its sessions need.
     grid_mask = np.zeros(n_slots, bool)
     grid_mask[:n_grid] = True
-    for mi, mod in enumerate(modules):
+    for mod in modules:
         leader_slots = np.zeros(n_slots, bool)
         for lid in mod.leaders:
             leader_slots |= leader_free[lid]
@@ -195,7 +194,6 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
             mod.students) else 0
         mod.placeable = min(mod.sessions, max(len(mod.locked), _leader_capacity(mod, leader_max)))
         mod.need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, mod.placeable))
-        del mi
 
     # Rooms named by locks are reserved first; other locks get the smallest free room that
     # seats them, so locked sessions never compete with the optimiser for rooms.
@@ -374,10 +372,6 @@ def _advice(modules: list[ModuleData], settings: PassSettings) -> list[str]:
     return out
 
 
-def slot_overlaps(inst: PassInstance, a: int, b: int) -> bool:
-    return bool(inst.overlap[a, b])
-
-
 def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
     """The greedy baseline: repeatedly add the session that reaches the most new students.
 
@@ -508,10 +502,3 @@ def assign_rooms(inst: PassInstance, plan: list[PlannedSession]) -> list[str]:
         ps.room_id = room
         used[inst.rooms.index(room), inst.overlap[ps.slot]] = True
     return problems
-
-
-def plan_frame(inst: PassInstance, plan: list[PlannedSession]) -> pd.DataFrame:
-    """The plan as (module_code, slot index) rows, for tests and debugging."""
-    return pd.DataFrame([(inst.modules[p.module].code, p.slot, p.leader_id, p.room_id, p.locked)
-                         for p in plan],
-                        columns=["module_code", "slot", "leader_id", "room_id", "locked"])
