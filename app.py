@@ -46,7 +46,7 @@ def main() -> None:
     try:
         navigation.run()
     finally:  # after the page, so a cohort loaded on this run is already shown
-        shared.sidebar_status(status)
+        shared.after_page(status)
 
 
 if __name__ == "__main__":

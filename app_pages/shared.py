@@ -70,7 +70,7 @@ def start_session() -> None:
         given = st.query_params.get("ws", "")
         ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
         if ss[OWNER] == given:
-            restore_last()
+            restore_last(st.query_params.get("plan", ""))
     if st.query_params.get("ws") != ss[OWNER]:
         st.query_params["ws"] = ss[OWNER]
     # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
@@ -147,6 +147,8 @@ def load_files(files: list[tuple[str, bytes]]) -> bool:
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     fp = "upload-" + h.hexdigest()[:16]
     result = _load_files(tuple(files))
+    if result.cohort is not None:
+        result.cohort = result.cohort.model_copy(update={"name": Path(files[0][0]).stem})
     names = ", ".join(name for name, _ in files)
     return set_cohort(result, f"Uploaded: {names}", fp)
 
@@ -408,19 +410,33 @@ def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes
     return made
 
 
-def restore_last() -> None:
-    """On a new session with a workspace key: reopen the workspace's last scenario."""
+def restore_last(plan: str = "") -> None:
+    """On a new session with a workspace key: reopen the plan named in the address (``plan=``),
+    else the workspace's most recently saved scenario."""
     saved = store()
     if saved is None:
         return
     try:
-        last = saved.latest(owner())
+        last = None
+        if _WS.fullmatch(plan or ""):
+            with contextlib.suppress(KeyError):
+                last = saved.load(plan, owner())
+        last = last or saved.latest(owner())
     except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
         st.warning(f"Your last scenario could not be reopened: {exc}")
         return
     if last is not None:
         use_scenario(last, from_store=True)
         st.toast(f"Reopened your last scenario: {last.name}")
+
+
+def after_page(slot) -> None:
+    """After every page: the current plan in the address (so a refresh reopens it) and the
+    sidebar reminder."""
+    chosen = scenario()
+    if chosen is not None and st.query_params.get("plan") != chosen.id:
+        st.query_params["plan"] = chosen.id
+    sidebar_status(slot)
 
 
 @st.cache_data(max_entries=16, show_spinner="Working out coverage and cost...")

@@ -400,11 +400,19 @@ def test_sessions_are_isolated_and_a_refresh_reopens_the_last_plan() -> None:
     assert "scenario" not in stranger.session_state
     assert any("None yet" in c.value for c in stranger.caption)
 
+    assert first.query_params["plan"] == plan.id
+    # A what-if variation is saved later, but the address still names the plan.
+    first = page(first, "whatif")
+    [b for b in first.button if b.label == "Solve with these changes"][0].click().run()
+    no_errors(first)
+    assert first.query_params["plan"] == plan.id
+
     refreshed = new_app()
-    refreshed.query_params["ws"] = owner
+    refreshed.query_params.update(ws=owner, plan=plan.id)
     refreshed.run()
     no_errors(refreshed)
     assert refreshed.session_state["scenario"].id == plan.id
+    assert len(refreshed.session_state["cohort"].students) == len(plan.cohort().students)
     refreshed = page(refreshed, "solve")
     no_errors(refreshed)
     assert any(plan.name in s.value for s in [*refreshed.success, *refreshed.warning])

@@ -18,8 +18,8 @@ from e2e_support import IDLE, ROOT, copy_to_docs, start_server
 pytestmark = pytest.mark.e2e
 
 SAMPLE = ROOT / "sample_data" / "department"
-README_SHOTS = ["home.png", "cohort.png", "scheme.png", "solve_mentoring.png", "coverage.png",
-                "whatif.png", "report.png"]
+README_SHOTS = ["home.png", "cohort.png", "scheme.png", "solve_mentoring.png", "solve_pass.png",
+                "coverage.png", "whatif.png", "report.png"]
 
 
 def _idle(page, timeout: float = 60_000) -> None:
@@ -124,6 +124,10 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
 
     _nav(page, "What-if")
     page.get_by_text("Try a change", exact=True).wait_for()
+    intake = page.get_by_role("slider").first
+    intake.focus()
+    for _ in range(4):  # 1.00 -> 1.20: a fifth more students
+        intake.press("ArrowRight")
     page.get_by_role("button", name="Solve with these changes").click()
     _idle(page)
     page.get_by_text("the latest variation side by side", exact=False).wait_for(timeout=60_000)
@@ -152,6 +156,17 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
     page.reload()
     _idle(page)
     page.get_by_role("button", name="Download the report", exact=False).wait_for(timeout=30_000)
+
+    # PASS: sessions on the free-students heat map.
+    _nav(page, "Scheme")
+    page.get_by_text("PASS sessions", exact=True).click()
+    _idle(page)
+    _nav(page, "Solve")
+    page.get_by_role("button", name="Solve", exact=True).click()
+    page.get_by_text("Weekly sessions", exact=True).wait_for(timeout=90_000)
+    _idle(page)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    _shot(page, screenshots, "solve_pass.png")
 
     copy_to_docs(README_SHOTS)
     assert not outside, f"requests left the machine: {outside}"
