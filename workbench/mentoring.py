@@ -49,6 +49,7 @@ from workbench.mentoring_scoring import (
     build_people,
     eligible_pairs,
     id_pairs_to_codes,
+    member,
     pair_code,
     score_pairs,
 )
@@ -59,8 +60,8 @@ MAX_PAIRS = 25_000_000  # beyond this the model would not fit in memory: ask for
 INTEGRAL_TOL = 1e-6
 DUAL_TOL = 1e-6
 PRICING_MIN_PAIRS = 300  # smaller groups are solved with all their pairs at once
-START_PER_MENTEE = 5  # pricing starts from each mentee's best few mentors
-START_PER_MENTOR = 2  # ... and each mentor's best (capacity + this) mentees
+START_PER_MENTEE = 2  # pricing starts from each mentee's best few mentors
+START_PER_MENTOR = 24  # ... and each mentor's best (capacity + this) mentees
 MAX_PRICING_ROUNDS = 25
 
 
@@ -533,7 +534,7 @@ def _lock_problems(cohort: Cohort, locks: list[tuple[str, str]], lock_codes: np.
                    pair_codes: np.ndarray, mentees: People, mentors: People,
                    settings: MentoringSettings) -> list[str]:
     problems = []
-    eligible = np.isin(lock_codes, pair_codes)
+    eligible = member(lock_codes, pair_codes, table_sorted=True)  # pairs sorted by code
     n_m = max(len(mentors), 1)
     for (mentee_id, mentor_id), code, ok in zip(locks, lock_codes.tolist(), eligible.tolist(),
                                                 strict=True):
@@ -604,8 +605,8 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
     codes = pair_code(e, m, len(mentors))
     lock_codes, _ = id_pairs_to_codes(locks, mentees, mentors)
     prev_codes, prev_known = id_pairs_to_codes(settings.previous_pairs, mentees, mentors)
-    all_pairs = _Pairs(e, m, score, np.isin(codes, lock_codes),
-                       np.isin(codes, prev_codes[prev_known]))
+    all_pairs = _Pairs(e, m, score, member(codes, lock_codes),
+                       member(codes, prev_codes[prev_known]))
     ctx = _Context(mentees, mentors, settings, started + settings.time_limit)
     problems = _lock_problems(cohort, locks, lock_codes, codes, mentees, mentors, settings)
 

@@ -58,11 +58,12 @@ def unmatched_reasons(mentees: People, unmatched: np.ndarray, facts: MenteeFacts
                       no_plan: str | None) -> pd.DataFrame:
     """mentee_id, programme, level, reason, reason_code for every unmatched mentee."""
     c = facts.candidates
+    eligible_all = c.eligible
     rows = []
     for k in unmatched.tolist():
         level = str(mentees.level[k])
         scope = mentees.scope_label(k, rule)
-        eligible = int(c.eligible[k])
+        eligible = int(eligible_all[k])
         if no_plan is not None:
             code, reason = NO_PLAN, no_plan
         elif c.in_scope[k] == 0:

@@ -195,6 +195,17 @@ def id_pairs_to_codes(pairs: pd.DataFrame | list, mentees: People, mentors: Peop
     return codes, known
 
 
+def member(codes: np.ndarray, table: np.ndarray, table_sorted: bool = False) -> np.ndarray:
+    """``np.isin(codes, table)`` for int64 codes, in O(n log t) without sorting ``codes``
+    (np.isin sorts the big side); ``table_sorted`` skips sorting the table."""
+    if len(table) == 0 or len(codes) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    if not table_sorted:
+        table = np.unique(table)
+    pos = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+    return table[pos] == codes
+
+
 def avoid_codes(cohort: Cohort, mentees: People, mentors: People) -> np.ndarray:
     """Pair codes of every (mentee, mentor) pair on the avoid list, either way round."""
     a = cohort.avoid
@@ -242,7 +253,7 @@ def eligible_pairs(cohort: Cohort, mentees: People, mentors: People, rule: str,
     self_blocked = np.bincount(e[is_self], minlength=n_e).astype(np.int64)
     e, m = e[~is_self], m[~is_self]
     codes = pair_code(e, m, n_m)
-    avoided = np.isin(codes, avoid_codes(cohort, mentees, mentors))
+    avoided = member(codes, avoid_codes(cohort, mentees, mentors))
     avoid_blocked = np.bincount(e[avoided], minlength=n_e).astype(np.int64)
     codes = np.sort(codes[~avoided])
     return Candidates(codes // n_m, codes % n_m, in_scope, self_blocked, avoid_blocked)
