@@ -433,3 +433,41 @@ def test_scenario_file_from_a_colleague_opens_and_a_bad_one_is_refused() -> None
     opened = colleague.session_state["scenario"]
     assert opened.name == sender.session_state["scenario"].name
     assert colleague.session_state["cohort"] is not None
+
+
+@needs_sample
+def test_infeasible_plan_is_explained_in_words() -> None:
+    at = solved("mentoring")
+    first = at.session_state["scenario"]
+    at.session_state["keep_m_min_level_gap"] = 7  # no mentor is seven years above a mentee
+    at.session_state[f"locks_{first.id}"] = {"edited_rows": {"0": {"lock": True}},
+                                             "added_rows": [], "deleted_rows": []}
+    button(at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
+           ).click().run()
+    no_errors(at)
+    assert at.session_state["scenario"].status["status"] == "infeasible"
+    assert any("infeasible" in e.value for e in at.error)
+    assert "locked pair" in texts(at) and "breaks a hard rule" in texts(at)
+    for name in ("coverage", "whatif", "report"):
+        no_errors(page(at, name))
+
+
+WIDGETS = ("selectbox", "radio", "slider", "number_input", "text_input", "text_area",
+           "multiselect", "checkbox", "time_input", "file_uploader")
+
+
+@needs_sample
+def test_every_control_has_a_label_and_plain_language_help() -> None:
+    at = solved("mentoring")
+    seen = 0
+    for scheme in ("mentoring", "pass"):
+        at.session_state["keep_scheme"] = scheme
+        for name in PAGES:
+            at = page(at, name)
+            for kind in WIDGETS:
+                for widget in at.get(kind):
+                    seen += 1
+                    where = f"{name}: {kind} {widget.label!r}"
+                    assert widget.label.strip(), where
+                    assert len(widget.help or "") >= 15, where
+    assert seen > 40
