@@ -58,4 +58,36 @@ st.markdown(
     "5. **Report and export**: a printable report and files for your colleagues."
 )
 
-shared.saved_scenarios_section()
+# ------------------------------------------------------------------------------ saved
+st.subheader("Your saved scenarios")
+saved = shared.store()
+with st.expander("Open a scenario file from a colleague (.wbscenario)"):
+    sent = st.file_uploader("Scenario file", type=["wbscenario"], key="scenario_upload",
+                            help="A plan exported from the Report page: its cohort, "
+                                 "settings and results. It is checked before it opens.")
+    if sent is not None and saved is not None and st.session_state.get(
+            "scenario_upload_done") != sent.file_id:
+        from workbench.scenario import ScenarioFileError
+
+        st.session_state["scenario_upload_done"] = sent.file_id
+        try:
+            opened = saved.import_bytes(sent.getvalue(), shared.owner(), sent.name)
+            shared.use_scenario(opened, from_store=True)
+            st.success(f"Opened **{opened.name}**; it is now one of your scenarios.")
+        except ScenarioFileError as exc:
+            st.error(str(exc))
+listing = saved.list_frame(shared.owner()) if saved is not None else None
+if listing is None or listing.empty:
+    st.caption("None yet: every plan you solve is saved here automatically, and comes back "
+               "after a refresh or a restart (keep this page's address).")
+    st.stop()
+shown = [c for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
+         if c in listing.columns]
+st.dataframe(listing[shown], width="stretch", hide_index=True,
+             column_config={"coverage": st.column_config.NumberColumn(format="percent")})
+names = dict(zip(listing["id"], listing["name"], strict=True))
+chosen = st.selectbox("Scenario to reopen", list(names), format_func=names.get,
+                      key="reopen_choice", help="Brings back its cohort, settings and plan.")
+if st.button("Reopen", icon=":material/history:"):
+    shared.use_scenario(saved.load(chosen, shared.owner()), from_store=True)
+    st.switch_page(shared.SOLVE)

@@ -464,42 +464,6 @@ def require_scenario(scheme: str | None = None):
     return chosen
 
 
-def saved_scenarios_section() -> None:
-    """Home: this workspace's saved scenarios, to reopen."""
-    st.subheader("Your saved scenarios")
-    saved = store()
-    with st.expander("Open a scenario file from a colleague (.wbscenario)"):
-        sent = st.file_uploader("Scenario file", type=["wbscenario"], key="scenario_upload",
-                                help="A plan exported from the Report page: its cohort, "
-                                     "settings and results. It is checked before it opens.")
-        if sent is not None and saved is not None and st.session_state.get(
-                "scenario_upload_done") != sent.file_id:
-            from workbench.scenario import ScenarioFileError
-
-            st.session_state["scenario_upload_done"] = sent.file_id
-            try:
-                opened = saved.import_bytes(sent.getvalue(), owner(), sent.name)
-                use_scenario(opened, from_store=True)
-                st.success(f"Opened **{opened.name}**; it is now one of your scenarios.")
-            except ScenarioFileError as exc:
-                st.error(str(exc))
-    listing = saved.list_frame(owner()) if saved is not None else None
-    if listing is None or listing.empty:
-        st.caption("None yet: every plan you solve is saved here automatically, and comes back "
-                   "after a refresh or a restart (keep this page's address).")
-        return
-    shown = [c for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
-             if c in listing.columns]
-    st.dataframe(listing[shown], width="stretch", hide_index=True,
-                 column_config={"coverage": st.column_config.NumberColumn(format="percent")})
-    names = dict(zip(listing["id"], listing["name"], strict=True))
-    chosen = st.selectbox("Scenario to reopen", list(names), format_func=names.get,
-                          key="reopen_choice", help="Brings back its cohort, settings and plan.")
-    if st.button("Reopen", icon=":material/history:"):
-        use_scenario(saved.load(chosen, owner()), from_store=True)
-        st.switch_page(SOLVE)
-
-
 def solve_variation(current: Cohort, scheme: str, settings: Any, changes: dict[str, float],
                     name: str):
     """Apply what-if changes (intake, recruitment, capacity...), solve and save the variation.
