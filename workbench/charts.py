@@ -206,7 +206,8 @@ def equity_chart(equity: pd.DataFrame, title: str = "Reach by student group") ->
         return _empty_chart(title, "No student groups to compare.")
     average = float(table["cohort_share"].iloc[0])
     positions = [BELOW, ABOVE, SMALL]
-    y = alt.Y("label:N", sort=list(table["label"]), title="Student group")
+    y = alt.Y("label:N", sort=list(table["label"]), title="Student group",
+              axis=alt.Axis(labelLimit=260, labelOverlap=False))
     tooltip = [alt.Tooltip("label:N", title="Group"),
                alt.Tooltip("reach_share:Q", title="Reached", format=".1%"),
                alt.Tooltip("cohort_share:Q", title="Cohort average", format=".1%"),
@@ -232,7 +233,7 @@ def equity_chart(equity: pd.DataFrame, title: str = "Reach by student group") ->
                + f"; {int(table['small'].sum())} groups too small to compare.")
     return alt.layer(bars, text, rule, data=table).properties(
         title=_title(title, f"Dashed line: cohort average ({_pct(average)})"),
-        description=summary, width=420, height=alt.Step(16))
+        description=summary, width=420, height=alt.Step(18))
 
 
 # ---------------------------------------------------------------------------------------------
