@@ -97,7 +97,8 @@ def _force_pricing(mp, per_mentee: int = 1, per_mentor: int = 0) -> None:
     MentoringSettings(rule="any"),
     MentoringSettings(objective="quality", min_score=4.0),
     MentoringSettings(objective="fairness"),
-], ids=["coverage", "any", "quality", "fairness"])
+    MentoringSettings(solver="cbc"),
+], ids=["coverage", "any", "quality", "fairness", "cbc"])
 def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
     """Pricing from a tiny start (one pair per mentee) ends where the whole model does."""
     import workbench.mentoring as mentoring

@@ -21,9 +21,16 @@ is lexicographic: coverage, then how many previous pairs are kept, then the obje
 
 The assignment constraints form a bipartite b-matching, whose matrix is totally unimodular, so
 every model whose objective keeps that property is solved as an LP and its optimum checked to be
-integral; only ``fairness`` (max-min) and ``best_score`` (stability rows) need a MIP. Objective
-tiers are combined in exact integer milli-points, or solved in stages where one weighted
-objective would lose precision.
+integral; ``fairness`` (max-min) is a bisection over score thresholds, each step the same LP;
+only ``best_score`` (stability rows) needs a MIP. Objective tiers are folded into one objective
+of integer milli-points (exact in double precision).
+
+Speed: each connected group of mentees and mentors (with the programme rule, one per programme)
+is its own LP, solved by pricing: start from each mentee's and each mentor's best few pairs,
+then add every pair whose reduced cost (from the LP duals) shows it could improve the plan,
+until none can. The duals of a totally unimodular LP with integer costs are integral, so that
+stopping test proves the plan optimal over all eligible pairs; when the duals cannot certify it,
+the whole group is solved at once.
 """
 
 from __future__ import annotations
@@ -449,52 +456,45 @@ def _lexicographic(name: str, pairs: _Pairs, ctx: _Context, score_first: bool = 
 
 
 def _fairness(pairs: _Pairs, ctx: _Context) -> tuple[np.ndarray | None, SolveStatus]:
-    """Coverage, then the lowest matched score (a MIP), then the total score (an LP on the
-    pairs that reach that lowest score)."""
+    """Coverage (then kept previous pairs), then the lowest matched score, then the total score.
+
+    The best lowest score is one of the pair scores, and leaving out every pair below a
+    threshold can only lower the coverage, so a bisection over the distinct scores finds the
+    highest threshold that keeps the coverage (and kept pairs): a handful of the same totally
+    unimodular LPs, each exact, instead of a max-min MIP that does not scale. Locked pairs are
+    kept whatever their score.
+    """
     chosen, status = _lexicographic("mentoring_fairness_coverage", pairs, ctx)
-    if chosen is None or not chosen.any():
+    if chosen is None or not (chosen & ~pairs.locked).any():
         return chosen, status
-    coverage = int(chosen.sum())
-    kept = int((chosen & pairs.kept).sum())
-    top = int(pairs.score.max())
-    equalities = [("keep_coverage", np.ones(len(pairs)), coverage)]
-    if pairs.kept.any():
-        equalities.append(("keep_previous", pairs.kept.astype(float), kept))
-    prob, xs = _assignment_model("mentoring_fairness_lowest_score", pairs, ctx,
-                                 np.zeros(len(pairs)), tuple(equalities))
-    t = prob.add_variable("t_lowest_score", 0, top)
-    rows: dict[str, pulp.LpConstraint] = {}
-    starts = np.flatnonzero(np.r_[True, pairs.e[1:] != pairs.e[:-1]])
-    ends = np.r_[starts[1:], len(pairs)]
-    ids = ctx.mentees.ids
-    slack = (pairs.score - top).tolist()
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        # t <= the mentee's matched score, or <= top when the mentee is unmatched.
-        expr = pulp.LpAffineExpression([(t, 1), *((xs[k], -slack[k]) for k in range(a, b))])
-        e = int(pairs.e[a])
-        rows[f"lowest_score_{e}_{_safe(ids[e])}"] = pulp.LpConstraint(
-            expr, pulp.LpConstraintLE, rhs=top)
-    prob.extend(rows)
-    prob.setObjective(pulp.LpAffineExpression([(t, 1)]))
-    for v, c in zip(xs, chosen.tolist(), strict=True):
-        v.setInitialValue(1.0 if c else 0.0)
-    t.setInitialValue(float(pairs.score[chosen].min()))
-    mip_status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True, warm_start=True)
-    ctx.stages.append(mip_status)
-    if mip_status.status in ("optimal", "feasible"):
-        lowest = int(math.floor(float(t.varValue or 0.0) + 1e-6))
-        incumbent = np.rint(_values(xs)) > 0.5
-        lowest = max(lowest, int(pairs.score[incumbent].min()) if incumbent.any() else 0)
-    else:
-        lowest = int(pairs.score[chosen].min())  # the coverage plan is still a valid plan
-    keep = np.flatnonzero((pairs.score >= lowest) | pairs.locked)
-    sub = pairs.subset(keep)
-    sub_chosen, _ = _lexicographic("mentoring_fairness_total_score", sub, ctx)
-    if sub_chosen is None or int(sub_chosen.sum()) != coverage:
-        return chosen, mip_status
-    final = np.zeros(len(pairs), dtype=bool)
-    final[keep[sub_chosen]] = True
-    return final, mip_status
+    target = (int(chosen.sum()), int((chosen & pairs.kept).sum()))
+    scores = np.unique(pairs.score)
+    lo = int(np.searchsorted(scores, pairs.score[chosen & ~pairs.locked].min()))
+    hi = len(scores) - 1
+    best = chosen  # the coverage plan is the best-scoring plan at its own lowest score
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        keep = np.flatnonzero((pairs.score >= scores[mid]) | pairs.locked)
+        sub_chosen, sub_status = _lexicographic("mentoring_fairness_lowest_score",
+                                                pairs.subset(keep), ctx)
+        if sub_chosen is None:
+            status = SolveStatus("feasible", None, None, None, sub_status.seconds,
+                                 sub_status.solver,
+                                 [f"stopped ({sub_status.status}) before proving the best "
+                                  f"lowest score: between {scores[lo] / 1000:g} and "
+                                  f"{scores[hi] / 1000:g}"])
+            return best, status
+        sub = pairs.subset(keep)
+        if (int(sub_chosen.sum()), int((sub_chosen & sub.kept).sum())) == target:
+            lo = mid
+            best = np.zeros(len(pairs), dtype=bool)
+            best[keep[sub_chosen]] = True
+        else:
+            hi = mid - 1
+    return best, SolveStatus("optimal", solver=ctx.settings.solver,
+                             messages=[f"the lowest matched score {scores[lo] / 1000:g} is "
+                                       "the best possible at full coverage (bisection over "
+                                       "scores, each step an exact LP)"])
 
 
 def _stable_best(pairs: _Pairs, acceptable: np.ndarray, inst: Any, ctx: _Context,
@@ -679,7 +679,7 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
         else:
             chosen[usable[sub_chosen]] = True
         status = _combined_status(status, ctx.stages)
-        if settings.stable == "off" and settings.objective != "fairness" and ctx.stages:
+        if settings.stable == "off" and ctx.stages and status.status == "optimal":
             messages.append("solved as an LP (bipartite matching is totally unimodular); the "
                             "optimum was checked to be integral")
     status.messages = [*status.messages, *messages]
