@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -71,11 +72,25 @@ def start_session() -> None:
         ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
         if ss[OWNER] == given:
             restore_last(st.query_params.get("plan", ""))
+        if cohort() is None and start_sample():
+            load_sample(start_sample())
     if st.query_params.get("ws") != ss[OWNER]:
         st.query_params["ws"] = ss[OWNER]
     # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
     for key in [k for k in ss if isinstance(k, str) and k.startswith(KEEP)]:
         ss[key] = ss[key]
+
+
+def start_sample() -> str:
+    """The sample a new session starts with: ``streamlit run app.py -- --sample department``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--sample" and i + 1 < len(args):
+            return args[i + 1] if args[i + 1] in SAMPLES else ""
+        if arg.startswith("--sample="):
+            name = arg.split("=", 1)[1]
+            return name if name in SAMPLES else ""
+    return ""
 
 
 def owner() -> str:

@@ -174,6 +174,17 @@ def test_sample_loads_and_cohort_page_shows_facts() -> None:
 
 
 @needs_sample
+@needs_sample
+def test_the_run_command_can_start_on_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: ``streamlit run app.py -- --sample department`` opens with the sample loaded."""
+    monkeypatch.setattr("sys.argv", ["app.py", "--sample", "department"])
+    at = new_app().run()
+    no_errors(at)
+    assert len(at.session_state["cohort"].students) == 300
+    monkeypatch.setattr("sys.argv", ["app.py"])
+    assert "cohort" not in new_app().run().session_state
+
+
 def test_upload_replaces_cohort_and_bad_upload_keeps_it() -> None:
     at = loaded_sample()
     at = page(at, "cohort")
