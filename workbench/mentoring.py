@@ -70,6 +70,9 @@ PRICING_MIN_PAIRS = 300  # smaller groups are solved with all their pairs at onc
 START_PER_MENTEE = 2  # pricing starts from each mentee's best few mentors
 START_PER_MENTOR = 24  # ... and each mentor's best (capacity + this) mentees
 MAX_PRICING_ROUNDS = 25
+# Simplex duals of a totally unimodular LP with integer costs are integers, so any pair that
+# could improve the plan has a reduced cost of at least 1; the tolerance only absorbs rounding.
+REDUCED_COST_TOL = 1e-3
 
 
 class MentoringSettings(BaseModel):
@@ -218,27 +221,25 @@ class _Rows:
 
     mentee: dict[int, pulp.LpConstraint]
     mentor: dict[int, pulp.LpConstraint]
-    equalities: list[pulp.LpConstraint]
 
 
 def _assignment_model(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
-                      equalities: tuple[tuple[str, np.ndarray, int], ...] = (),
                       rows_out: _Rows | None = None
                       ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     """Bipartite b-matching over ``pairs`` maximising ``coefs . x`` (built in linear time).
-    ``rows_out`` collects the constraints by mentee, mentor and equality."""
+    ``rows_out`` collects the constraints by mentee and by mentor."""
     started = time.perf_counter()
     prob = pulp.LpProblem(name, pulp.LpMaximize)
     xs = [prob.add_variable(f"pair_{k:08d}", 0, 1, pulp.LpBinary) for k in range(len(pairs))]
     for k in np.flatnonzero(pairs.locked).tolist():
         xs[k].lowBound = 1
-    le, eq = pulp.LpConstraintLE, pulp.LpConstraintEQ
+    le = pulp.LpConstraintLE
     rows: dict[str, pulp.LpConstraint] = {}
     e, m = pairs.e, pairs.m
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.zeros(0, int)
     ends = np.r_[starts[1:], len(e)]
     ids = ctx.mentees.ids
-    out = rows_out if rows_out is not None else _Rows({}, {}, [])
+    out = rows_out if rows_out is not None else _Rows({}, {})
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         row = pulp.LpConstraint(pulp.LpAffineExpression(zip(xs[a:b], repeat(1))), le, rhs=1)
         rows[f"one_mentor_per_mentee_{e[a]}_{_safe(ids[e[a]])}"] = row
@@ -252,12 +253,6 @@ def _assignment_model(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray
                                 rhs=int(cap[j]))
         rows[f"mentor_capacity_{j}_{_safe(mids[j])}"] = row
         out.mentor[j] = row
-    for row_name, coef, rhs in equalities:
-        nz = np.flatnonzero(coef)
-        row = pulp.LpConstraint(
-            pulp.LpAffineExpression((xs[k], float(coef[k])) for k in nz.tolist()), eq, rhs=rhs)
-        rows[row_name] = row
-        out.equalities.append(row)
     prob.extend(rows)
     prob.setObjective(pulp.LpAffineExpression(zip(xs, coefs.tolist(), strict=True)))
     ctx.model_seconds += time.perf_counter() - started
@@ -338,8 +333,7 @@ def _initial_columns(pairs: _Pairs, ctx: _Context) -> np.ndarray:
 
 
 def _reduced_costs(rows: _Rows, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
-                   equalities: tuple[tuple[str, np.ndarray, int], ...], active: np.ndarray,
-                   primal: float) -> np.ndarray | None:
+                   active: np.ndarray, primal: float) -> np.ndarray | None:
     """Reduced costs of every pair from the duals of the model on the ``active`` pairs, or
     None when the duals are not a valid certificate (dual objective = primal objective)."""
     pi_e = np.zeros(len(ctx.mentees))
@@ -348,7 +342,6 @@ def _reduced_costs(rows: _Rows, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
         pi_e[k] = row.pi or 0.0
     for k, row in rows.mentor.items():
         pi_m[k] = row.pi or 0.0
-    pi_eq = [row.pi or 0.0 for row in rows.equalities]
     have_e = np.fromiter(rows.mentee, dtype=np.int64, count=len(rows.mentee))
     have_m = np.fromiter(rows.mentor, dtype=np.int64, count=len(rows.mentor))
     for sign in (-1.0, 1.0):  # solvers differ in the sign they report when maximising
@@ -357,9 +350,6 @@ def _reduced_costs(rows: _Rows, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
             continue
         reduced = coefs - u[pairs.e] - v[pairs.m]
         dual = float(u[have_e].sum() + (v[have_m] * ctx.mentors.capacity[have_m]).sum())
-        for (_, coef, rhs), w in zip(equalities, pi_eq, strict=True):
-            reduced = reduced - sign * w * coef
-            dual += sign * w * rhs
         # Upper bounds x <= 1 of the active pairs carry the positive reduced costs.
         dual += float(np.maximum(reduced[active], 0.0).sum())
         if abs(dual - primal) <= 0.5 + 1e-9 * abs(primal):
@@ -367,26 +357,21 @@ def _reduced_costs(rows: _Rows, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
     return None
 
 
-def _colgen_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
-               equalities: tuple[tuple[str, np.ndarray, int], ...] = (),
-               start: np.ndarray | None = None) -> tuple[np.ndarray | None, SolveStatus]:
+def _colgen_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray
+               ) -> tuple[np.ndarray | None, SolveStatus]:
     """Solve one connected group's LP over its pairs by pricing: solve on a few promising
     pairs, add every pair whose reduced cost shows it could improve the plan, repeat. With
-    integer coefficients and a totally unimodular matrix the duals are integral, so "no
-    reduced cost above 0.5" proves the plan optimal for all pairs; when the duals cannot
-    certify it, the whole group is solved at once. ``start``: pairs of a known feasible plan
-    (so that equality rows can be met from the first round)."""
+    integer coefficients and a totally unimodular matrix the simplex duals are integral, so
+    "no positive reduced cost" (and dual objective = plan value) proves the plan optimal over
+    all pairs; when the duals cannot certify it, the whole group is solved at once."""
     n = len(pairs)
     active = np.ones(n, dtype=bool) if n <= PRICING_MIN_PAIRS else _initial_columns(pairs, ctx)
-    if start is not None:
-        active |= start
     status = SolveStatus("not solved")
     for _ in range(MAX_PRICING_ROUNDS):
         idx = np.flatnonzero(active)
         ctx.columns += len(idx)
-        rows = _Rows({}, {}, [])
-        eqs = tuple((row_name, coef[idx], rhs) for row_name, coef, rhs in equalities)
-        prob, xs = _assignment_model(name, pairs.subset(idx), ctx, coefs[idx], eqs, rows)
+        rows = _Rows({}, {})
+        prob, xs = _assignment_model(name, pairs.subset(idx), ctx, coefs[idx], rows)
         status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
         ctx.stages.append(status)
         if status.status != "optimal":
@@ -395,20 +380,18 @@ def _colgen_lp(name: str, pairs: _Pairs, ctx: _Context, coefs: np.ndarray,
             break
         values = _values(xs)
         primal = float(coefs[idx] @ values)
-        reduced = _reduced_costs(rows, pairs, ctx, coefs.astype(float), equalities, active,
-                                 primal)
+        reduced = _reduced_costs(rows, pairs, ctx, coefs.astype(float), active, primal)
         if reduced is None:
             active[:] = True
             continue
-        add = ~active & (reduced > 0.5)
+        add = ~active & (reduced > REDUCED_COST_TOL)
         if not add.any():
             break
         active |= add
     else:
         active[:] = True
         idx = np.arange(n)
-        eqs = tuple((row_name, coef, rhs) for row_name, coef, rhs in equalities)
-        prob, xs = _assignment_model(name, pairs, ctx, coefs, eqs)
+        prob, xs = _assignment_model(name, pairs, ctx, coefs)
         status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=False)
         ctx.stages.append(status)
         if status.status != "optimal":
