@@ -481,3 +481,15 @@ def test_core_does_not_import_streamlit():
     code = ("import sys, workbench.mentoring, workbench.cli_mentoring; "
             "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_popcount_without_numpy_2(monkeypatch):
+    import numpy as np
+
+    from workbench.mentoring_scoring import popcount
+
+    x = np.array([[0, 7, 2**63 + 1], [255, 1, 2**64 - 1]], dtype=np.uint64)
+    expected = [[0, 3, 2], [8, 1, 64]]
+    assert popcount(x).tolist() == expected
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert popcount(x).tolist() == expected

@@ -91,6 +91,17 @@ class People:
         return "the cohort"
 
 
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits per uint64 element (numpy 2's bitwise_count, or a byte table on numpy 1)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x).astype(np.int64)
+    x = np.ascontiguousarray(x, dtype=np.uint64)
+    return _BYTE_BITS[x.view(np.uint8).reshape(*x.shape, 8)].sum(axis=-1)
+
+
 def _bitsets(values: pd.Series, n: int) -> np.ndarray:
     """Tuples of strings -> (n, words) uint64 bit sets over the distinct strings."""
     exploded = values.explode().dropna()
@@ -308,7 +319,7 @@ def _criterion(name: str, cohort: Cohort, mentees: People, mentors: People, e: n
 
     def shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         words = min(a.shape[1], b.shape[1])
-        return np.bitwise_count(a[e, :words] & b[m, :words]).sum(axis=1).astype(np.int64)
+        return popcount(a[e, :words] & b[m, :words]).sum(axis=1).astype(np.int64)
 
     if name == "same_programme":
         return same_known(mentees.programme_code, mentors.programme_code)
