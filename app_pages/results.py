@@ -115,7 +115,9 @@ def mentoring_plan(chosen: Any) -> None:
         shared.chart_with_table(lambda: charts.mentor_load_chart(chosen.results["mentor_load"]),
                                 "Mentor load", "load", f"{shared.scenario_key(chosen)}-load")
     with right:
-        shared.chart_with_table(lambda: charts.match_score_chart(matches), "Match scores",
+        top = chosen.settings_model().best_possible_score
+        shared.chart_with_table(lambda: charts.match_score_chart(matches, score_range=(0, top)),
+                                "Match scores",
                                 "scores", f"{shared.scenario_key(chosen)}-scores")
 
 

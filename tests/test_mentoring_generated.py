@@ -37,6 +37,14 @@ def test_hard_rules_and_maximum_coverage(cohorts, seed, rule):
         assert all(m in full for (x, m) in ok if x == e)
 
 
+def test_scores_never_exceed_the_best_possible(cohorts):
+    settings = MentoringSettings(weights={"shared_interests": 5.0})
+    assert settings.best_possible_score == 16.0  # 13 by default, interests raised by 3
+    r = solve_mentoring(cohorts[1], settings)
+    assert r.matches["score"].max() <= settings.best_possible_score + 1e-9
+    assert r.matches["score"].min() >= 0
+
+
 @pytest.mark.parametrize("objective", ["quality", "fairness"])
 def test_other_objectives_hold_the_rules(cohorts, objective):
     c = cohorts[1]

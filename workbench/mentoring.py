@@ -102,6 +102,11 @@ class MentoringSettings(BaseModel):
             raise ValueError(f"weights must be 0 or more: {bad}")
         return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in value.items()}}
 
+    @property
+    def best_possible_score(self) -> float:
+        """The score of a pair that meets every criterion in full: the sum of the weights."""
+        return float(sum(self.weights.values()))
+
     @model_validator(mode="after")
     def _stable_locks(self) -> MentoringSettings:
         if self.stable == "mentee_optimal" and (self.locked_pairs or self.previous_pairs):

@@ -232,7 +232,9 @@ def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple
         if "mentor_load" in results:
             add("Mentor load", lambda: ch.mentor_load_chart(results["mentor_load"]))
         if "matches" in results and "score" in results["matches"]:
-            add("Match scores", lambda: ch.match_score_chart(results["matches"]))
+            top = scenario.settings_model().best_possible_score
+            add("Match scores", lambda: ch.match_score_chart(results["matches"],
+                                                            score_range=(0, top)))
     if scenario.scheme == "pass":
         free = next((results[k] for k in ("free_by_slot", "free", "slots") if k in results
                      and {"day", "start", "free_students"} <= set(results[k].columns)), None)
