@@ -210,7 +210,8 @@ def _mentors_fit(w: World, settings: Any, groups: list[list[str]]) -> bool:
 
 
 def brute_force(w: World, settings: Any) -> tuple[int, float, float]:
-    """The lexicographic optimum (placed, worst group score, total score) over every plan."""
+    """The lexicographic optimum (placed, worst group score, total over students of their
+    group's score) over every plan."""
     crits = criteria(w, settings)
     ids = w.ids
     keep = [(a, b) for a, b in settings.keep_together]
@@ -232,7 +233,8 @@ def brute_force(w: World, settings: Any) -> tuple[int, float, float]:
         elif any(group_problems(w, settings, g, None) for g in groups):
             return
         scores = [score(w, crits, g) for g in groups]
-        value = (placed, round(min(scores, default=0.0), 9), round(sum(scores), 9))
+        total = sum(len(g) * v for g, v in zip(groups, scores, strict=True))
+        value = (placed, round(min(scores, default=0.0), 9), round(total, 9))
         if not groups:
             value = (0, 0.0, 0.0)
         if value > best[0]:
@@ -259,5 +261,7 @@ def brute_force(w: World, settings: Any) -> tuple[int, float, float]:
 
 def result_value(w: World, settings: Any, groups: pd.DataFrame) -> tuple[int, float, float]:
     crits = criteria(w, settings)
-    scores = [score(w, crits, g["student_id"].tolist()) for _, g in groups.groupby("group_id")]
-    return (len(groups), round(min(scores, default=0.0), 9), round(sum(scores), 9))
+    scores = [(len(g), score(w, crits, g["student_id"].tolist()))
+              for _, g in groups.groupby("group_id")]
+    return (len(groups), round(min((v for _, v in scores), default=0.0), 9),
+            round(sum(k * v for k, v in scores), 9))

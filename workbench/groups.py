@@ -12,7 +12,8 @@ of ``min_size``-``max_size`` students. Hard rules, never broken:
   most their capacity.
 
 Objective, lexicographic: most students placed; then the best *worst* group score (CATME's
-maximin: no group left weak); then the best total score. Students who cannot be placed are
+maximin: no group left weak); then the best total, summed over students (each placed student
+counts their group's score, so splitting a good group adds nothing). Students who cannot be placed are
 listed with the reason.
 
 How: students no plan could place are set aside with their reason
@@ -26,7 +27,6 @@ reaches the proven bound on every level, and otherwise the gap is reported.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,18 +48,18 @@ from workbench.groups_check import check_groups, explain_unplaced, score_groups
 from workbench.groups_model import GroupModel, ModelClass, Place, Plan
 from workbench.groups_prepare import Instance, prepare
 from workbench.groups_rules import Rules
+from workbench.groups_search import Group, local_search
+from workbench.groups_search import counts as _counts
+from workbench.groups_search import greedy as _greedy
+from workbench.groups_search import group_problems as _group_problems
+from workbench.groups_search import repair as _repair
 from workbench.groups_settings import GroupSettings
 
 __all__ = ["GroupResult", "GroupSettings", "check_groups", "form_groups", "score_groups"]
 
 FULL_MODEL_UNITS = 40  # up to this many units, a plan not proven optimal is re-solved exactly
-
-
-@dataclass
-class Group:
-    units: list[int]
-    slot: int  # grid index where every member (and the mentor) is free
-    mentor: int | None = None  # index into Instance.mentors
+SEARCH_SHARE = 0.3  # of a chunk's time spent on the local search before its MILP
+LARGE_MODEL = 6000  # group-class pairs above which the bound comes from the LP relaxation
 
 
 @dataclass
@@ -74,9 +74,9 @@ class GroupResult:
     placed: int
     settings: GroupSettings
     pool: str = ""
-    worst_score: float | None = None
-    mean_score: float | None = None
-    total_score: float | None = None
+    worst_score: float | None = None  # the weakest group's score, 0-1
+    mean_score: float | None = None  # mean over groups
+    total_score: float | None = None  # sum over placed students of their group's score
     worst_bound: float | None = None
     total_bound: float | None = None
     placed_bound: int | None = None
@@ -99,6 +99,8 @@ class GroupResult:
             "worst_score": r(self.worst_score),
             "mean_score": r(self.mean_score),
             "total_score": r(self.total_score),
+            "student_mean_score": r(None if not self.placed or self.total_score is None
+                                    else self.total_score / self.placed),
             "placed_bound": self.placed_bound,
             "worst_bound": r(self.worst_bound),
             "total_bound": r(self.total_bound),
@@ -153,8 +155,11 @@ def form_groups(cohort: Cohort, settings: GroupSettings) -> GroupResult:
         mark = lap("slots", mark)
         groups, exact, timed_out = _solve_chunks(inst, chunks, solver, started, deadline, clock)
         _repair(inst, groups)
-        _measure(inst, groups, levels)
         mark = lap("groups", mark)
+        if len(chunks) > 1:
+            local_search(inst, groups, started + 0.55 * settings.time_limit, clock)
+            mark = lap("search", mark)
+        _measure(inst, groups, levels)
         single = (len(chunks) == 1 and set(chunks[0].units) == set(units)
                   and not settings.led_by_mentors)
         limit = settings.time_limit
@@ -162,10 +167,10 @@ def form_groups(cohort: Cohort, settings: GroupSettings) -> GroupResult:
             levels.worst_bound, levels.total_bound = exact
         elif groups:
             _relaxation_bounds(inst, units, groups, levels, solver,
-                               min(started + 0.6 * limit, clock() + 0.3 * limit), clock)
+                               min(started + 0.6 * limit, clock() + 0.15 * limit), clock)
             mark = lap("bound", mark)
         if groups and not _proven(levels):
-            _improve(inst, groups, levels, solver, started + 0.85 * limit, clock)
+            _improve(inst, groups, levels, solver, started + 0.9 * limit, clock)
             _measure(inst, groups, levels)
             mark = lap("improve", mark)
         if not _proven(levels) and len(units) <= FULL_MODEL_UNITS and deadline - clock() > 0.5:
@@ -188,7 +193,9 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
     cohort-wide worst score. Returns the groups, the proven (worst, total) bounds when there
     is a single chunk, and whether a chunk ran out of time without a plan."""
     span = deadline - started
-    first_end, second_end = started + 0.55 * span, started + 0.75 * span
+    # One chunk is the whole (exact) problem: most of the time. Several: leave time to improve.
+    shares = (0.55, 0.75) if len(chunks) == 1 else (0.35, 0.45)
+    first_end, second_end = started + shares[0] * span, started + shares[1] * span
     rules = inst.rules
     scale = rules.top + 1
     solved: list[tuple[Block, GroupModel, list[list[int]], Plan, int, int]] = []
@@ -197,7 +204,9 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
     bounds: list[tuple[int, int]] = []
     for i, chunk in enumerate(chunks):
         model, class_units = chunk_model(inst, chunk, f"groups_chunk_{i}")
+        share = max(0.5, (first_end - clock()) / (len(chunks) - i))
         start = _greedy(inst, chunk)
+        local_search(inst, start, clock() + SEARCH_SHARE * share, clock)
         if start:
             model.load(_to_plan(inst, model, class_units, start, [chunk.slot]))
         share = max(0.5, (first_end - clock()) / (len(chunks) - i))
@@ -226,135 +235,6 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
                 exact = (bounds[0][0], int(out.bound))
         groups.extend(_from_plan(inst, model, class_units, plan, [chunk.slot]))
     return groups, exact, timed_out
-
-
-def _greedy(inst: Instance, chunk: Block) -> list[Group]:
-    """A quick plan for one chunk (the solver's warm start and the time-limit fallback):
-    units dealt round robin, students of a no-isolation make-up two at a time, then groups
-    that break a rule dissolved and their students re-inserted where the rules allow."""
-    lo, hi = inst.settings.min_size, inst.settings.max_size
-    n = inst.students(chunk.units)
-    if inst.settings.led_by_mentors:
-        caps = [inst.mentors[j].cap for j in chunk.mentors]
-        leaders: list[int | None] = list(chunk.mentors)
-    else:
-        k = max(1, math.ceil(n / hi))
-        while k * lo > n and k > 1:
-            k -= 1
-        caps, leaders = [hi] * k, [None] * k
-    if not caps or n < lo:
-        return []
-    iso = [a for a, _ in inst.rules.isolation]
-    order = sorted(chunk.units, key=lambda u: (
-        str(_iso_sig(inst, u, iso)), str(composition_key(inst, u)), u))
-    members: list[list[int]] = [[] for _ in caps]
-    sizes = [0] * len(caps)
-    g = 0
-    i = 0
-    while i < len(order):
-        take = [order[i]]
-        if iso and i + 1 < len(order) and _iso_sig(inst, order[i + 1], iso) == _iso_sig(
-                inst, order[i], iso) and _iso_sig(inst, order[i], iso):
-            take.append(order[i + 1])
-        need = inst.students(take)
-        for step in range(len(caps)):
-            h = (g + step) % len(caps)
-            if sizes[h] + need <= caps[h]:
-                members[h].extend(take)
-                sizes[h] += need
-                g = h + 1
-                break
-        i += len(take)
-    out = [Group(m, chunk.slot, leaders[h]) for h, m in enumerate(members) if m]
-    ok = [grp for grp in out if not _group_problems(inst, grp)]
-    loose = sorted(u for grp in out if _group_problems(inst, grp) for u in grp.units)
-    for u in loose:
-        _insert(inst, ok, u)
-    return ok
-
-
-def _iso_sig(inst: Instance, u: int, iso: list[str]) -> tuple:
-    return tuple(sorted((k for k in inst.unit_counts[u].items() if k[0][0] in iso
-                         and k[0][1] is not None), key=str))
-
-
-def _counts(inst: Instance, units: list[int]) -> dict[tuple[str, Any], int]:
-    out: dict[tuple[str, Any], int] = {}
-    for u in units:
-        for key, k in inst.unit_counts[u].items():
-            out[key] = out.get(key, 0) + k
-    return out
-
-
-def _group_problems(inst: Instance, grp: Group) -> bool:
-    """True when the group breaks a hard rule (size, isolation, avoid, free slot, mentor)."""
-    size = inst.students(grp.units)
-    cap = inst.mentors[grp.mentor].cap if grp.mentor is not None else inst.settings.max_size
-    if size < inst.settings.min_size or size > cap:
-        return True
-    if inst.rules.isolated(_counts(inst, grp.units)):
-        return True
-    members = set(grp.units)
-    if any(a in members and b in members for a, b in inst.avoid_units):
-        return True
-    if not inst.unit_free[grp.units, grp.slot].all():
-        return True
-    if grp.mentor is not None:
-        m = inst.mentors[grp.mentor]
-        if not m.free[grp.slot] or members & m.avoid_units:
-            return True
-    return False
-
-
-def _insert(inst: Instance, groups: list[Group], u: int) -> bool:
-    """Put unit ``u`` into the best group that stays within every rule (at any slot the whole
-    group and its mentor share with ``u``)."""
-    best: tuple[int, int] | None = None
-    best_key: tuple | None = None
-    for g, grp in enumerate(groups):
-        trial = Group([*grp.units, u], grp.slot, grp.mentor)
-        slots = [grp.slot, *np.flatnonzero(inst.unit_free[trial.units].all(axis=0)).tolist()]
-        for s in slots:
-            trial.slot = s
-            if not _group_problems(inst, trial):
-                score = inst.rules.score(_counts(inst, trial.units))
-                key = (score, -inst.students(grp.units), -g)
-                if best_key is None or key > best_key:
-                    best, best_key = (g, s), key
-                break
-    if best is None:
-        return False
-    g, s = best
-    groups[g].units.append(u)
-    groups[g].slot = s
-    return True
-
-
-def _repair(inst: Instance, groups: list[Group]) -> None:
-    """Place leftover units where the rules allow; then leftovers free together form groups."""
-    placed = {u for g in groups for u in g.units}
-    left = [u for u in inst.placeable if u not in placed]
-    for u in left:
-        _insert(inst, groups, u)
-    placed = {u for g in groups for u in g.units}
-    left = [u for u in inst.placeable if u not in placed]
-    if inst.students(left) < inst.settings.min_size:
-        return
-    used_mentors = {g.mentor for g in groups if g.mentor is not None}
-    for s in range(len(inst.grid)):
-        here = [u for u in left if inst.unit_free[u, s]]
-        if inst.students(here) < inst.settings.min_size:
-            continue
-        mentors = [j for j, m in enumerate(inst.mentors) if j not in used_mentors and m.free[s]]
-        if inst.settings.led_by_mentors and not mentors:
-            continue
-        chunk = Block(s, here, mentors[:1] if inst.settings.led_by_mentors else [])
-        new = _greedy(inst, chunk)
-        if new:
-            groups.extend(new)
-            used_mentors |= {g.mentor for g in new if g.mentor is not None}
-            taken = {u for g in new for u in g.units}
-            left = [u for u in left if u not in taken]
 
 
 # -- plans <-> model --------------------------------------------------------------------------
@@ -397,11 +277,16 @@ def _from_plan(inst: Instance, model: GroupModel, class_units: list[list[int]], 
 
 
 # -- bounds -----------------------------------------------------------------------------------
-def _measure(inst: Instance, groups: list[Group], levels: _Levels) -> None:
+def _value(inst: Instance, groups: list[Group]) -> tuple[int, int, int]:
+    """(placed, worst group score, total over students) in integer score units."""
     scores = [inst.rules.score(_counts(inst, g.units)) for g in groups]
-    levels.placed = sum(inst.students(g.units) for g in groups)
-    levels.worst = min(scores) if scores else 0
-    levels.total = sum(scores)
+    sizes = [inst.students(g.units) for g in groups]
+    return (sum(sizes), min(scores, default=0),
+            sum(k * v for k, v in zip(sizes, scores, strict=True)))
+
+
+def _measure(inst: Instance, groups: list[Group], levels: _Levels) -> None:
+    levels.placed, levels.worst, levels.total = _value(inst, groups)
 
 
 def _proven(levels: _Levels) -> bool:
@@ -458,7 +343,8 @@ def _relaxation(inst: Instance, units: list[int], with_slots: bool,
 
 
 # -- improvement ------------------------------------------------------------------------------
-HOOD_GROUPS = 6  # groups re-formed together in one improvement step
+HOOD_GROUPS = 4  # groups re-formed together in one improvement step
+HOOD_SECONDS = 2.0  # time for one improvement step
 
 
 def _improve(inst: Instance, groups: list[Group], levels: _Levels, solver: str, until: float,
@@ -480,7 +366,7 @@ def _improve(inst: Instance, groups: list[Group], levels: _Levels, solver: str, 
             break
         hood = _neighbourhood(inst, groups, target, scores)
         before = [groups[g] for g in hood]
-        after = _reform(inst, before, solver, min(until - clock(), 5.0), clock)
+        after = _reform(inst, before, solver, min(until - clock(), HOOD_SECONDS), clock)
         if after is None:
             tried.add(_sig(inst, groups[target]))
             continue
@@ -528,21 +414,27 @@ def _reform(inst: Instance, before: list[Group], solver: str, budget: float,
     out = model.run_phase("total", solver, max(0.3, end - clock()))
     after = _from_plan(inst, model, class_units, model.plan(), slots)
 
-    def key(groups: list[Group]) -> tuple[int, int, int]:
-        scores = [inst.rules.score(_counts(inst, g.units)) for g in groups]
-        return (sum(inst.students(g.units) for g in groups), min(scores, default=0),
-                sum(scores))
-
-    if any(_group_problems(inst, g) for g in after) or key(after) <= key(before):
+    if any(_group_problems(inst, g) for g in after) or _value(inst, after) <= _value(
+            inst, before):
         return None
     return after
 
 
 def _relaxation_bounds(inst: Instance, units: list[int], groups: list[Group], levels: _Levels,
                        solver: str, until: float, clock: Callable[[], float]) -> None:
+    """Bounds from the model where everyone is free together (no slots, no chunks): its MILP
+    dual bound, or for a large cohort its LP bound (cheaper, weaker)."""
     model, class_units, slots = _relaxation(inst, units, with_slots=False)
-    model.load(_to_plan(inst, model, class_units, groups, slots))
+    if len(model.n) > LARGE_MODEL:
+        # Without the placed count (still a valid bound): that LP is far quicker.
+        worst = model.lp_bound("worst", solver, max(0.5, until - clock()))
+        if worst is None:
+            return
+        levels.worst_bound = max(levels.worst, int(worst))
+        levels.total_bound = max(levels.total, inst.rules.top * inst.students(units))
+        return
     model.require_placed(levels.placed)
+    model.load(_to_plan(inst, model, class_units, groups, slots))
     out = model.run_phase("worst", solver, max(0.5, 0.6 * (until - clock())))
     if out.status not in ("optimal", "feasible"):
         return
@@ -581,9 +473,7 @@ def _full_model(inst: Instance, units: list[int], groups: list[Group], levels: _
             levels.total_bound = (tb if levels.total_bound is None or levels.worst < worst
                                   else min(levels.total_bound, tb))
     mine = (levels.placed, levels.worst, levels.total)
-    scores = [inst.rules.score(_counts(inst, g.units)) for g in found]
-    theirs = (sum(inst.students(g.units) for g in found), min(scores, default=0), sum(scores))
-    return found if theirs > mine else None
+    return found if _value(inst, found) > mine else None
 
 
 # -- result -----------------------------------------------------------------------------------
@@ -610,7 +500,8 @@ def _result(inst: Instance, groups: list[Group], levels: _Levels, notes: list[st
     n_groups = len(groups)
     worst = levels.worst / top if n_groups else None
     total = levels.total / top if n_groups else 0.0
-    mean = total / n_groups if n_groups else None
+    each = [inst.rules.score(_counts(inst, g.units)) / top for g in groups]
+    mean = sum(each) / n_groups if n_groups else None
     status, gap, messages = _status(inst, levels, n_groups, timed_out)
     solve_status = SolveStatus(status, worst, None if levels.worst_bound is None
                                else levels.worst_bound / top, gap, seconds, settings.solver,

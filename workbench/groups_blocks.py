@@ -297,23 +297,12 @@ def split_block(inst: Instance, block: Block, chunk: int = CHUNK) -> list[Block]
         parts = min(parts, len(block.mentors))
         if parts == 1:
             return [block]
-    # Packets: units in the same no-isolation make-up dealt together, two (or three) at a time.
     iso_attrs = [a for a, _ in inst.rules.isolation]
 
     def iso_key(u: int) -> tuple:
-        return tuple(sorted((k for k in inst.unit_counts[u].items() if k[0][0] in iso_attrs
-                             and k[0][1] is not None), key=str))
+        return iso_signature(inst, u, iso_attrs)
 
-    ordered = sorted(block.units, key=lambda u: (str(iso_key(u)), str(composition_key(inst, u)), u))
-    packets: list[list[int]] = []
-    run: list[int] = []
-    for u in ordered:
-        if run and iso_key(run[0]) != iso_key(u):
-            packets.extend(_cut(run, bool(iso_attrs) and bool(iso_key(run[0]))))
-            run = []
-        run.append(u)
-    if run:
-        packets.extend(_cut(run, bool(iso_attrs) and bool(iso_key(run[0]))))
+    packets = make_packets(inst, block.units)
     mentors = sorted(block.mentors, key=lambda j: (-inst.mentors[j].cap, inst.mentors[j].student_id))
     chunk_mentors: list[list[int]] = [[] for _ in range(parts)]
     for i, j in enumerate(mentors):
@@ -336,6 +325,30 @@ def split_block(inst: Instance, block: Block, chunk: int = CHUNK) -> list[Block]
         chunks[i].extend(packet)
         filled[i] += size
     return [Block(block.slot, sorted(c), chunk_mentors[i]) for i, c in enumerate(chunks) if c]
+
+
+def iso_signature(inst: Instance, u: int, attrs: list[str]) -> tuple:
+    """The unit's values of the no-isolation attributes."""
+    return tuple(sorted((k for k in inst.unit_counts[u].items() if k[0][0] in attrs
+                         and k[0][1] is not None), key=str))
+
+
+def make_packets(inst: Instance, units: list[int]) -> list[list[int]]:
+    """Units to deal together: students of the same no-isolation make-up two (or three) at a
+    time, so that dealing never leaves one of them alone; everyone else one by one."""
+    attrs = [a for a, _ in inst.rules.isolation]
+    ordered = sorted(units, key=lambda u: (str(iso_signature(inst, u, attrs)),
+                                           str(composition_key(inst, u)), u))
+    packets: list[list[int]] = []
+    run: list[int] = []
+    for u in ordered:
+        if run and iso_signature(inst, run[0], attrs) != iso_signature(inst, u, attrs):
+            packets.extend(_cut(run, bool(attrs) and bool(iso_signature(inst, run[0], attrs))))
+            run = []
+        run.append(u)
+    if run:
+        packets.extend(_cut(run, bool(attrs) and bool(iso_signature(inst, run[0], attrs))))
+    return packets
 
 
 def _cut(run: list[int], pair_up: bool) -> list[list[int]]:

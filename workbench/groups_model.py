@@ -148,7 +148,7 @@ class GroupModel:
                     rows[f"avoid_{a}_{b}_in_{p}"] = self.n[p, a] + self.n[p, b] <= 1
         self.scores = [self._build_score(p) for p in range(len(self.places))]
         self.placed = _expr([(v, self.classes[c].size) for (_, c), v in self.n.items()])
-        self.total = pulp.lpSum(self.scores)
+        self.total = self._build_total()
         prob.extend(rows)
         self.rows = {}
         self._worst_var()
@@ -179,6 +179,30 @@ class GroupModel:
                         if t in self.classes[c].free]
                 if len(mine) < len(slots):
                     rows[f"free_at_meeting_{p}_{c}"] = _expr(mine + [(self.n[p, c], 1)]) <= 0
+
+    def _build_total(self) -> pulp.LpAffineExpression:
+        """Sum over placed students of their group's score: size x score, linearised with one
+        binary per (group, size) (``q[g, k]`` carries the score when the group has k members),
+        so that splitting a good group into two adds nothing."""
+        rows, add, top = self.rows, self.prob.add_variable, self.rules.top
+        terms = []
+        self.size_is: dict[tuple[int, int], pulp.LpVariable] = {}
+        self.size_score: dict[tuple[int, int], pulp.LpVariable] = {}
+        for p, place in enumerate(self.places):
+            sizes = range(self.rules.min_size, min(place.cap, self.rules.max_size) + 1)
+            for k in sizes:
+                self.size_is[p, k] = add(f"size_is_{p}_{k}", 0, 1, pulp.LpBinary)
+                self.size_score[p, k] = add(f"score_at_size_{p}_{k}", 0, top)
+                rows[f"score_at_size_{p}_{k}"] = (self.size_score[p, k]
+                                                  - top * self.size_is[p, k] <= 0)
+                terms.append((self.size_score[p, k], k))
+            rows[f"one_size_{p}"] = _expr([(self.size_is[p, k], 1) for k in sizes]
+                                          + [(self.u[p], -1)]) == 0
+            rows[f"size_is_size_{p}"] = _expr([(self.size_is[p, k], k) for k in sizes]) \
+                - self.size[p] == 0
+            rows[f"score_of_size_{p}"] = _expr(
+                [(self.size_score[p, k], 1) for k in sizes]) - self.scores[p] <= 0
+        return _expr(terms)
 
     def _counts(self, p: int, attr: str, value: Any) -> list[tuple[pulp.LpVariable, int]]:
         return [(self.n[p, c], self.classes[c].counts.get((attr, value), 0))
@@ -298,7 +322,7 @@ class GroupModel:
         elif level == "worst":
             objective, top = _expr([(self._worst_var(), 1)]), float(self.rules.top)
         else:
-            objective, top = self.total, float(self.rules.top * len(self.places))
+            objective, top = self.total, float(self.rules.top * students)
         self.prob.setObjective(objective)
         status = solve(self.prob, solver, max(0.5, time_limit), mip=True, gap=1e-9,
                        warm_start=warm)
@@ -311,6 +335,15 @@ class GroupModel:
         bound = min(top, float(int(bound + 1e-6)))
         state = "optimal" if bound <= value + 1e-9 else "feasible"
         return PhaseOutcome(value, max(bound, value), state, status.seconds)
+
+    def lp_bound(self, level: str, solver: str, time_limit: float) -> float | None:
+        """An upper bound on ``worst`` or ``total`` from the LP relaxation (cheap, weaker)."""
+        objective = (_expr([(self._worst_var(), 1)]) if level == "worst" else self.total)
+        self.prob.setObjective(objective)
+        status = solve(self.prob, solver, max(0.5, time_limit), mip=False)
+        if status.status != "optimal" or status.objective is None:
+            return None
+        return float(int(status.objective + 1e-6))
 
     def _dual_bound(self, solver: str) -> float | None:
         model = getattr(self.prob, "solverModel", None)
@@ -337,7 +370,9 @@ class GroupModel:
             return placed * (self.rules.top + 1) + worst
         if level == "worst":
             return worst
-        return sum(scores)
+        sizes = [sum(self.classes[c].size * k for c, k in counts.items())
+                 for _, _, counts in plan]
+        return sum(size * score for size, score in zip(sizes, scores, strict=True))
 
     # -- plans ---------------------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -398,7 +433,12 @@ class GroupModel:
                     else:
                         self.aux_ch0[p, a].setInitialValue(1.0)
                         self.aux_m[p, a].setInitialValue(1.0)
-            scores.append(score if self.rules.criteria else self.rules.top)
+            score = score if self.rules.criteria else self.rules.top
+            scores.append(score)
+            size = sum(self.classes[c].size * k for c, k in counts.items())
+            if (p, size) in self.size_is:
+                self.size_is[p, size].setInitialValue(1.0)
+                self.size_score[p, size].setInitialValue(float(score))
         if self.t is not None:
             self.t.setInitialValue(float(min(scores)) if scores else float(self.rules.top))
 
