@@ -59,7 +59,9 @@ __all__ = ["GroupResult", "GroupSettings", "check_groups", "form_groups", "score
 
 FULL_MODEL_UNITS = 40  # up to this many units, a plan not proven optimal is re-solved exactly
 SEARCH_SHARE = 0.3  # of a chunk's time spent on the local search before its MILP
+MIN_SOLVE_SECONDS = 0.5  # a MILP given less time than this is not started
 LARGE_MODEL = 6000  # group-class pairs above which the bound comes from the LP relaxation
+HUGE_MODEL = 40000  # ... and above which only the trivial bound (all groups perfect) is given
 
 
 @dataclass
@@ -203,16 +205,20 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
     timed_out = False
     bounds: list[tuple[int, int]] = []
     for i, chunk in enumerate(chunks):
-        model, class_units = chunk_model(inst, chunk, f"groups_chunk_{i}")
-        share = max(0.5, (first_end - clock()) / (len(chunks) - i))
+        share = (first_end - clock()) / (len(chunks) - i)
         start = _greedy(inst, chunk)
-        local_search(inst, start, clock() + SEARCH_SHARE * share, clock)
+        local_search(inst, start, clock() + SEARCH_SHARE * max(0.1, share), clock)
+        share = (first_end - clock()) / (len(chunks) - i)
+        if share < MIN_SOLVE_SECONDS and len(chunks) > 1:
+            groups.extend(start)  # no time left for this chunk's MILP: keep the searched plan
+            continue
+        model, class_units = chunk_model(inst, chunk, f"groups_chunk_{i}")
         if start:
             model.load(_to_plan(inst, model, class_units, start, [chunk.slot]))
-        share = max(0.5, (first_end - clock()) / (len(chunks) - i))
+        share = max(MIN_SOLVE_SECONDS, (first_end - clock()) / (len(chunks) - i))
         out = model.run_phase("placed+worst", solver, share, warm=bool(start))
         if out.status not in ("optimal", "feasible"):
-            timed_out = True
+            timed_out = timed_out or not start
             groups.extend(start)
             continue
         placed, worst = divmod(int(out.value), scale)
@@ -222,17 +228,19 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
         plan = model.plan()
         if placed:
             solved.append((chunk, model, class_units, plan, placed, worst))
-    worst_all = min((s[5] for s in solved), default=rules.top)
+    worst_all = min([s[5] for s in solved] + [rules.score(_counts(inst, g.units))
+                                              for g in groups], default=rules.top)
     exact: tuple[int, int] | None = None
     for k, (chunk, model, class_units, plan, placed, _) in enumerate(solved):
-        model.require_placed(placed)
-        model.require_worst(worst_all)
-        share = max(0.5, (second_end - clock()) / (len(solved) - k))
-        out = model.run_phase("total", solver, share)
-        if out.status in ("optimal", "feasible"):
-            plan = model.plan()
-            if len(chunks) == 1:
-                exact = (bounds[0][0], int(out.bound))
+        share = (second_end - clock()) / (len(solved) - k)
+        if share >= MIN_SOLVE_SECONDS or len(chunks) == 1:
+            model.require_placed(placed)
+            model.require_worst(worst_all)
+            out = model.run_phase("total", solver, max(MIN_SOLVE_SECONDS, share))
+            if out.status in ("optimal", "feasible"):
+                plan = model.plan()
+                if len(chunks) == 1:
+                    exact = (bounds[0][0], int(out.bound))
         groups.extend(_from_plan(inst, model, class_units, plan, [chunk.slot]))
     return groups, exact, timed_out
 
@@ -424,6 +432,15 @@ def _relaxation_bounds(inst: Instance, units: list[int], groups: list[Group], le
                        solver: str, until: float, clock: Callable[[], float]) -> None:
     """Bounds from the model where everyone is free together (no slots, no chunks): its MILP
     dual bound, or for a large cohort its LP bound (cheaper, weaker)."""
+    classes = {(composition_key(inst, u), u) if any(u in p for p in inst.avoid_units)
+               else composition_key(inst, u) for u in units}
+    places = (len(inst.mentors) if inst.settings.led_by_mentors
+              else inst.students(units) // inst.settings.min_size)
+    if len(classes) * places > HUGE_MODEL:
+        # Too large to build in time: the trivial bounds (every group perfect), said as such.
+        levels.worst_bound = inst.rules.top
+        levels.total_bound = inst.rules.top * inst.students(units)
+        return
     model, class_units, slots = _relaxation(inst, units, with_slots=False)
     if len(model.n) > LARGE_MODEL:
         # Without the placed count (still a valid bound): that LP is far quicker.
@@ -487,7 +504,7 @@ def _result(inst: Instance, groups: list[Group], levels: _Levels, notes: list[st
     unplaced_rows = []
     explained = explain_unplaced(inst, [(g.units, g.slot, g.mentor) for g in ordered],
                                  [u for u in inst.placeable if u not in placed_units],
-                                 timed_out)
+                                 timed_out or levels.placed < levels.placed_bound)
     for u in range(len(inst.units)):
         if u in placed_units:
             continue

@@ -48,6 +48,15 @@ def composition_key(inst: Instance, u: int) -> tuple:
     return (inst.size(u), tuple(sorted(inst.unit_counts[u].items(), key=str)))
 
 
+def most_in_groups(n: int, lo: int, hi: int) -> int:
+    """The most of ``n`` students that groups of ``lo``-``hi`` can hold (7 in groups of 4-6:
+    only 6)."""
+    for m in range(n, -1, -1):
+        if m == 0 or math.ceil(m / hi) * lo <= m:
+            return m
+    return 0
+
+
 def model_slots(inst: Instance, units: list[int]) -> list[int]:
     """Grid slots that can host a group, keeping only those whose free students (and mentors)
     are not a subset of another slot's."""
@@ -109,7 +118,8 @@ def assign_blocks(inst: Instance, units: list[int], solver: str, deadline: float
     if not inst.settings.led_by_mentors:
         everyone = inst.unit_free[units].all(axis=0)
         if everyone.any():
-            return BlockOutcome([Block(int(np.flatnonzero(everyone)[0]), list(units))], total,
+            bound = most_in_groups(total, inst.settings.min_size, inst.settings.max_size)
+            return BlockOutcome([Block(int(np.flatnonzero(everyone)[0]), list(units))], bound,
                                 True, clock() - started)
     slots = model_slots(inst, units)
     if not slots:

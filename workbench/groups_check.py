@@ -238,7 +238,8 @@ def score_groups(cohort: Cohort, settings: GroupSettings, groups_frame: pd.DataF
 # -- explaining -------------------------------------------------------------------------------
 def explain_unplaced(inst: Instance, groups: list[tuple[list[int], int, int | None]],
                      left: list[int], timed_out: bool) -> dict[int, str]:
-    """Why each unit in ``left`` (placeable, yet not placed) is in no group, in words."""
+    """Why each unit in ``left`` (placeable, yet not placed) is in no group, in words;
+    ``timed_out``: the plan is not proven to place the most students, which is said too."""
     out: dict[int, str] = {}
     lo = inst.settings.min_size
     used_mentors = {m for _, _, m in groups if m is not None}
@@ -310,7 +311,8 @@ def explain_unplaced(inst: Instance, groups: list[tuple[list[int], int, int | No
                           "they are without breaking a rule (group size, no-isolation, avoid "
                           "list)")
         if timed_out:
-            reason += " (the time limit was reached: a longer run may place them)"
+            reason += (" (not proven: the time limit was reached before the plan was shown to "
+                       "place the most students)")
         out[u] = reason
     return out
 

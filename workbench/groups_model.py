@@ -341,7 +341,8 @@ class GroupModel:
         objective = (_expr([(self._worst_var(), 1)]) if level == "worst" else self.total)
         self.prob.setObjective(objective)
         status = solve(self.prob, solver, max(0.5, time_limit), mip=False)
-        if status.status != "optimal" or status.objective is None:
+        # Only a finished LP is a bound (an interrupted one reports its current point).
+        if self.prob.sol_status != pulp.LpSolutionOptimal or status.objective is None:
             return None
         return float(int(status.objective + 1e-6))
 
