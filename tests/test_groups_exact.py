@@ -94,3 +94,14 @@ def test_a_tight_timetable_needs_slot_choice_and_is_still_optimal() -> None:
     assert plan_problems(w, settings, result.groups) == []
     assert result.status.status == "optimal"
     assert result_value(w, settings, result.groups) == brute_force(w, settings)
+
+
+def test_cbc_reaches_the_same_optimum() -> None:
+    case = CASES[1]
+    cohort = tiny_cohort(case[0], case[1], busy_share=0.45)
+    settings = _settings(case).model_copy(update={"solver": "cbc"})
+    result = form_groups(cohort, settings)
+    w = world(cohort, settings, sorted(cohort.enrolments["student_id"]))
+    assert plan_problems(w, settings, result.groups) == []
+    assert result.status.status == "optimal" and result.status.solver == "cbc"
+    assert result_value(w, settings, result.groups) == brute_force(w, settings)

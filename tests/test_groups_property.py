@@ -81,3 +81,18 @@ def test_every_hard_rule_holds_on_generated_cohorts(scenario) -> None:
     if summary["worst_bound"] is not None and summary["worst_score"] is not None:
         assert summary["worst_score"] <= summary["worst_bound"] + 1e-9
     assert result.group_scores["score"].between(0, 1).all()
+
+
+def test_a_short_time_limit_still_gives_a_valid_plan_and_an_honest_status() -> None:
+    cohort = _cohort(1)
+    config = GroupSettings(kind="social", level="UG1", similar=["interests"],
+                           no_isolation=["home_status"], time_limit=1.0)
+    result = form_groups(cohort, config)
+    w = world(cohort, config, sorted(set(result.groups["student_id"])
+                                     | set(result.unplaced["student_id"])))
+    assert plan_problems(w, config, result.groups) == []
+    assert result.placed + len(result.unplaced) == result.students
+    assert result.status.seconds < 8
+    summary = result.summary()
+    if summary["status"] == "feasible" and summary["gap"] is not None:
+        assert summary["gap"] > 0 and summary["messages"]
