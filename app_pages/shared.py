@@ -413,16 +413,71 @@ def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
 
 def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):
     """Solve, wrap the plan as a scenario and save it for this workspace (never cached)."""
-    from workbench.scenario import run_solver, solve_scenario
+    from workbench.concurrency import solve_plan
 
-    result = run_solver(current, scheme, settings)
-    made = solve_scenario(current, scheme, settings, name=name, notes=notes, result=result,
-                          assumptions=assumptions(scheme, settings), cost_rates=cost_rates())
-    saved = store()
-    if saved is not None:
-        saved.save(made, owner())
+    result, made = run_solve(solve_plan, current, scheme, settings, name=name, notes=notes,
+                             assumptions=assumptions(scheme, settings), cost_rates=cost_rates())
+    made._cohort = current  # the worker's copy of the cohort is the same cohort
+    save_to_store(made)
     use_scenario(made, result)
     return made
+
+
+# How long a solve waits in line for a free solver before giving up (seconds).
+SOLVE_WAIT_S = float(os.environ.get("WORKBENCH_SOLVE_WAIT_S", "900"))
+
+
+@contextlib.contextmanager
+def solver_slot(want: int = 1):
+    """Hold up to ``want`` of the server's solver places (see workbench.concurrency); while every
+    place is taken by other sessions, wait in line and say so. A click elsewhere stops the wait."""
+    from workbench.concurrency import limiter
+
+    box = st.empty()
+    with limiter().slot(want, timeout=SOLVE_WAIT_S,
+                        on_wait=lambda wait: box.info(wait.message(),
+                                                      icon=":material/hourglass_top:")) as ticket:
+        box.empty()
+        if ticket.waited >= 0.5:
+            st.caption(f"Waited {ticket.waited:.0f} s for a free solver.")
+        yield ticket
+
+
+def run_solve(fn, *args: Any, **kwargs: Any):
+    """``fn(*args, **kwargs)`` in a solver worker process once a solver place is free; the page
+    shows the seconds so far (and stays interruptible: a click elsewhere ends the worker)."""
+    from workbench.concurrency import run_isolated
+
+    with solver_slot():
+        box = st.empty()
+        shown: list[int] = []
+
+        def tick(seconds: float) -> None:
+            if int(seconds) not in shown:
+                shown.append(int(seconds))
+                box.caption(f"Solving: {seconds:.0f} s so far.")
+
+        value = run_isolated(fn, *args, on_tick=tick, **kwargs)
+        box.empty()
+        return value
+
+
+def save_to_store(made) -> bool:
+    """Save a scenario for this workspace; a store that cannot take it (e.g. a full disk) is
+    reported and the plan stays in use for this session."""
+    from workbench.store import StoreError
+
+    saved = store()
+    if saved is None:
+        made.touch()
+        return False
+    try:
+        saved.save(made, owner())
+    except StoreError as exc:
+        st.warning(f"The plan could not be saved to your scenarios: {exc} It stays open in this "
+                   "session; download it from the Report page to keep it.")
+        return False
+    return True
 
 
 def restore_last(plan: str = "") -> None:
@@ -485,18 +540,12 @@ def solve_variation(current: Cohort, scheme: str, settings: Any, changes: dict[s
 
     The variation is saved to the workspace's scenarios but does not replace the current plan.
     """
-    from workbench.scenario import run_solver, solve_scenario
-    from workbench.whatif import Case, vary
+    from workbench.concurrency import solve_plan
 
-    case = Case(current, scheme, settings, assumptions(scheme, settings), cost_rates())
-    for param, value in changes.items():
-        case = vary(case, param, value)
-    result = run_solver(case.cohort, scheme, case.settings)
-    made = solve_scenario(case.cohort, scheme, case.settings, name=name, result=result,
-                          assumptions=case.assumptions, cost_rates=case.rates)
-    saved = store()
-    if saved is not None:
-        saved.save(made, owner())
+    _, made = run_solve(solve_plan, current, scheme, settings, name=name,
+                        assumptions=assumptions(scheme, settings), cost_rates=cost_rates(),
+                        changes=changes)
+    save_to_store(made)
     return made
 
 
@@ -536,11 +585,7 @@ def compare(ids: list[str]):
 def save_notes(chosen, text: str) -> None:
     """Keep the coordinator's notes with the scenario (saved again in the store)."""
     chosen.notes = text
-    saved = store()
-    if saved is not None:
-        saved.save(chosen, owner())
-    else:
-        chosen.touch()
+    save_to_store(chosen)
 
 
 def file_stem(name: str) -> str:

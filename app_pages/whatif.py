@@ -99,9 +99,10 @@ if run:
             interrupted.append(exc)
             stop.set()
 
-    table = whatif.run_sweep(cohort, scheme, settings, param, values, progress=progress,
-                             cancel=stop, assumptions=shared.assumptions(scheme, settings),
-                             rates=shared.cost_rates())
+    with shared.solver_slot(want=whatif.MAX_WORKERS) as places:  # one worker per place held
+        table = whatif.run_sweep(cohort, scheme, settings, param, values, progress=progress,
+                                 cancel=stop, assumptions=shared.assumptions(scheme, settings),
+                                 rates=shared.cost_rates(), workers=places.places)
     ss["sweep"] = table  # a cancelled sweep keeps its finished points
     ss["sweep_n"] = ss.get("sweep_n", 0) + 1
     if interrupted:
@@ -129,7 +130,10 @@ target = cols[0].slider(f"Target share of {'mentees matched' if mentoring else '
 if cols[1].button("Find out", icon=":material/search:"):
     ask = whatif.mentors_needed if mentoring else whatif.leaders_needed
     with st.spinner("Solving with different numbers of volunteers..."):
-        ss["inverse"] = ask(cohort, settings, target)
+        try:
+            ss["inverse"] = shared.run_solve(ask, cohort, settings, target)
+        except ValueError as exc:
+            st.error(str(exc))
 if ss.get("inverse") is not None:
     answer = ss["inverse"]
     st.info(f"**{answer.question}** {answer.message}")
