@@ -375,3 +375,23 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, args: list[str]) -> None:
     assert main(["solve", "groups", str(data), "--out", str(tmp_path / "out"), *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_a_kept_together_pair_with_the_only_international_student() -> None:
+    cohort = cohort_of(10, international=(0,))
+    settings = GroupSettings(module="M1", no_isolation=["home_status"],
+                             keep_together=[("S01", "S02")], **GRID)
+    result = form_groups(cohort, settings)
+    reasons = dict(zip(result.unplaced["student_id"], result.unplaced["reason"], strict=True))
+    expected = ("S01 (kept together with S02) is the only international student in M1 who "
+                "could be placed: any group would isolate them (no-isolation rule on home status)")
+    assert reasons == {"S01": expected, "S02": expected}
+    assert result.placed == 8
+
+
+def test_without_a_timetable_the_note_says_so() -> None:
+    students = [{"student_id": f"S{i}", "programme": "Chem", "level": "UG1"} for i in range(8)]
+    cohort = Cohort.from_records(students=students)
+    result = form_groups(cohort, GroupSettings(level="UG1", **GRID))
+    assert result.placed == 8
+    assert any("No timetable was loaded" in note for note in result.notes)

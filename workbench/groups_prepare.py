@@ -158,6 +158,9 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
         for s, v in zip(pool_ids, cleaned, strict=True):
             values[s][attr] = v
     notes: list[str] = []
+    if "timetable" not in cohort.supplied:
+        notes.append("No timetable was loaded: only the students' own commitments (busy) "
+                     "decide who is free when.")
     grid = settings.slots()
     intervals = busy_intervals(cohort)
     free = free_matrix(cohort, pool_ids, grid, intervals)
@@ -281,8 +284,15 @@ def _prefilter(inst: Instance) -> None:
                         counts.setdefault(v, []).append(u)
             for v, holders in counts.items():
                 if len(holders) == 1:
-                    inst.reasons[holders[0]] = (
-                        f"the only {describe_value(attr, v)} in {inst.label} who could be "
+                    u = holders[0]
+                    members = inst.units[u]
+                    who = ""
+                    if len(members) > 1:
+                        holder = next(s for s in members if inst.values[s].get(attr) == v)
+                        others = ", ".join(s for s in members if s != holder)
+                        who = f"{holder} (kept together with {others}) is "
+                    inst.reasons[u] = (
+                        f"{who}the only {describe_value(attr, v)} in {inst.label} who could be "
                         f"placed: any group would isolate them (no-isolation rule on "
                         f"{attribute_word(attr)})")
                     changed = True
