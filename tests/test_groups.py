@@ -395,3 +395,15 @@ def test_without_a_timetable_the_note_says_so() -> None:
     result = form_groups(cohort, GroupSettings(level="UG1", **GRID))
     assert result.placed == 8
     assert any("No timetable was loaded" in note for note in result.notes)
+
+
+def test_placement_proven_below_what_sizes_allow() -> None:
+    avoid = tuple(("S01", f"S{i:02d}") for i in range(2, 8))
+    cohort = cohort_of(9, international=(), avoid=avoid)
+    result = form_groups(cohort, GroupSettings(module="M1", **GRID))
+    assert result.status.status == "optimal"
+    assert result.placed == 8 and result.placed_bound == 8
+    assert result.unplaced.to_dict("records") == [{
+        "student_id": "S01",
+        "reason": "none of the 2 groups that can meet when they are free could take them: "
+                  "2 include someone they are to avoid"}]

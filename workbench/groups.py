@@ -166,7 +166,8 @@ def form_groups(cohort: Cohort, settings: GroupSettings) -> GroupResult:
                   and not settings.led_by_mentors)
         limit = settings.time_limit
         if single and exact is not None:
-            levels.worst_bound, levels.total_bound = exact
+            levels.worst_bound, levels.total_bound, placed_bound = exact
+            levels.placed_bound = min(levels.placed_bound, placed_bound)
         elif groups:
             _relaxation_bounds(inst, units, groups, levels, solver,
                                min(started + 0.6 * limit, clock() + 0.15 * limit), clock)
@@ -190,10 +191,10 @@ def form_groups(cohort: Cohort, settings: GroupSettings) -> GroupResult:
 # -- chunks -----------------------------------------------------------------------------------
 def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: float,
                   deadline: float, clock: Callable[[], float]
-                  ) -> tuple[list[Group], tuple[int, int] | None, bool]:
+                  ) -> tuple[list[Group], tuple[int, int, int] | None, bool]:
     """Solve every chunk: most placed and best worst group, then the best total at the
-    cohort-wide worst score. Returns the groups, the proven (worst, total) bounds when there
-    is a single chunk, and whether a chunk ran out of time without a plan."""
+    cohort-wide worst score. Returns the groups, the proven (worst, total, placed) bounds when
+    there is a single chunk, and whether a chunk ran out of time without a plan."""
     span = deadline - started
     # One chunk is the whole (exact) problem: most of the time. Several: leave time to improve.
     shares = (0.55, 0.75) if len(chunks) == 1 else (0.35, 0.45)
@@ -224,13 +225,13 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
         placed, worst = divmod(int(out.value), scale)
         ub = int(out.bound)
         worst_ub = ub - placed * scale if ub // scale == placed else rules.top
-        bounds.append((worst_ub, 0))
+        bounds.append((worst_ub, ub // scale))
         plan = model.plan()
         if placed:
             solved.append((chunk, model, class_units, plan, placed, worst))
     worst_all = min([s[5] for s in solved] + [rules.score(_counts(inst, g.units))
                                               for g in groups], default=rules.top)
-    exact: tuple[int, int] | None = None
+    exact: tuple[int, int, int] | None = None
     for k, (chunk, model, class_units, plan, placed, _) in enumerate(solved):
         share = (second_end - clock()) / (len(solved) - k)
         if share >= MIN_SOLVE_SECONDS or len(chunks) == 1:
@@ -240,7 +241,7 @@ def _solve_chunks(inst: Instance, chunks: list[Block], solver: str, started: flo
             if out.status in ("optimal", "feasible"):
                 plan = model.plan()
                 if len(chunks) == 1:
-                    exact = (bounds[0][0], int(out.bound))
+                    exact = (bounds[0][0], int(out.bound), bounds[0][1])
         groups.extend(_from_plan(inst, model, class_units, plan, [chunk.slot]))
     return groups, exact, timed_out
 

@@ -275,7 +275,7 @@ def explain_unplaced(inst: Instance, groups: list[tuple[list[int], int, int | No
             members = set(units)
             if any((min(u, w), max(u, w)) in inst.avoid_units for w in members) or (
                     mentor is not None and u in inst.mentors[mentor].avoid_units):
-                tally["has someone they are to avoid"] += 1
+                tally["avoid"] += 1
                 continue
             tally["could take them"] += 1
         if candidates:
@@ -283,6 +283,9 @@ def explain_unplaced(inst: Instance, groups: list[tuple[list[int], int, int | No
             for what, k in tally.most_common():
                 if what == "full":
                     parts.append(f"{k} {'is' if k == 1 else 'are'} full")
+                elif what == "avoid":
+                    parts.append(f"{k} include{'s' if k == 1 else ''} someone they are to "
+                                 "avoid")
                 elif what == "could take them":
                     parts.append(f"{k} could take them (a longer run may place them)")
                 else:
