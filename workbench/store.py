@@ -19,7 +19,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,11 +205,19 @@ class ScenarioStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # SQLite may already have rolled back (e.g. on a full disk): keep the first error.
+                if conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
+            if _disk_full(exc):
+                raise StoreError(
+                    f"the disk holding the scenario store ({self.path.parent}) is full, so "
+                    "nothing was saved. Free some space and save again; the scenarios saved "
+                    "before are kept.") from exc
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(f"the scenario store is busy (another save took too long): "
                                  f"{exc}") from exc
@@ -372,6 +380,11 @@ class ScenarioStore:
         """Full integrity check of the database file."""
         with self._reading() as conn:
             return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _disk_full(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+            or "database or disk is full" in str(exc))
 
 
 def _summary_json(scenario: Scenario) -> dict:
