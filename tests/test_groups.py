@@ -66,7 +66,6 @@ def test_social_groups_mix_programmes_unless_told_otherwise() -> None:
 
 @pytest.mark.parametrize("bad", [
     {"module": "M1", "level": "UG1"},
-    {},
     {"module": "M1", "min_size": 5, "max_size": 4},
     {"module": "M1", "similar": ["gender"], "diverse": ["gender"]},
     {"level": "UG9"},
@@ -81,7 +80,7 @@ def test_bad_settings_are_refused(bad: dict) -> None:
 
 def test_unknown_module_attribute_or_student_is_bad_input() -> None:
     cohort = cohort_of()
-    for settings in (GroupSettings(module="XX9"), GroupSettings(module="M1", diverse=["colour"]),
+    for settings in (GroupSettings(), GroupSettings(module="XX9"), GroupSettings(module="M1", diverse=["colour"]),
                      GroupSettings(module="M1", no_isolation=["interests"]),
                      GroupSettings(module="M1", keep_together=[("S01", "NOBODY")]),
                      GroupSettings(programme="Astrology")):

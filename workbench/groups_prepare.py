@@ -70,6 +70,8 @@ class Instance:
 def select_pool(cohort: Cohort, settings: GroupSettings) -> tuple[list[str], str]:
     """The students to group and the pool's name in words; ValueError when nobody matches."""
     students = cohort.students
+    if not (settings.module or settings.programme or settings.level):
+        raise ValueError("choose the students: a module, or a programme and/or a level")
     if settings.module:
         codes = set(cohort.enrolments["module_code"]) | set(cohort.modules["module_code"])
         code = settings.module

@@ -25,7 +25,7 @@ class GroupSettings(BaseModel):
     """Everything a group-formation run depends on (times in minutes after midnight).
 
     Choose the students with ``module`` (everyone enrolled on it) or ``programme`` and/or
-    ``level``. ``similar`` / ``diverse`` name student attributes (programme, home_status,
+    ``level`` (the defaults choose nobody: solving then asks for a choice). ``similar`` / ``diverse`` name student attributes (programme, home_status,
     gender, first_generation, commuter, languages, interests, faculty, level or any extra
     column); ``no_isolation`` attributes may never leave one student alone with a value in a
     group. Social groups mix programmes: unless programme is named, it is ``diverse``.
@@ -113,8 +113,6 @@ class GroupSettings(BaseModel):
         if self.module and (self.programme or self.level):
             raise ValueError("choose the students by module, or by programme and level, "
                              "not both")
-        if not (self.module or self.programme or self.level):
-            raise ValueError("choose the students: a module, or a programme and/or a level")
         if self.max_size < self.min_size:
             raise ValueError(f"the largest group ({self.max_size}) is smaller than the "
                              f"smallest ({self.min_size})")
