@@ -13,16 +13,18 @@ of ``min_size``-``max_size`` students. Hard rules, never broken:
 
 Objective, lexicographic: most students placed; then the best *worst* group score (CATME's
 maximin: no group left weak); then the best total, summed over students (each placed student
-counts their group's score, so splitting a good group adds nothing). Students who cannot be placed are
-listed with the reason.
+counts their group's score, so splitting a good group adds nothing). Students who cannot be
+placed are listed with the reason.
 
 How: students no plan could place are set aside with their reason
-(:mod:`workbench.groups_prepare`); the rest are given a meeting slot in as few blocks as
-possible (:mod:`workbench.groups_blocks`), large blocks are dealt into chunks, and each chunk
-is solved exactly (:mod:`workbench.groups_model`). The result is then checked against a
-relaxation that ignores slots and chunks (every student free together), or, for small cohorts,
-solved again as one exact model with slot choice: the status is ``optimal`` only when the plan
-reaches the proven bound on every level, and otherwise the gap is reported.
+(:mod:`workbench.groups_prepare`); the rest are given a meeting slot in as few, well-mixed
+blocks as possible and large blocks are dealt into chunks (:mod:`workbench.groups_blocks`); each
+chunk starts from a greedy plan improved by local search (:mod:`workbench.groups_search`) and is
+solved by a MILP (:mod:`workbench.groups_model`); a large-neighbourhood search then re-forms the
+weakest groups exactly. The plan is checked against a relaxation that ignores slots and chunks
+(every student free together), and small cohorts are solved again as one exact model with the
+slot choice: the status is ``optimal`` only when the plan reaches the proven bound on every
+level; otherwise the gap is reported.
 """
 
 from __future__ import annotations
