@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench.groups import GroupSettings, form_groups
 
@@ -105,3 +107,23 @@ def test_cbc_reaches_the_same_optimum() -> None:
     assert plan_problems(w, settings, result.groups) == []
     assert result.status.status == "optimal" and result.status.solver == "cbc"
     assert result_value(w, settings, result.groups) == brute_force(w, settings)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(100, 10_000), n=st.integers(4, 7), lo=st.integers(2, 3),
+       extra=st.integers(0, 1),
+       chosen=st.lists(st.sampled_from(["programme", "gender", "interests", "languages",
+                                        "home_status"]), unique=True, max_size=2),
+       split=st.integers(0, 2), iso=st.lists(st.sampled_from(["home_status", "gender"]),
+                                             unique=True, max_size=1))
+def test_random_tiny_cohorts_match_brute_force(seed, n, lo, extra, chosen, split, iso) -> None:
+    cohort = tiny_cohort(seed, n, busy_share=0.4)
+    config = GroupSettings(module="M1", min_size=lo, max_size=lo + extra,
+                           similar=chosen[:split], diverse=chosen[split:], no_isolation=iso,
+                           **GRID)
+    result = form_groups(cohort, config)
+    w = world(cohort, config, sorted(cohort.enrolments["student_id"]))
+    assert plan_problems(w, config, result.groups) == []
+    assert result.status.status in ("optimal", "infeasible"), result.summary()
+    assert result_value(w, config, result.groups) == brute_force(w, config)
