@@ -406,3 +406,20 @@ def test_placement_proven_below_what_sizes_allow() -> None:
         "student_id": "S01",
         "reason": "none of the 2 groups that can meet when they are free could take them: "
                   "2 include someone they are to avoid"}]
+
+
+def test_cli_mentor_led_social_groups(tmp_path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    _write(cohort_of(10, mentors=(("MEN1", "5"), ("MEN2", "5"))), data)
+    code = main(["solve", "groups", str(data), "--out", str(out), "--level", "UG1", "--social",
+                 "--mentors", "--keep-together", "S01:S02", "--size", "4-5", "--days", "Mon,Tue",
+                 "--hours", "09:00-11:00", "--time-limit", "10"])
+    assert code == 0
+    groups = pd.read_csv(out / "groups.csv", dtype=str)
+    assert list(groups.columns) == ["group_id", "student_id", "day", "start", "end", "mentor_id"]
+    assert sorted(groups["mentor_id"].unique()) == ["MEN1", "MEN2"]
+    where = dict(zip(groups["student_id"], groups["group_id"], strict=True))
+    assert where["S01"] == where["S02"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["diverse"] == ["programme"]
+    assert summary["placed"] == 10 and summary["status"] == "optimal"
