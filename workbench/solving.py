@@ -100,11 +100,11 @@ def solve(prob: pulp.LpProblem, solver: str = "highs",
         return SolveStatus("not solved", seconds=time.perf_counter() - started,
                            solver=solver, messages=[f"the solver failed: {exc}"])
     seconds = time.perf_counter() - started
-    return _read_status(prob, solver, seconds, time_limit)
+    return _read_status(prob, solver, seconds, time_limit, lp=not mip or not prob.isMIP())
 
 
 def _read_status(prob: pulp.LpProblem, solver: str, seconds: float,
-                 time_limit: float | None) -> SolveStatus:
+                 time_limit: float | None, lp: bool = False) -> SolveStatus:
     objective = pulp.value(prob.objective) if prob.objective is not None else 0.0
     objective = float(objective) if objective is not None else None
     sol = prob.sol_status
@@ -117,9 +117,14 @@ def _read_status(prob: pulp.LpProblem, solver: str, seconds: float,
     if prob.status == pulp.LpStatusUnbounded:
         return SolveStatus("not solved", seconds=seconds, solver=solver,
                            messages=["the model is unbounded (a bug: please report it)"])
-    bound = _dual_bound(prob, solver, objective)
     if sol == pulp.LpSolutionOptimal:
         return SolveStatus("optimal", objective, objective, 0.0, seconds, solver)
+    if lp:
+        # An LP stopped early (time or iteration limit) has no proven plan: its last simplex
+        # point need not even be feasible, and HiGHS reports no bound for it.
+        return SolveStatus("timed out", seconds=seconds, solver=solver,
+                           messages=["stopped at the time limit before the model was solved"])
+    bound = _dual_bound(prob, solver, objective)
     gap = relative_gap(objective, bound)
     status = "optimal" if gap is not None and gap <= 1e-9 else "feasible"
     return SolveStatus(status, objective, bound, gap, seconds, solver)
