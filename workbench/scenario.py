@@ -147,12 +147,9 @@ def settings_class(scheme: str) -> type:
 
         return PassSettings
     if scheme == "groups":
-        from workbench import groups
+        from workbench.groups import GroupSettings
 
-        for name in ("GroupSettings", "GroupsSettings", "StudyGroupSettings"):
-            if hasattr(groups, name):
-                return getattr(groups, name)
-        raise ValueError("the groups scheme has no settings model yet")
+        return GroupSettings
     raise ValueError(f"unknown scheme '{scheme}' (use one of: {', '.join(SCHEMES)})")
 
 
@@ -171,12 +168,9 @@ def run_solver(cohort: Cohort, scheme: str, settings: Any) -> Any:
 
         return solve_pass(cohort, settings)
     if scheme == "groups":
-        from workbench import groups
+        from workbench.groups import form_groups
 
-        for name in ("form_groups", "solve_groups", "solve_study_groups"):
-            if hasattr(groups, name):
-                return getattr(groups, name)(cohort, settings)
-        raise ValueError("the groups scheme has no solver yet")
+        return form_groups(cohort, settings)
     raise ValueError(f"unknown scheme '{scheme}' (use one of: {', '.join(SCHEMES)})")
 
 
