@@ -212,3 +212,15 @@ def test_template_round_trips_as_an_empty_cohort(tmp_path: Path) -> None:
     assert [c.value for c in book["students"][1]][:3] == ["student_id", "programme", "level"]
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
         f"{t}.csv" for t in template_tables())
+
+
+def test_shipped_templates_are_current() -> None:
+    """templates/ holds the downloadable template: regenerate with `python -m workbench template`."""
+    root = Path(__file__).parent.parent / "templates"
+    book = openpyxl.load_workbook(root / "cohort-template.xlsx")
+    expected = template_tables()
+    assert book.sheetnames == list(expected)
+    for name, frame in expected.items():
+        assert [c.value for c in book[name][1]] == list(frame.columns)
+        assert (root / "cohort-template" / f"{name}.csv").read_text().strip() == ",".join(
+            frame.columns)
