@@ -42,6 +42,23 @@ def load_or_fail(data: str, mapping_path: str | None = None, quiet: bool = False
     return result.cohort
 
 
+def output_folder(out: str) -> Path:
+    """The ``--out`` folder, created if needed; a folder that cannot be made is bad input."""
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create the folder ({exc})") from exc
+    return path
+
+
+def write_table(frame, path: Path) -> None:
+    """Write a result table as CSV with formula-like cells made inert (see export.py)."""
+    from workbench.export import to_csv_bytes
+
+    path.write_bytes(to_csv_bytes(frame))
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from workbench.summary import cohort_summary_text
 

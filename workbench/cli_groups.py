@@ -120,7 +120,7 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli import UsageError, load_or_fail
+    from workbench.cli import UsageError, load_or_fail, output_folder, write_table
     from workbench.groups import GroupSettings, form_groups
 
     low, high = _size(args.size)
@@ -149,11 +149,7 @@ def run(args: argparse.Namespace) -> int:
         result = form_groups(cohort, settings)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {args.out}: cannot create the folder ({exc})") from exc
+    out = output_folder(args.out)
     groups = result.groups.copy()
     groups["day"] = groups["day"].map(lambda d: DAYS[int(d)])
     groups["start"] = groups["start"].map(format_time)
@@ -161,14 +157,14 @@ def run(args: argparse.Namespace) -> int:
     columns = ["group_id", "student_id", "day", "start", "end"]
     if settings.led_by_mentors:
         columns.append("mentor_id")
-    groups[columns].to_csv(out / "groups.csv", index=False)
+    write_table(groups[columns], out / "groups.csv")
     scores = result.group_scores.copy()
     if len(scores):
         scores["day"] = scores["day"].map(lambda d: DAYS[int(d)])
         scores["start"] = scores["start"].map(format_time)
         scores["end"] = scores["end"].map(format_time)
-    scores.round(4).to_csv(out / "group_scores.csv", index=False)
-    result.unplaced.to_csv(out / "unplaced.csv", index=False)
+    write_table(scores.round(4), out / "group_scores.csv")
+    write_table(result.unplaced, out / "unplaced.csv")
     summary = result.summary()
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     _print(result, summary, out)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import pandas as pd
 from pydantic import ValidationError
@@ -93,7 +92,7 @@ def _weights(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli import UsageError, load_or_fail
+    from workbench.cli import UsageError, load_or_fail, output_folder, write_table
     from workbench.mentoring import MentoringSettings, solve_mentoring
 
     try:
@@ -119,14 +118,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
 
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot create the folder ({exc})") from exc
-    result.matches.to_csv(out / "matches.csv", index=False)
-    result.unmatched.to_csv(out / "unmatched.csv", index=False)
-    result.mentor_load.to_csv(out / "mentor_load.csv", index=False)
+    out = output_folder(args.out)
+    write_table(result.matches, out / "matches.csv")
+    write_table(result.unmatched, out / "unmatched.csv")
+    write_table(result.mentor_load, out / "mentor_load.csv")
     summary = result.summary()
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 

@@ -187,7 +187,7 @@ def sessions_for_csv(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli import load_or_fail
+    from workbench.cli import load_or_fail, output_folder, write_table
     from workbench.ics import next_monday, sessions_ics
     from workbench.pass_sessions import free_students_by_slot, solve_pass
 
@@ -220,17 +220,13 @@ def run(args: argparse.Namespace) -> int:
         raise _usage(" ".join(result.notes)
                      or f"no module to target ({settings.describe_targeting()})")
 
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _usage(f"--out {out}: cannot create the folder ({exc})") from exc
-    sessions_for_csv(result.sessions).to_csv(out / "sessions.csv", index=False)
-    result.coverage.to_csv(out / "coverage.csv", index=False)
+    out = output_folder(args.out)
+    write_table(sessions_for_csv(result.sessions), out / "sessions.csv")
+    write_table(result.coverage, out / "coverage.csv")
     unreached = result.reach.loc[~result.reach["reached"], ["student_id", "module_code",
                                                             "reason"]]
-    unreached.to_csv(out / "unreached.csv", index=False)
-    free.to_csv(out / "free_by_slot.csv", index=False)
+    write_table(unreached, out / "unreached.csv")
+    write_table(free, out / "free_by_slot.csv")
     summary = result.summary()
     summary["calendar"] = {"term_start": term_start.isoformat(), "weeks": args.weeks,
                            "timezone": args.timezone}

@@ -122,7 +122,7 @@ def _current_value(param: str, scheme: str, settings: Any, budget: float | None)
 
 
 def run_whatif(args: argparse.Namespace) -> int:
-    from workbench.cli import UsageError, load_or_fail
+    from workbench.cli import UsageError, load_or_fail, output_folder, write_table
     from workbench.whatif import run_sweep, variation_label
 
     if args.budget is not None and args.budget < 0:
@@ -135,8 +135,7 @@ def run_whatif(args: argparse.Namespace) -> int:
     problems = scheme_problems(cohort, args.scheme)
     if problems:
         raise UsageError("\n".join(str(p) for p in problems))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out)
     started = time.perf_counter()
 
     tty = sys.stderr.isatty()
@@ -152,7 +151,7 @@ def run_whatif(args: argparse.Namespace) -> int:
                       budget=args.budget)
     print(file=sys.stderr)
     table.insert(0, "scheme", args.scheme)
-    table.to_csv(out / "sweep.csv", index=False, lineterminator="\n")
+    write_table(table, out / "sweep.csv")
     written = ["sweep.csv"]
     if not args.no_charts:
         written += _sweep_charts(table, param, args.scheme, settings, args.budget, out)
