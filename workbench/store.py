@@ -216,8 +216,8 @@ class ScenarioStore:
             if _disk_full(exc):
                 raise StoreError(
                     f"the disk holding the scenario store ({self.path.parent}) is full, so "
-                    "nothing was saved. Free some space and save again; the scenarios saved "
-                    "before are kept.") from exc
+                    "nothing was saved or changed. Free some space and try again; the scenarios "
+                    "saved before are kept.") from exc
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(f"the scenario store is busy (another save took too long): "
                                  f"{exc}") from exc
