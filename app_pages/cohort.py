@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import shared
+from app_pages import mapping_step, shared
 from workbench.contract import CONTRACT
 from workbench.domain import TABLES
 
@@ -26,7 +26,8 @@ with load_col:
         signature = tuple((f.file_id, f.name) for f in files)
         if st.session_state.get(shared.UPLOAD_SIG) != signature:
             st.session_state[shared.UPLOAD_SIG] = signature
-            shared.load_files([(f.name, f.getvalue()) for f in files])
+            shared.load_files([(f.name, f.getvalue()) for f in files],
+                              mapping_step.current_mapping())
     samples = shared.available_samples()
     if samples:
         choice = st.selectbox("Or use a sample cohort", list(samples), format_func=samples.get,
@@ -66,6 +67,9 @@ if attempt is not None:
         st.dataframe(report.to_frame(), width="stretch", hide_index=True,
                      column_config={"row": st.column_config.NumberColumn(
                          "row", help="Row as a spreadsheet shows it (the header is row 1)")})
+
+if files:
+    mapping_step.render(files, loaded_ok=attempt is not None and attempt.ok)
 
 if current is None:
     st.info("No cohort loaded yet: upload your files above, or load a sample cohort.")

@@ -24,7 +24,8 @@ import streamlit as st
 
 from workbench.domain import Cohort
 from workbench.loading import Upload, cohort_to_tables, load_cohort, load_uploads, template_tables
-from workbench.validation import ValidationReport, ValidationResult, scheme_problems
+from workbench.mapping_assist import mapping_from_bytes, mapping_yaml
+from workbench.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
@@ -142,8 +143,9 @@ def _load_folder(path: str, fp: str) -> ValidationResult:
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading and checking your files...")
-def _load_files(files: tuple[tuple[str, bytes], ...]) -> ValidationResult:
-    return load_uploads([Upload(name, data) for name, data in files])
+def _load_files(files: tuple[tuple[str, bytes], ...], mapping_yaml: str = "") -> ValidationResult:
+    mapping = mapping_from_bytes("mapping", mapping_yaml.encode()) if mapping_yaml else None
+    return load_uploads([Upload(name, data) for name, data in files], mapping)
 
 
 def load_sample(name: str = "department") -> bool:
@@ -156,12 +158,14 @@ def load_sample(name: str = "department") -> bool:
     return set_cohort(result, SAMPLES.get(name, name), fp)
 
 
-def load_files(files: list[tuple[str, bytes]]) -> bool:
-    h = hashlib.sha256()
+def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> bool:
+    """Read and check uploaded files (with the coordinator's mapping, if any)."""
+    text = mapping_yaml(mapping) if mapping is not None else ""
+    h = hashlib.sha256(text.encode())
     for name, data in files:
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     fp = "upload-" + h.hexdigest()[:16]
-    result = _load_files(tuple(files))
+    result = _load_files(tuple(files), text)
     if result.cohort is not None:
         result.cohort = result.cohort.model_copy(update={"name": Path(files[0][0]).stem})
     names = ", ".join(name for name, _ in files)

@@ -490,3 +490,31 @@ def test_every_control_has_a_label_and_plain_language_help() -> None:
                     assert widget.label.strip(), where
                     assert len(widget.help or "") >= 15, where
     assert seen > 40
+
+
+def test_mapping_step_loads_an_export_with_other_headers_and_codes() -> None:
+    """An export with its own file name, headers and level codes loads after the mapping step."""
+    at = new_app().run()
+    at = page(at, "cohort")
+    export = (b"Reg No,Course,Stage\nA1,Physics,Foundation\nA2,Physics,Final\n")
+    at.file_uploader[0].set_value(("SITS export.csv", export, "text/csv")).run()
+    no_errors(at)
+    assert "cohort" not in at.session_state
+    at.selectbox(key="map_file_SITS export.csv").set_value("students")
+    at.button[[b.label for b in at.button].index(
+        "Apply the mapping and check again")].click().run()
+    no_errors(at)
+    at.selectbox(key="map_col_students_student_id").set_value("Reg No")
+    at.selectbox(key="map_col_students_programme").set_value("Course")
+    at.button[[b.label for b in at.button].index(
+        "Apply the mapping and check again")].click().run()
+    no_errors(at)
+    at.selectbox(key="map_val_students_level_Foundation").set_value("UG1")
+    at.selectbox(key="map_val_students_level_Final").set_value("UG3")
+    at.button[[b.label for b in at.button].index(
+        "Apply the mapping and check again")].click().run()
+    no_errors(at)
+    cohort = at.session_state["cohort"]
+    assert cohort.students["level"].tolist() == ["UG1", "UG3"]
+    saved = download(at, "Save this mapping")
+    assert b"reg no: student_id" in saved and b"foundation: UG1" in saved
