@@ -143,8 +143,8 @@ def _load_folder(path: str, fp: str) -> ValidationResult:
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading and checking your files...")
-def _load_files(files: tuple[tuple[str, bytes], ...], mapping_yaml: str = "") -> ValidationResult:
-    mapping = mapping_from_bytes("mapping", mapping_yaml.encode()) if mapping_yaml else None
+def _load_files(files: tuple[tuple[str, bytes], ...], mapping_text: str = "") -> ValidationResult:
+    mapping = mapping_from_bytes("mapping", mapping_text.encode()) if mapping_text else None
     return load_uploads([Upload(name, data) for name, data in files], mapping)
 
 
