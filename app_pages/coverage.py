@@ -46,10 +46,14 @@ shared.chart_with_table(lambda: charts.equity_chart(cov.equity), "Reach by stude
 # ------------------------------------------------------------------------------ the plan's own
 others = [(name, chart) for name, chart in analysis.charts
           if name in ("Mentor load", "Match scores", "When targeted students are free")]
-if others:
+if others or chosen.scheme == "groups":
     st.subheader("The plan")
     for name, chart in others:
         shared.chart_with_table(lambda c=chart: c, name, f"plan_{name}", f"{key}-{name}")
+    if chosen.scheme == "groups":
+        from app_pages.groups_plan import plan_charts
+
+        plan_charts(chosen)
 
 # ------------------------------------------------------------------------------ cost
 st.subheader("Cost")

@@ -97,6 +97,10 @@ def _prefix(scheme: str) -> str:
 
 def init_state(scheme: str) -> None:
     """Give every settings widget its default once, so the page never passes value=."""
+    if scheme == "groups":
+        from app_pages import groups_form
+
+        return groups_form.init_state()
     prefix = _prefix(scheme)
     for key, value in _defaults(scheme).items():
         st.session_state.setdefault(prefix + key, value)
@@ -114,6 +118,10 @@ def _minutes(value: dt.time) -> int:
 
 def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[Any, str | None]:
     """The scheme's settings model from the widget values, or (None, the problem in words)."""
+    if scheme == "groups":
+        from app_pages import groups_form
+
+        return groups_form.settings_from_state(time_limit)
     init_state(scheme)
     ss = st.session_state
     v = {k[len(_prefix(scheme)):]: ss[k] for k in ss
@@ -153,6 +161,10 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
 
 def load_settings(scheme: str, settings: dict[str, Any]) -> None:
     """Put a saved scenario's settings back into the widgets."""
+    if scheme == "groups":
+        from app_pages import groups_form
+
+        return groups_form.load_settings(settings)
     init_state(scheme)
     values: dict[str, Any] = {}
     if scheme == "mentoring":

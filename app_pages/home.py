@@ -23,9 +23,10 @@ with middle, st.container(border=True):
                 "Places weekly sessions for high-risk modules at times students are free, "
                 "with a leader and a room. Shows how many students each module reaches.")
 with right, st.container(border=True):
-    st.markdown("**Study groups** *(coming)*  \n"
-                "Forms small groups who share modules and free time, without isolating "
-                "anyone. Not available in this version yet.")
+    st.markdown("**Study and social-integration groups**  \n"
+                "Splits a module (or a year group, mixed across programmes) into small groups "
+                "who share a weekly free time, without leaving anyone the only one of their "
+                "kind; you can move students by hand and the rules are checked again.")
 
 st.subheader("Start here")
 current = shared.cohort()

@@ -17,6 +17,8 @@ CRITERIA_COLUMNS = {name: st.column_config.NumberColumn(label, format="%.2f",
 
 def lock_summary(scheme: str) -> str:
     ss = st.session_state
+    if scheme == "groups":
+        return "After solving, you can move students between groups by hand."
     if scheme == "mentoring":
         locked, previous = ss.get("locked_pairs", []), ss.get("previous_pairs", [])
         text = f"{len(locked)} locked pair(s)." if locked else "No locked pairs."
@@ -27,6 +29,10 @@ def lock_summary(scheme: str) -> str:
 
 
 def model_size_text(cohort: Any, scheme: str, settings: Any) -> str:
+    if scheme == "groups":
+        from workbench.groups_view import model_size_text as groups_size
+
+        return groups_size(cohort, settings)
     if scheme == "mentoring":
         return (f"Model: {len(cohort.mentees):,} mentees and {len(cohort.mentors):,} mentors "
                 f"({int(cohort.mentors['capacity'].sum()):,} places); one choice per eligible "
@@ -42,6 +48,8 @@ def outcome(chosen: Any) -> None:
     text = f"**{chosen.name}**: {chosen.status_label}."
     if status == "optimal":
         st.success(text + " No better plan exists under these rules.")
+    elif status == "feasible" and chosen.scheme == "groups":
+        st.warning(text + " Not proven the best possible: how close it is is said below.")
     elif status == "feasible":
         st.warning(text + " The time limit was reached; a longer limit may find a better plan.")
     else:
@@ -52,6 +60,10 @@ def outcome(chosen: Any) -> None:
     cols = st.columns(4)
     if chosen.scheme == "mentoring":
         cols[0].metric("Mentees matched", f"{s.get('matched', 0):,} of {s.get('mentees', 0):,}")
+    elif chosen.scheme == "groups":
+        cols[0].metric("Students placed", f"{s.get('placed', 0):,} of {s.get('eligible', 0):,}",
+                       help=f"In {s.get('groups', 0):,} groups; weakest group score "
+                            f"{s.get('worst_score') or 0:.2f}, mean {s.get('mean_score') or 0:.2f}.")
     else:
         cols[0].metric("Weekly sessions", f"{s.get('sessions', 0):,}")
     cols[1].metric("Coverage", _pct(s.get("coverage")),

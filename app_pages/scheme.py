@@ -2,23 +2,22 @@
 
 import streamlit as st
 
-from app_pages import forms, shared
+from app_pages import forms, groups_form, shared
 
 st.title("Scheme")
 st.markdown("Choose the scheme to plan and how it should behave. Every control says what it "
             "does; start from a preset and adjust. Nothing is solved until you press **Solve**.")
 cohort = shared.require_cohort()
 
-SCHEMES = {**shared.SCHEME_NAMES, "groups": "Study groups (coming)"}
-scheme = st.radio(
-    "Scheme", list(SCHEMES), format_func=SCHEMES.get, key=shared.SCHEME_KEY, horizontal=True,
+# Study and social-integration groups are two choices here and one scheme ("groups") inside.
+st.session_state[groups_form.SCHEME_CHOICE] = groups_form.choice_from_state()
+st.radio(
+    "Scheme", list(groups_form.SCHEME_CHOICES), format_func=groups_form.SCHEME_CHOICES.get,
+    key=groups_form.SCHEME_CHOICE, on_change=groups_form.choose_scheme, horizontal=True,
     help="Peer mentoring matches mentees with mentors; PASS places weekly study sessions for "
-         "high-risk modules. Study groups and social groups come in a later version.")
-if scheme == "groups":
-    st.info("**Study groups are coming in a later version.** They will form small groups who "
-            "share modules and free time, without isolating anyone. Until then, plan peer "
-            "mentoring or PASS.")
-    st.stop()
+         "high-risk modules; study groups split a module's students into small groups who "
+         "can meet; social-integration groups mix a year group across programmes.")
+scheme = shared.current_scheme()
 
 missing = shared.scheme_problems(cohort, scheme)
 if missing:
@@ -29,20 +28,26 @@ if missing:
     st.stop()
 
 # ------------------------------------------------------------------------------ presets
-presets = forms.MENTORING_PRESETS if scheme == "mentoring" else forms.PASS_PRESETS
-with st.container(border=True):
-    cols = st.columns([4, 1], vertical_alignment="bottom")
-    preset = cols[0].selectbox("Start from a preset", list(presets), key=f"preset_{scheme}",
-                               help="Sets the controls below; you can still change any of them.")
-    cols[1].button("Apply preset", on_click=forms.apply_preset, args=(scheme, presets[preset]),
-                   icon=":material/auto_fix_high:")
+if scheme == "groups":
+    groups_form.presets(cohort)
+else:
+    presets = forms.MENTORING_PRESETS if scheme == "mentoring" else forms.PASS_PRESETS
+    with st.container(border=True):
+        cols = st.columns([4, 1], vertical_alignment="bottom")
+        preset = cols[0].selectbox("Start from a preset", list(presets), key=f"preset_{scheme}",
+                                   help="Sets the controls below; you can still change any of "
+                                        "them.")
+        cols[1].button("Apply preset", on_click=forms.apply_preset,
+                       args=(scheme, presets[preset]), icon=":material/auto_fix_high:")
 
 # ------------------------------------------------------------------------------ settings
 st.subheader("Settings")
 if scheme == "mentoring":
     forms.mentoring_form()
-else:
+elif scheme == "pass":
     forms.pass_form(sorted(cohort.modules["module_code"]))
+else:
+    groups_form.form(cohort)
 
 settings, problem = forms.settings_from_state(scheme)
 if problem:
@@ -58,25 +63,37 @@ elif scheme == "pass":
             st.caption(note)
     except ValueError as exc:
         st.error(str(exc))
+elif scheme == "groups":
+    from workbench.groups_view import pool_text
+
+    try:
+        st.info(pool_text(cohort, settings))
+    except ValueError as exc:
+        st.error(f"These settings cannot be used yet: {exc}")
 
 # ------------------------------------------------------------------------------ assumptions
 with st.expander("Expected uptake and costs (for coverage and cost figures)"):
     from workbench.costs import RATE_SOURCES, CostRates
     from workbench.coverage import ASSUMPTION_SOURCES, Assumptions
 
-    if scheme == "mentoring":
-        st.session_state.setdefault(shared.A + "mentoring_active_share",
-                                    Assumptions().mentoring_active_share)
-        st.slider("Pairs still meeting at the end of term", 0.05, 1.0, step=0.05,
-                  key=shared.A + "mentoring_active_share",
-                  help=ASSUMPTION_SOURCES["mentoring_active_share"])
+    if scheme in ("mentoring", "groups"):
+        share = f"{scheme}_active_share"
+        st.session_state.setdefault(shared.A + share, getattr(Assumptions(), share))
+        st.slider("Pairs still meeting at the end of term" if scheme == "mentoring" else
+                  "Groups still meeting at the end of term", 0.05, 1.0, step=0.05,
+                  key=shared.A + share, help=ASSUMPTION_SOURCES[share])
     else:
         st.caption("PASS uptake is set above (students expected to attend).")
     defaults = CostRates()
     cols = st.columns(2)
-    for i, name in enumerate(shared.RATE_FIELDS):
+    fields = [*shared.RATE_FIELDS, *(shared.GROUP_RATE_FIELDS if scheme == "groups" else ())]
+    for i, name in enumerate(fields):
         st.session_state.setdefault(shared.C + name, getattr(defaults, name))
         field = CostRates.model_fields[name]
+        if isinstance(getattr(defaults, name), bool):
+            cols[i % 2].checkbox(field.description or name, key=shared.C + name,
+                                 help=RATE_SOURCES.get(name))
+            continue
         cols[i % 2].number_input(field.description or name, min_value=0.0 if name !=
                                  "weeks_per_term" else 1, key=shared.C + name,
                                  help=RATE_SOURCES.get(name))

@@ -343,12 +343,13 @@ def sidebar_status(slot) -> None:
 SCENARIO = "scenario"  # the current Scenario (a solved plan with its cohort and settings)
 RESULT = "result"  # the live result object behind it (this session only; not after a restore)
 SCHEME_KEY = "keep_scheme"
-SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions"}
+SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions", "groups": "Study groups"}
 A = "keep_a_"  # coverage assumptions
 C = "keep_c_"  # cost rates
 RATE_FIELDS = ("leader_pay_per_hour", "leader_prep_hours_per_session", "leader_training_hours",
                "mentor_training_hours", "mentor_stipend_per_term", "staff_hourly_cost",
                "room_cost_per_hour", "weeks_per_term")
+GROUP_RATE_FIELDS = ("groups_staff_hours_per_week", "groups_book_rooms")
 
 
 @st.cache_resource(show_spinner=False)
@@ -383,7 +384,9 @@ def assumptions(scheme: str, settings: Any = None):
 
     defaults = Assumptions()
     values = {"mentoring_active_share": st.session_state.get(
-        A + "mentoring_active_share", defaults.mentoring_active_share)}
+        A + "mentoring_active_share", defaults.mentoring_active_share),
+        "groups_active_share": st.session_state.get(A + "groups_active_share",
+                                                    defaults.groups_active_share)}
     if scheme == "pass" and settings is not None:
         values.update(pass_uptake_once=settings.uptake_once,
                       pass_uptake_regular=settings.uptake_regular)
@@ -395,7 +398,7 @@ def cost_rates():
 
     defaults = CostRates()
     return CostRates(**{name: st.session_state.get(C + name, getattr(defaults, name))
-                        for name in RATE_FIELDS})
+                        for name in (*RATE_FIELDS, *GROUP_RATE_FIELDS)})
 
 
 def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
@@ -615,10 +618,17 @@ def export_files(scenario_key: str, _chosen) -> dict[str, tuple[str, bytes, str]
         "Everything as CSV files (zip)": ("_csv.zip", export.scenario_csv_zip(_chosen),
                                           "application/zip"),
     }
-    for name in ("matches", "unmatched", "sessions", "coverage"):
+    for name, label in (("matches", "Matches"), ("unmatched", "Unmatched"),
+                        ("sessions", "Sessions"), ("coverage", "Coverage"), ("groups", "Groups"),
+                        ("group_scores", "Group scores"), ("unplaced", "Unplaced students")):
         if name in _chosen.results:
-            files[f"{name.capitalize()} (CSV)"] = (
+            files[f"{label} (CSV)"] = (
                 f"_{name}.csv", export.to_csv_bytes(_chosen.results[name]), csv)
+    if _chosen.scheme == "groups":
+        plan = {n: _chosen.results[n] for n in ("groups", "group_scores", "unplaced")
+                if n in _chosen.results}
+        files["Groups, scores and unplaced students (Excel)"] = (
+            "_groups.xlsx", export.to_excel_bytes(plan), xlsx)
     if _chosen.scheme == "pass":
         # Without the calendar module the page says the calendar is not available.
         with contextlib.suppress(ImportError, RuntimeError, ValueError):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import forms, results, shared
+from app_pages import forms, groups_form, results, shared
 
 st.title("Solve")
 st.markdown("Press **Solve** to make the plan with the settings chosen on the Scheme page. The "
@@ -10,10 +10,6 @@ st.markdown("Press **Solve** to make the plan with the settings chosen on the Sc
             "why there is none. Every solved plan is saved to your scenarios.")
 cohort = shared.require_cohort()
 scheme = shared.current_scheme()
-if scheme not in shared.SCHEME_NAMES:
-    st.info("Study groups are coming in a later version: choose peer mentoring or PASS.")
-    st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
-    st.stop()
 missing = shared.scheme_problems(cohort, scheme)
 if missing:
     st.warning("\n".join(f"- {p.message} ({p.file})" for p in missing))
@@ -22,9 +18,11 @@ if missing:
 
 # ------------------------------------------------------------------------------ run
 st.session_state.setdefault("keep_time_limit", 30)
-st.session_state.setdefault(f"keep_name_{scheme}", f"{shared.SCHEME_NAMES[scheme]} plan")
+title = groups_form.title(scheme)  # groups: study or social-integration
+name_key = f"keep_name_{scheme}" + (f"_{groups_form.kind()}" if scheme == "groups" else "")
+st.session_state.setdefault(name_key, f"{title} plan")
 cols = st.columns([2, 2, 1], vertical_alignment="bottom")
-cols[0].text_input("Name of this plan", key=f"keep_name_{scheme}",
+cols[0].text_input("Name of this plan", key=name_key,
                    help="Shown in your saved scenarios and on the report.")
 cols[1].number_input("Time limit (seconds)", 1, 3600, step=5, key="keep_time_limit",
                      help="The solver stops here and returns the best plan found, with how far "
@@ -35,7 +33,7 @@ if problem:
     st.error(f"The settings cannot be used: {problem}")
     st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
     st.stop()
-st.caption(f"{shared.SCHEME_NAMES[scheme]} for {len(cohort.students):,} students. {locks}")
+st.caption(f"{title} for {len(cohort.students):,} students. {locks}")
 
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
     with st.status("Solving...", expanded=True) as status:
@@ -43,7 +41,7 @@ if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="
         st.write(f"Solver: {settings.solver.upper()}, time limit {settings.time_limit:.0f} s.")
         try:
             made = shared.solve_and_save(cohort, scheme, settings,
-                                         st.session_state[f"keep_name_{scheme}"])
+                                         st.session_state[name_key])
         except ValueError as exc:
             status.update(label="Not solved", state="error")
             st.error(str(exc))
@@ -63,7 +61,11 @@ if chosen is None or chosen.scheme != scheme:
 results.outcome(chosen)
 if scheme == "mentoring":
     results.mentoring_plan(chosen)
-else:
+elif scheme == "pass":
     results.pass_plan(chosen)
+else:
+    from app_pages import groups_plan
+
+    groups_plan.show(chosen)
 st.page_link(shared.COVERAGE, label="Next: coverage charts", icon=":material/bar_chart:")
 shared.notes("solve")

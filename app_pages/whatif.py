@@ -19,8 +19,11 @@ settings, problem = forms.settings_from_state(scheme, st.session_state.get("keep
 if problem:
     st.error(f"The settings cannot be used: {problem}")
     st.stop()
-mentoring = scheme == "mentoring"
+mentoring, groups = scheme == "mentoring", scheme == "groups"
 volunteers = "mentors" if mentoring else "leaders"
+if groups:
+    st.caption("Groups have no volunteers or places to change (mentor-led groups use the "
+               "mentors as they are): intake, take-up and a budget cap can be tried.")
 ss = st.session_state
 
 # ------------------------------------------------------------------------------ one change
@@ -30,10 +33,13 @@ with st.form("variation"):
     intake = cols[0].slider("Intake (today = 1.0)", 0.5, 2.0, 1.0, 0.05,
                             help="1.2 = 20% more students, with the same mix of programmes and "
                                  "years (students are resampled from today's cohort).")
-    recruit = cols[1].number_input(f"{volunteers.capitalize()} recruited (+) or lost (-)",
-                                   -500, 500, 0, help=f"Recruits are eligible students where "
-                                   f"the demand is; losing {volunteers} removes them.")
-    if mentoring:
+    recruit = 0 if groups else cols[1].number_input(
+        f"{volunteers.capitalize()} recruited (+) or lost (-)", -500, 500, 0,
+        help=f"Recruits are eligible students where the demand is; losing {volunteers} "
+             "removes them.")
+    if groups:
+        per = 0
+    elif mentoring:
         per = cols[2].number_input("Mentees per mentor (0 = as today)", 0, 20, 0,
                                    help="Gives every mentor this many places.")
     else:
@@ -121,24 +127,30 @@ if ss.get("sweep") is not None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 # ------------------------------------------------------------------------------ inverse
-st.subheader(f"How many {volunteers} do we need?")
-cols = st.columns([3, 1], vertical_alignment="bottom")
-ss.setdefault("keep_target", 0.9)
-target = cols[0].slider(f"Target share of {'mentees matched' if mentoring else 'enrolments reached'}",
-                        0.05, 1.0, step=0.05, key="keep_target",
-                        help="Searches with the solver for the fewest volunteers reaching it.")
-if cols[1].button("Find out", icon=":material/search:"):
-    ask = whatif.mentors_needed if mentoring else whatif.leaders_needed
-    with st.spinner("Solving with different numbers of volunteers..."):
-        try:
-            ss["inverse"] = shared.run_solve(ask, cohort, settings, target)
-        except ValueError as exc:
-            st.error(str(exc))
-if ss.get("inverse") is not None:
-    answer = ss["inverse"]
-    st.info(f"**{answer.question}** {answer.message}")
-    with st.expander("The solves behind this answer"):
-        st.dataframe(answer.evidence, hide_index=True, width="stretch")
+if groups:
+    st.subheader("Inverse questions")
+    st.caption("The inverse questions (how many mentors or leaders reach a target) are for "
+               "mentoring and PASS; for groups, sweep the intake above instead.")
+else:
+    st.subheader(f"How many {volunteers} do we need?")
+    cols = st.columns([3, 1], vertical_alignment="bottom")
+    ss.setdefault("keep_target", 0.9)
+    target = cols[0].slider(
+        f"Target share of {'mentees matched' if mentoring else 'enrolments reached'}",
+        0.05, 1.0, step=0.05, key="keep_target",
+        help="Searches with the solver for the fewest volunteers reaching it.")
+    if cols[1].button("Find out", icon=":material/search:"):
+        ask = whatif.mentors_needed if mentoring else whatif.leaders_needed
+        with st.spinner("Solving with different numbers of volunteers..."):
+            try:
+                ss["inverse"] = shared.run_solve(ask, cohort, settings, target)
+            except ValueError as exc:
+                st.error(str(exc))
+    if ss.get("inverse") is not None:
+        answer = ss["inverse"]
+        st.info(f"**{answer.question}** {answer.message}")
+        with st.expander("The solves behind this answer"):
+            st.dataframe(answer.evidence, hide_index=True, width="stretch")
 
 # ------------------------------------------------------------------------------ compare
 st.subheader("Compare scenarios side by side")

@@ -385,14 +385,20 @@ def test_settings_problem_is_reported_not_raised() -> None:
 
 
 @needs_sample
-def test_groups_is_labelled_coming_not_faked() -> None:
+def test_study_and_social_groups_are_real_schemes() -> None:
+    """Both kinds of groups are choices on the Scheme page, with their settings, and solve."""
     at = loaded_sample()
-    at.session_state["keep_scheme"] = "groups"
     at = page(at, "scheme")
+    at.radio(key="scheme_choice").set_value("social").run()
     no_errors(at)
-    assert any("coming in a later version" in i.value for i in at.info)
+    assert at.session_state["keep_scheme"] == "groups"
+    assert at.session_state["keep_g_kind"] == "social"
+    assert "coming" not in texts(at).lower()
+    assert any("of UG1 in social-integration groups" in i.value for i in at.info)
     at = page(at, "solve")
-    assert not [b for b in at.button if b.label == "Solve"]
+    no_errors(at)
+    assert [b for b in at.button if b.label == "Solve"]
+    assert at.text_input(key="keep_name_groups_social").value == "Social-integration groups plan"
 
 
 # ------------------------------------------------------------------------------ sessions

@@ -8,6 +8,7 @@ groups' meeting times on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -15,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.domain import DAY_NAMES, LEVELS, Cohort, format_time
+from workbench.domain import DAY_NAMES, DAYS, LEVELS, Cohort, format_time
 from workbench.groups_rules import LIST_ATTRIBUTES, attribute_word
 from workbench.groups_settings import GroupSettings
 
@@ -164,6 +165,113 @@ def model_size_text(cohort: Cohort, settings: GroupSettings) -> str:
         who = str(exc)
     return f"Model: {who} {len(settings.slots())} candidate meeting times; " \
            f"{criteria_text(settings)}."
+
+
+# ------------------------------------------------------------------------------ the form
+
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "study": {
+        "Recommended: groups of 4-6, programmes mixed, nobody the only international student": {
+            "size": (4, 6), "similar": [], "diverse": ["programme"],
+            "no_isolation": ["home_status"]},
+        "Balanced: programmes and genders mixed; nobody alone by gender or home status": {
+            "size": (4, 6), "similar": [], "diverse": ["programme", "gender"],
+            "no_isolation": ["home_status", "gender"]},
+        "Like-minded: groups of 3-5 who share interests": {
+            "size": (3, 5), "similar": ["interests"], "diverse": [], "no_isolation": []},
+    },
+    "social": {
+        "Recommended: groups of 5-7 sharing interests, programmes mixed, nobody the only "
+        "international student": {
+            "size": (5, 7), "similar": ["interests"], "diverse": ["programme"],
+            "no_isolation": ["home_status"], "led": False},
+        "Mentor-led: groups of 4-6, each with a mentor, sharing interests": {
+            "size": (4, 6), "similar": ["interests"], "diverse": ["programme"],
+            "no_isolation": ["home_status"], "led": True},
+    },
+}
+
+
+def preset_values(kind: str, name: str, cohort: Cohort) -> dict[str, Any]:
+    """A preset's form values, keeping only the attributes this cohort has."""
+    values = dict(PRESETS[kind][name])
+    attributes, isolation = attribute_options(cohort), isolation_options(cohort)
+    for key in ("similar", "diverse"):
+        values[key] = [a for a in values[key] if a in attributes]
+    values["no_isolation"] = [a for a in values["no_isolation"] if a in isolation]
+    return values
+
+
+def form_defaults(cohort: Cohort | None) -> dict[str, Any]:
+    """The form's first values: the largest module, first years for social groups."""
+    isolation = isolation_options(cohort) if cohort is not None else []
+    attributes = attribute_options(cohort) if cohort is not None else []
+    return {"kind": "study", "by": "module",
+            "module": default_module(cohort) if cohort is not None else None,
+            "programme": "", "level": "",
+            "social_level": default_level(cohort) if cohort is not None else None,
+            "size": (4, 6), "similar": [],
+            "diverse": ["programme"] if "programme" in attributes else [],
+            "no_isolation": ["home_status"] if "home_status" in isolation else [],
+            "keep": "", "led": False, "days": list(DAYS[:5]), "first_start": dt.time(9),
+            "last_start": dt.time(17), "minutes": 60}
+
+
+def settings_from_form(v: dict[str, Any], time_limit: float = 30.0) -> GroupSettings:
+    """GroupSettings from the form's values; ValueError with the problem in words."""
+    from pydantic import ValidationError
+
+    social = v["kind"] == "social"
+    if social:
+        pool = {"level": v["social_level"] or None}
+    elif v["by"] == "module":
+        pool = {"module": v["module"] or None}
+    else:
+        pool = {"programme": v["programme"] or None, "level": v["level"] or None}
+    if not any(pool.values()):
+        raise ValueError("choose the year group to mix" if social else
+                         "choose the students: a module, or a programme and/or a year group")
+    low, high = v["size"]
+    try:
+        return GroupSettings(
+            kind=v["kind"], **pool, min_size=int(low), max_size=int(high),
+            similar=v["similar"], diverse=v["diverse"], no_isolation=v["no_isolation"],
+            keep_together=parse_pairs(v["keep"]), led_by_mentors=social and bool(v["led"]),
+            days=[DAYS.index(d) for d in v["days"]],
+            first_start=v["first_start"].hour * 60 + v["first_start"].minute,
+            last_start=v["last_start"].hour * 60 + v["last_start"].minute,
+            session_minutes=int(v["minutes"]), time_limit=float(time_limit))
+    except ValidationError as exc:
+        raise ValueError("; ".join(e["msg"].removeprefix("Value error, ")
+                                   for e in exc.errors())) from None
+
+
+def form_from_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The form's values from saved GroupSettings (as JSON)."""
+    social = settings.get("kind") == "social"
+    values: dict[str, Any] = {
+        "kind": "social" if social else "study",
+        "by": "module" if settings.get("module") else "programme",
+        "size": (int(settings.get("min_size", 4)), int(settings.get("max_size", 6))),
+        "similar": list(settings.get("similar") or []),
+        "diverse": list(settings.get("diverse") or []),
+        "no_isolation": list(settings.get("no_isolation") or []),
+        "keep": format_pairs(settings.get("keep_together") or []),
+        "led": bool(settings.get("led_by_mentors")),
+        "minutes": int(settings.get("session_minutes", 60))}
+    if social:
+        values["social_level"] = settings.get("level")
+    elif settings.get("module"):
+        values["module"] = settings["module"]
+    else:
+        values.update(programme=settings.get("programme") or "",
+                      level=settings.get("level") or "")
+    if "days" in settings:
+        values["days"] = [DAYS[i] for i in settings["days"]]
+    for key in ("first_start", "last_start"):
+        if key in settings:
+            values[key] = dt.time(settings[key] // 60, settings[key] % 60)
+    return values
 
 
 # ------------------------------------------------------------------------------ tables
