@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.availability import busy_intervals, free_matrix, room_free_matrix
+from workbench.costs import PassCostModel, pass_cost_model
 from workbench.domain import Cohort, Slot, format_time
 from workbench.pass_settings import (
     PassSettings,
@@ -78,10 +79,29 @@ class PassInstance:
     notes: list[str] = field(default_factory=list)
     build_seconds: float = 0.0
     pref_scale: float = 1.0
+    # Budget (settings.budget): the linear cost model and the money left for sessions and
+    # leaders once the fixed staff time is paid (never below what the locked sessions cost).
+    cost_model: PassCostModel | None = None
+    budget_left: float | None = None
+    locked_cost: float = 0.0
+    missing_weight: float | None = None  # weight of a missing session when a budget binds
 
     @property
     def targeted_pairs(self) -> int:
         return int(sum(m.enrolled for m in self.modules))
+
+    @property
+    def budget_active(self) -> bool:
+        """A budget is set and sessions or leaders cost something: the budget rule applies."""
+        return (self.cost_model is not None and self.budget_left is not None
+                and (self.cost_model.per_session > 0 or self.cost_model.per_leader > 0))
+
+    def plan_cost(self, plan: list[PlannedSession]) -> float:
+        """What the plan's sessions and leaders cost (fixed staff time excluded)."""
+        if self.cost_model is None:
+            return 0.0
+        leaders = {ps.leader_id for ps in plan if ps.leader_id is not None}
+        return self.cost_model.per_session * len(plan) + self.cost_model.per_leader * len(leaders)
 
     def label(self, slot_index: int) -> str:
         return self.slots[slot_index].label
@@ -239,6 +259,7 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
     notes.extend(_advice(modules, settings))
     inst = PassInstance(settings, slots, n_grid, modules, leader_free, leader_max, rooms,
                         room_cap, room_free, overlap, locked_rooms, targeted, diagnostics, notes)
+    _budget(inst)
     inst.pref_scale = _pref_scale(inst)
     inst.build_seconds = time.perf_counter() - started
     return inst
@@ -298,8 +319,29 @@ def _groups(mod: ModuleData, settings: PassSettings, slots: list[Slot]) -> None:
     mod.weights = counts.astype(np.int64)
 
 
+def _budget(inst: PassInstance) -> None:
+    """The cost model and the money left for sessions and leaders under the budget.
+
+    With a budget, reach comes first and a missing session weighs less than a student (all of
+    them together less than half a student), so money goes where it reaches students; the
+    locked sessions and their named leaders are always paid for (kept as locked).
+    """
+    settings = inst.settings
+    if settings.budget is None:
+        return
+    model = pass_cost_model(settings.cost_rates, settings.session_minutes)
+    locks = sum(len(m.locked) for m in inst.modules)
+    named = {lid for m in inst.modules for lid in m.locked.values() if lid}
+    inst.cost_model = model
+    inst.locked_cost = model.per_session * locks + model.per_leader * len(named)
+    inst.budget_left = max(settings.budget - model.fixed, inst.locked_cost)
+    if inst.budget_active:
+        inst.missing_weight = 0.45 / (sum(m.placeable for m in inst.modules) + 1)
+
+
 def _pref_scale(inst: PassInstance) -> float:
-    """Weight of one preference point: with reach first, all of them weigh < half a student."""
+    """Weight of one preference point: with reach first, all of them weigh < half a student
+    (with a budget, < half a missing session, so sessions come before better hours)."""
     if not inst.settings.reach_first:
         return 1.0
     pen = inst.settings.penalties
@@ -308,7 +350,10 @@ def _pref_scale(inst: PassInstance) -> float:
         top = float(mod.penalty.max()) if len(mod.penalty) else 0.0
         worst += mod.sessions * top + pen.same_day * max(0, mod.sessions - 1)
         worst += inst.settings.fewer_leaders_weight * min(mod.sessions, max(1, len(mod.leaders)))
-    return 0.45 / worst if worst > 0 else 0.0
+    scale = 0.45 / worst if worst > 0 else 0.0
+    if inst.missing_weight is not None:
+        scale *= inst.missing_weight
+    return scale
 
 
 def _diagnose(cohort: Cohort, modules: list[ModuleData], slots: list[Slot], n_grid: int,
@@ -379,7 +424,15 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
     the slot with the largest marginal reach (less the weighted slot preferences) that still has
     a free leader and a big-enough free room; the leader already leading the module is
     preferred, then the leader with fewest other modules; the room is the smallest that fits.
+
+    With a budget, a step only takes a session the money left pays for (with a new leader only
+    if that is paid for too, else one already leading), and leaders already leading are
+    preferred; it stops when not even one more session with a leader already paid is affordable.
     """
+    budget = inst.budget_active
+    cost = inst.cost_model
+    # Money spent so far: every locked session counts from the start (they are always held).
+    spent = [cost.per_session * sum(len(m.locked) for m in inst.modules) if budget else 0.0]
     leader_taken: dict[str, list[int]] = {lid: [] for lid in inst.leader_free}
     leader_open = {lid: free.copy() for lid, free in inst.leader_free.items()}
     leader_module: dict[tuple[str, int], int] = {}
@@ -395,6 +448,11 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
 
     def take(mi: int, si: int, lid: str | None, room: str | None, locked: bool) -> None:
         chosen[mi].append(si)
+        if budget:
+            if not locked:
+                spent[0] += cost.per_session
+            if lid is not None and not leader_taken[lid]:
+                spent[0] += cost.per_leader
         if lid is not None:
             leader_taken[lid].append(si)
             leader_open[lid][inst.overlap[si]] = False
@@ -406,7 +464,11 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
             reached[mi] |= inst.modules[mi].patterns[:, j]
         plan.append(PlannedSession(mi, si, lid, room, locked))
 
-    def leader_for(mi: int, si: int) -> str | None:
+    def new_leader_ok(extra: float) -> bool:
+        """The money left pays for ``extra`` and one more leader."""
+        return not budget or spent[0] + extra + cost.per_leader <= inst.budget_left + 1e-9
+
+    def leader_for(mi: int, si: int, allow_new: bool = True) -> str | None:
         mod = inst.modules[mi]
         best = None
         for lid in mod.leaders:
@@ -416,8 +478,12 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
                 continue
             if leader_module.get((lid, mi), 0) >= mod.leader_cap.get(lid, 0):
                 continue
+            if not allow_new and not leader_taken[lid]:
+                continue
             key = (0 if leader_module.get((lid, mi), 0) else 1, modules_of_leader.get(lid, 0),
                    -(inst.leader_max[lid] - len(leader_taken[lid])), lid)
+            if budget:  # a leader already paid for costs nothing more
+                key = (key[0], 0 if leader_taken[lid] else 1, *key[1:])
             if best is None or key < best[0]:
                 best = (key, lid)
         return None if best is None else best[1]
@@ -431,8 +497,8 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
     locks = sorted(((lid is None, mi, si, lid) for mi, mod in enumerate(inst.modules)
                     for si, lid in mod.locked.items()), key=lambda t: t[:3])
     for unnamed, mi, si, lid in locks:  # named leaders first: they are fixed
-        take(mi, si, leader_for(mi, si) if unnamed else lid, inst.locked_rooms.get((mi, si)),
-             True)
+        take(mi, si, leader_for(mi, si, new_leader_ok(0.0)) if unnamed else lid,
+             inst.locked_rooms.get((mi, si)), True)
 
     scale = inst.pref_scale
     same_day = inst.settings.penalties.same_day
@@ -440,6 +506,9 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
     active = [mi for mi, m in enumerate(inst.modules) if len(chosen[mi]) < m.placeable]
     while active:
         best = None
+        allow_new = new_leader_ok(cost.per_session) if budget else True
+        if budget and spent[0] + cost.per_session > inst.budget_left + 1e-9:
+            break  # not even one more session is affordable
         rooms_left = inst.room_free & ~room_used
         for mi in list(active):
             mod = inst.modules[mi]
@@ -449,7 +518,8 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
             lead_ok = np.zeros(len(cands), bool)
             for lid in mod.leaders:
                 if (len(leader_taken[lid]) < inst.leader_max.get(lid, 0)
-                        and leader_module.get((lid, mi), 0) < mod.leader_cap.get(lid, 0)):
+                        and leader_module.get((lid, mi), 0) < mod.leader_cap.get(lid, 0)
+                        and (allow_new or leader_taken[lid])):
                     lead_ok |= leader_open[lid][cands]
             fits = inst.room_cap >= mod.need
             ok &= lead_ok & (rooms_left[fits][:, cands].any(axis=0) if fits.any() else False)
@@ -471,7 +541,7 @@ def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
         if best is None:
             break
         _, mi, si = best
-        take(mi, si, leader_for(mi, si), room_for(mi, si), False)
+        take(mi, si, leader_for(mi, si, allow_new), room_for(mi, si), False)
         if len(chosen[mi]) >= inst.modules[mi].placeable:
             active.remove(mi)
     return plan

@@ -49,6 +49,8 @@ class PassModel:
     # patterns
     plans: dict[int, list[tuple[tuple[int, ...], pulp.LpVariable]]] = field(default_factory=dict)
     plans_enumerated: int = 0
+    # budget
+    used: dict[str, pulp.LpVariable] = field(default_factory=dict)  # leader -> leader used
 
     def held(self, mi: int, si: int) -> bool:
         terms = self.sessions.get((mi, si), [])
@@ -56,8 +58,18 @@ class PassModel:
 
 
 def big_penalty(inst: PassInstance) -> float:
-    """Weight of a missing session: more than every student the plan could reach."""
+    """Weight of a locked session without a leader, and of a missing session without a budget:
+    more than every student the plan could reach."""
     return float(inst.targeted_pairs + 1)
+
+
+def missing_penalty(inst: PassInstance) -> float:
+    """Weight of a missing session: above all reach without a budget (place every session the
+    rules allow, then reach the most); with a budget, below one student (reach the most within
+    the budget, then place the sessions it still pays for)."""
+    if inst.missing_weight is not None:
+        return inst.missing_weight
+    return big_penalty(inst)
 
 
 def plan_value(inst: PassInstance, mi: int, slots: tuple[int, ...] | list[int],
@@ -73,7 +85,7 @@ def plan_value(inst: PassInstance, mi: int, slots: tuple[int, ...] | list[int],
     extra = sum(days.count(day) - 1 for day in set(days))
     if settings.penalties.same_day <= 0 or mod.sessions < 2:
         extra = 0
-    return (reach - big_penalty(inst) * max(0, mod.placeable - len(slots))
+    return (reach - missing_penalty(inst) * max(0, mod.placeable - len(slots))
             - inst.pref_scale * (pen + settings.penalties.same_day * extra))
 
 
@@ -114,7 +126,7 @@ def _module_plans(inst: PassInstance, mi: int) -> tuple[list[tuple[int, ...]], n
     locked = [pos[s] for s in sorted(mod.locked)]
     free_pos = [pos[s] for s in mod.candidates if s not in mod.locked]
     days = np.array([inst.slots[s].day for s in mod.candidates], dtype=np.int64)
-    big = big_penalty(inst)
+    big = missing_penalty(inst)
     same_day = settings.penalties.same_day if mod.sessions >= 2 else 0.0
     plans: list[tuple[int, ...]] = []
     values: list[np.ndarray] = []
@@ -190,12 +202,12 @@ def build_model(inst: PassInstance, greedy: list[PlannedSession],
 def _build_compact(inst: PassInstance) -> PassModel:
     prob = pulp.LpProblem("pass_sessions", pulp.LpMaximize)
     add = prob.add_variable
-    big = big_penalty(inst)
     scale = inst.pref_scale
     settings = inst.settings
     obj: Terms = []
     cons: dict[str, pulp.LpConstraint] = {}
     model = PassModel(prob, "compact", {})
+    missing = missing_penalty(inst)
     for mi, mod in enumerate(inst.modules):
         cands = mod.candidates
         for j, si in enumerate(cands):
@@ -206,7 +218,7 @@ def _build_compact(inst: PassInstance) -> PassModel:
                 obj.append((v, -scale * float(mod.penalty[j])))
         s_var = add(f"missing_sessions_m{mi}", 0, mod.placeable)
         model.short[mi] = s_var
-        obj.append((s_var, -big))
+        obj.append((s_var, -missing))
         cons[f"sessions_per_module_m{mi}"] = pulp.LpAffineExpression(
             [(model.y[mi, si], 1.0) for si in cands] + [(s_var, 1.0)]) == mod.placeable
         for g in range(len(mod.weights)):
@@ -239,6 +251,7 @@ def _build_compact(inst: PassInstance) -> PassModel:
                 cons[f"same_day_sessions_m{mi}_d{day}"] = pulp.LpAffineExpression(
                     [(v, 1.0) for v in ys] + [(dv, -1.0)]) <= 1
     _shared_rules(inst, model, obj, cons)
+    _budget_rule(inst, model, cons)
     prob.setObjective(pulp.LpAffineExpression(obj))
     prob.extend(cons)
     return model
@@ -264,6 +277,7 @@ def _build_patterns(inst: PassInstance,
                 model.sessions.setdefault((mi, si), []).append((v, 1.0))
         cons[f"one_plan_per_module_m{mi}"] = pulp.LpAffineExpression(terms) == 1
     _shared_rules(inst, model, obj, cons)
+    _budget_rule(inst, model, cons)
     prob.setObjective(pulp.LpAffineExpression(obj))
     prob.extend(cons)
     return model
@@ -348,6 +362,36 @@ def _shared_rules(inst: PassInstance, model: PassModel, obj: Terms,
                 cons[f"rooms_seating_{t}_s{si}"] = pulp.LpAffineExpression(terms) <= rooms
 
 
+def _budget_rule(inst: PassInstance, model: PassModel,
+                 cons: dict[str, pulp.LpConstraint]) -> None:
+    """``budget``: cost per session x sessions held + cost per leader x leaders used <= the
+    budget less the fixed staff time; ``leader_used[l] >= lead[m, s, l]`` for every session
+    leader ``l`` may lead."""
+    if not inst.budget_active:
+        return
+    cost = inst.cost_model
+    coef: dict[str, float] = {}  # by variable name: a plan holds several sessions
+    variables: dict[str, pulp.LpVariable] = {}
+    if cost.per_session > 0:
+        for held in model.sessions.values():
+            for v, c in held:
+                coef[v.name] = coef.get(v.name, 0.0) + cost.per_session * c
+                variables[v.name] = v
+    terms: Terms = [(variables[name], c) for name, c in coef.items()]
+    if cost.per_leader > 0:
+        leader_no = {lid: i for i, lid in enumerate(sorted(inst.leader_free))}
+        for (mi, si, lid), xv in model.x.items():
+            uv = model.used.get(lid)
+            if uv is None:
+                li = leader_no[lid]
+                uv = model.prob.add_variable(f"leader_used_l{li}", 0, 1, pulp.LpInteger)
+                model.used[lid] = uv
+                terms.append((uv, cost.per_leader))
+            cons[f"leader_used_l{leader_no[lid]}_m{mi}_s{si}"] = pulp.LpAffineExpression(
+                [(xv, 1.0), (uv, -1.0)]) <= 0
+    cons["budget"] = pulp.LpAffineExpression(terms) <= inst.budget_left
+
+
 # --------------------------------------------------------------------------------------------
 # Warm start and reading the plan back
 
@@ -361,6 +405,8 @@ def warm_start(inst: PassInstance, model: PassModel, plan: list[PlannedSession])
         chosen.setdefault(ps.module, []).append(ps.slot)
         if ps.leader_id is not None and (ps.module, ps.slot, ps.leader_id) in model.x:
             model.x[ps.module, ps.slot, ps.leader_id].setInitialValue(1)
+            if ps.leader_id in model.used:
+                model.used[ps.leader_id].setInitialValue(1)
             if (ps.module, ps.leader_id) in model.w:
                 model.w[ps.module, ps.leader_id].setInitialValue(1)
         elif (ps.module, ps.slot) in model.no_leader:

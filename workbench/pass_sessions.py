@@ -20,6 +20,9 @@ The model (``docs/pass.md`` has it in full, with the sources of every default):
 * Objective: reach (student-module pairs), then slot preferences (early/late, Friday afternoon,
   sessions of one module on the same day, balance, fewer leaders per module) scaled so that by
   default all of them together weigh less than half a student: reach always comes first.
+* Budget (``settings.budget``): the named rule ``budget`` keeps cost per session x sessions +
+  cost per leader x leaders used (binary ``leader_used[l] >= lead[m, s, l]``) within the budget
+  less the fixed staff time; reach is maximised within it, then the sessions it still pays for.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.costs import budget_status, cost_of_pass_plan
 from workbench.domain import Cohort, SolveStatus
 from workbench.pass_instance import (
     PassInstance,
@@ -75,6 +79,17 @@ class PassResult:
     formulation: str = ""
 
     @property
+    def cost(self) -> float:
+        """What the plan costs per term by the settings' cost rates (fixed staff time included)."""
+        return cost_of_pass_plan(self.sessions, self.settings.cost_rates).total
+
+    @property
+    def budget_message(self) -> str:
+        """The plan's cost against the budget, in words."""
+        rates = self.settings.cost_rates
+        return budget_status(self.cost, self.settings.budget, rates.currency).message
+
+    @property
     def reach_count(self) -> int:
         return int(self.reach["reached"].sum()) if len(self.reach) else 0
 
@@ -88,6 +103,8 @@ class PassResult:
         reach = self.reach_count
         expected = float(self.coverage["expected_attendance"].sum()) if len(self.coverage) else 0.0
         once = float(self.coverage["expected_at_least_once"].sum()) if len(self.coverage) else 0.0
+        cost = self.cost
+        budget = self.settings.budget
         return {
             "status": self.status.status,
             "status_label": self.status.label,
@@ -98,6 +115,11 @@ class PassResult:
             "expected_attendance": round(expected, 2),
             "expected_at_least_once": round(once, 2),
             "sessions": len(self.sessions),
+            "leaders": int(self.sessions["leader_id"].dropna().nunique()),
+            "cost": round(cost, 2),
+            "budget": budget,
+            "within_budget": None if budget is None else bool(cost <= budget + 1e-6),
+            "budget_message": self.budget_message,
             "gap": self.status.gap,
             "bound": self.status.bound,
             "seconds": round(self.build_seconds + self.solve_seconds, 3),
@@ -140,7 +162,15 @@ def solve_pass(cohort: Cohort, settings: PassSettings | None = None) -> PassResu
     greedy_reach, greedy_value = plan_objective(inst, greedy)
     messages: list[str] = []
     formulation = ""
-    if not inst.modules:
+    fixed_uncovered = (inst.cost_model is not None
+                       and inst.cost_model.fixed > settings.budget + 1e-9)
+    if fixed_uncovered:
+        # No plan is within the budget: not even the fixed staff time is paid for. Only the
+        # locked sessions are kept; the messages say why.
+        status = SolveStatus("infeasible", solver="none")
+        plan = greedy
+        solve_seconds = 0.0
+    elif not inst.modules:
         status = SolveStatus("not solved", solver="none")
         messages.append("No module is targeted: nothing to plan.")
         plan: list[PlannedSession] = []
@@ -162,6 +192,13 @@ def solve_pass(cohort: Cohort, settings: PassSettings | None = None) -> PassResu
         if status.status in ("optimal", "feasible"):
             plan = plan_from_model(inst, model)
             _, value = plan_objective(inst, plan)
+            if inst.budget_active and inst.plan_cost(plan) > inst.budget_left + 1e-6:
+                # Never expected (the rule is in the model); a plan over budget is not shown.
+                messages.append("The solver's plan was over budget by rounding; showing the "
+                                "greedy plan.")
+                plan, value = greedy, greedy_value
+                status.status = "feasible"
+                status.gap = _rel_gap(greedy_value, status.bound)
             if value < greedy_value - 1e-6:
                 # The warm start was better than what the solver kept (CBC may drop it): keep
                 # the greedy plan; if the solver proved optimality within its tolerance, the
@@ -291,6 +328,11 @@ def _result(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
     names = module_names(cohort)
     settings = inst.settings
     plan = sorted(plan, key=lambda p: (inst.modules[p.module].code, inst.slots[p.slot]))
+    # Modules the budget kept short: another session would fit the leaders, rooms and slots.
+    over_budget = {mi for mi, mod in enumerate(inst.modules)
+                   if inst.cost_model is not None and inst.budget_left is not None
+                   and sum(1 for p in plan if p.module == mi) < mod.placeable
+                   and _could_add(inst, mi, plan)}
     reached: dict[int, np.ndarray] = {}
     session_rows = []
     for mi, mod in enumerate(inst.modules):
@@ -337,18 +379,103 @@ def _result(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
             "expected_per_session": round(mod.uptake.regular * r / n, 2) if n else 0.0,
             "uptake_regular": mod.uptake.regular, "uptake_once": mod.uptake.once,
         })
-        if n < mod.sessions:
+        if mi in over_budget:
+            more = (f"; at most {mod.placeable} fit its leaders, rooms and slots"
+                    if mod.placeable < mod.sessions else "")
+            messages.append(f"{mod.code}: {mod.placeable - n} of {mod.sessions} sessions not "
+                            f"placed: over budget{more}.")
+        elif n < mod.sessions:
             messages.append(f"{mod.code}: {n} of {mod.sessions} sessions placed: "
                             f"{_short_reason(inst, mi, plan)}.")
     coverage = pd.DataFrame(coverage_rows, columns=[
         "module_code", "module_name", "enrolled", "reachable", "could_reach", "coverage",
         "sessions", "sessions_wanted", "expected_attendance", "expected_at_least_once",
         "expected_per_session", "uptake_regular", "uptake_once"])
-    reach = _reach_frame(cohort, inst, plan, reached)
+    reach = _reach_frame(cohort, inst, plan, reached, over_budget)
+    if inst.cost_model is not None:
+        messages[:0] = _budget_messages(inst, plan, over_budget)
     status.messages = list(dict.fromkeys([*status.messages, *messages]))
     return PassResult(status, sessions, coverage, reach, list(inst.diagnostics),
                       list(inst.targeted), settings, list(inst.notes),
                       list(dict.fromkeys(messages)), inst.build_seconds)
+
+
+def _could_add(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> bool:
+    """Whether the rules (leaders, rooms, slots) allow one more session of module ``mi``
+    alongside the plan: an unused candidate slot with a leader who can lead it and a free room
+    that seats it."""
+    mod = inst.modules[mi]
+    used = {p.slot for p in plan if p.module == mi}
+    if len(used) >= mod.placeable:
+        return False
+    taken: dict[str, list[int]] = {}
+    for p in plan:
+        if p.leader_id is not None:
+            taken.setdefault(p.leader_id, []).append(p.slot)
+    room_no = {r: i for i, r in enumerate(inst.rooms)}
+    fits = inst.room_cap >= mod.need
+    for si in mod.candidates:
+        if si in used:
+            continue
+        rooms = inst.room_free[:, si] & fits
+        for p in plan:
+            if p.room_id is not None and inst.overlap[si, p.slot]:
+                rooms[room_no[p.room_id]] = False
+        if not rooms.any():
+            continue
+        for lid in mod.leaders:
+            mine = taken.get(lid, [])
+            if (inst.leader_free[lid][si] and len(mine) < inst.leader_max.get(lid, 0)
+                    and sum(1 for p in plan if p.module == mi and p.leader_id == lid)
+                    < mod.leader_cap.get(lid, 0)
+                    and not any(inst.overlap[si, t] for t in mine)):
+                return True
+    return False
+
+
+def _budget_messages(inst: PassInstance, plan: list[PlannedSession],
+                     over_budget: set[int]) -> list[str]:
+    """The budget in the coordinator's words: what it covers, what it leaves out and why."""
+    settings = inst.settings
+    rates = settings.cost_rates
+    money = rates.money
+    cost = inst.cost_model
+    budget = float(settings.budget)
+    staff = (f"{rates.pass_staff_hours_per_week:g} hours a week of coordination for "
+             f"{rates.weeks_per_term} weeks")
+    if cost.fixed > budget + 1e-9:
+        out = [f"The budget of {money(budget)} does not cover the fixed staff time of "
+               f"{money(cost.fixed)} ({staff}): no session can be placed within it."]
+        if any(m.locked for m in inst.modules):
+            out.append("The locked sessions are kept as locked, over budget.")
+        return out
+    left = budget - cost.fixed
+    if inst.locked_cost > left + 1e-9:
+        return [f"The locked sessions cost {money(inst.locked_cost)} with their leaders, more "
+                f"than the {money(left)} the budget of {money(budget)} leaves after the fixed "
+                f"staff time ({money(cost.fixed)}): they are kept as locked and no other "
+                "session is placed."]
+    if not over_budget:
+        return []
+    spent = inst.plan_cost(plan)
+    leaders = len({p.leader_id for p in plan if p.leader_id is not None})
+    one = cost.per_session + cost.per_leader
+    if not plan:
+        return [f"The budget of {money(budget)} leaves {money(left)} after the fixed staff time "
+                f"({money(cost.fixed)}, {staff}): not enough for one weekly session with its "
+                f"leader ({money(one)} a term)."]
+    missing = sum(inst.modules[mi].placeable - sum(1 for p in plan if p.module == mi)
+                  for mi in over_budget)
+    return [f"Within the budget of {money(budget)}: {_count(len(plan), 'weekly session')} and "
+            f"{_count(leaders, 'leader')} ({money(cost.fixed + spent)} with the fixed staff "
+            f"time); {missing} more {'session' if missing == 1 else 'sessions'} would fit the "
+            "leaders and rooms but not the budget (each costs "
+            f"{money(cost.per_session)} a term, and {money(cost.per_leader)} for each new "
+            "leader)."]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _short_reason(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> str:
@@ -403,7 +530,8 @@ def _labelled_busy(cohort: Cohort, students: set[str]) -> pd.DataFrame:
 
 
 def _reach_frame(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
-                 reached: dict[int, np.ndarray]) -> pd.DataFrame:
+                 reached: dict[int, np.ndarray], over_budget: set[int] = frozenset()
+                 ) -> pd.DataFrame:
     """One row per targeted student-module pair: reached, and why not in words."""
     frames = []
     clash_rows = []
@@ -413,7 +541,9 @@ def _reach_frame(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
         slots = sorted({p.slot for p in plan if p.module == mi})
         reason = np.full(mod.enrolled, "", dtype=object)
         miss = ~reached[mi]
-        if not slots:
+        if not slots and mi in over_budget:
+            reason[miss] = f"no {mod.code} session within the budget"
+        elif not slots:
             reason[miss] = f"no {mod.code} session could be placed"
         else:
             grid_free = mod.free[:, :inst.n_grid].any(axis=1)
@@ -455,5 +585,11 @@ def _reach_frame(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
         frame["reason"] = [
             "busy at every chosen session: " + "; ".join(t) if t else r
             for r, t in zip(frame["reason"], extra, strict=True)]
+        short = {inst.modules[mi].code for mi in over_budget}
+        if short:
+            frame["reason"] = [
+                r + "; a further session is over budget"
+                if t and m in short else r
+                for r, t, m in zip(frame["reason"], extra, frame["module_code"], strict=True)]
     frame["reached"] = frame["reached"].astype(bool)
     return frame

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.costs import CostRates
 from workbench.domain import DAYS, Cohort, Slot, format_time
 
 DEFAULT_TOP = 5
@@ -111,6 +112,10 @@ class PassSettings(BaseModel):
 
     Targeting: give ``modules``, or ``top`` (the N highest fail rates), or ``threshold`` (every
     module whose fail rate is at least this); with none of them, the top 5 by fail rate.
+
+    ``budget`` (money per term, None = no cap) makes the cost a constraint: the plan's cost by
+    ``cost_rates`` (fixed staff time + cost per session + cost per leader, see
+    :func:`workbench.costs.pass_cost_model`) stays within it, and reach is maximised within it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -137,6 +142,8 @@ class PassSettings(BaseModel):
     mip_gap: float | None = Field(None, ge=0.0, le=1.0)
     solver: str = "highs"
     formulation: Literal["auto", "patterns", "compact"] = "auto"
+    budget: float | None = Field(None, ge=0.0, allow_inf_nan=False)
+    cost_rates: CostRates = Field(default_factory=CostRates)
 
     @field_validator("days")
     @classmethod
