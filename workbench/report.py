@@ -348,15 +348,31 @@ def _plan_section(scenario: Any) -> str:
         if "coverage" in results:
             parts.append(html_table(results["coverage"], "Reach by module"))
     else:
-        for name, frame in results.items():
-            if name in ("groups", "unplaced"):
-                parts.append(html_table(frame, name.replace("_", " ").capitalize()))
+        parts.append(_groups_plan(results))
     known = {"matches", "unmatched", "sessions", "coverage", "groups", "unplaced", "reach",
-             "mentor_load", "free_by_slot"}
+             "mentor_load", "free_by_slot", "group_scores"}
     for name, frame in results.items():
         if name not in known and len(frame) <= 200:
             parts.append(html_table(frame, name.replace("_", " ").capitalize()))
     parts.append("</section>")
+    return "".join(parts)
+
+
+def _groups_plan(results: dict[str, pd.DataFrame]) -> str:
+    """Groups: each with its meeting time, score, parts and members; who is left out, why."""
+    parts = []
+    if "group_scores" in results and "groups" in results:
+        from workbench.groups_view import group_table
+
+        table = group_table(results["groups"], results["group_scores"])
+        parts.append(html_table(table, "Groups: weekly meeting time, score (0-1) and its parts",
+                                formats={c: ".2f" for c in table.columns
+                                         if c == "score" or c.startswith(("similar_",
+                                                                          "diverse_"))}))
+    elif "groups" in results:
+        parts.append(html_table(results["groups"], "Groups"))
+    if "unplaced" in results and len(results["unplaced"]):
+        parts.append(html_table(results["unplaced"], "Students not placed, and why"))
     return "".join(parts)
 
 
@@ -443,6 +459,8 @@ def render_report(scenario: Any, charts: bool = True) -> str:
     currency = str((scenario.cost_rates or {}).get("currency") or "£")
     status = str(scenario.status.get("status", "not solved"))
     scheme = SCHEME_NAMES.get(scenario.scheme, scenario.scheme)
+    if scenario.scheme == "groups" and (scenario.settings or {}).get("kind") == "social":
+        scheme = "Social-integration groups"
     counts = {name: len(frame) for name, frame in scenario.cohort_tables.items()}
     generated = dt.datetime.now().strftime("%d %B %Y, %H:%M")
     messages = list(scenario.status.get("messages") or [])
