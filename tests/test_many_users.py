@@ -524,7 +524,7 @@ def test_ten_sessions_at_once_stay_apart_and_the_cap_holds(one_runtime, counting
     failed = {i: r for i, r in results.items() if isinstance(r, BaseException)}
     assert not failed, failed
     assert sorted(results) == list(range(10))
-    assert counting_limiter.solves >= 10 and counting_limiter.most <= 2
+    assert counting_limiter.solves == 10 and counting_limiter.most == 2  # reached, never more
     from workbench.store import ScenarioStore
 
     store = ScenarioStore()
