@@ -280,5 +280,9 @@ def test_group_table_and_charts_show_the_plan(cohort, settings, solved) -> None:
     assert data.set_index("time")["groups"].to_dict() == {"09:00": 2, "10:00": 0}
     assert "2 groups meet at 1 times" in describe(chart)
     bars = gv.group_scores_chart(scores)
-    assert len(chart_data(bars)) == len(scores) and "weakest 1.00" in describe(bars)
+    assert len(chart_data(bars)) == len(scores) and "every group scores 1.00" in describe(bars)
+    uneven = scores.assign(score=[0.5, 1.0][: len(scores)])
+    assert "weakest 0.50 (G01)" in describe(gv.group_scores_chart(uneven))
+    assert chart_data(gv.group_scores_chart(uneven))["label"].tolist() == ["0.50 (weakest)",
+                                                                          "1.00"]
     assert gv.part_label("diverse_home_status") == "diverse home status"

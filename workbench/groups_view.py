@@ -405,7 +405,8 @@ def group_scores_chart(group_scores: pd.DataFrame, title: str = "Group scores"
     table = group_scores[["group_id", "size", "slot", "score"]].copy()
     table["score"] = table["score"].astype(float).round(3)
     worst = float(table["score"].min())
-    table["weakest"] = np.where(table["score"] <= worst + 1e-9, "weakest", "")
+    uneven = float(table["score"].max()) > worst + 1e-9  # "weakest" says nothing when all tie
+    table["weakest"] = np.where(uneven & (table["score"] <= worst + 1e-9), "weakest", "")
     table["label"] = table["score"].map(lambda v: f"{v:.2f}") + np.where(
         table["weakest"] == "weakest", " (weakest)", "")
     order = list(table["group_id"])
@@ -419,8 +420,10 @@ def group_scores_chart(group_scores: pd.DataFrame, title: str = "Group scores"
     text = alt.Chart().mark_text(align="left", dx=3, fontSize=10).encode(
         x="score:Q", y=y, text="label:N")
     weakest = table.loc[table["weakest"] == "weakest", "group_id"].tolist()
-    summary = (f"{title}: {len(table)} groups, mean score {table['score'].mean():.2f}; weakest "
-               f"{worst:.2f} ({', '.join(weakest[:6])}{'…' if len(weakest) > 6 else ''}).")
+    summary = (f"{title}: {len(table)} groups, mean score {table['score'].mean():.2f}; "
+               + (f"weakest {worst:.2f} ({', '.join(weakest[:6])}"
+                  f"{'…' if len(weakest) > 6 else ''})." if uneven
+                  else f"every group scores {worst:.2f}."))
     return alt.layer(bars, text, data=table).properties(
         title=_title(title, "1 = every criterion fully met"), description=summary,
-        width=360, height=alt.Step(18))
+        width=360, height=alt.Step(22))
