@@ -450,6 +450,14 @@ def solver_slot(want: int = 1):
         yield ticket
 
 
+def sweep_places(most: int) -> int:
+    """Solver places a sweep asks for: up to ``most``, never the server's last one (a long sweep
+    must not shut other coordinators out), at least one."""
+    from workbench.concurrency import limiter
+
+    return max(1, min(most, limiter().capacity - 1))
+
+
 def run_solve(fn, *args: Any, **kwargs: Any):
     """``fn(*args, **kwargs)`` in a solver worker process once a solver place is free; the page
     shows the seconds so far (and stays interruptible: a click elsewhere ends the worker)."""

@@ -105,7 +105,8 @@ if run:
             interrupted.append(exc)
             stop.set()
 
-    with shared.solver_slot(want=whatif.MAX_WORKERS) as places:  # one worker per place held
+    # One worker process per solver place held; a sweep leaves a place for other coordinators.
+    with shared.solver_slot(want=shared.sweep_places(whatif.MAX_WORKERS)) as places:
         table = whatif.run_sweep(cohort, scheme, settings, param, values, progress=progress,
                                  cancel=stop, assumptions=shared.assumptions(scheme, settings),
                                  rates=shared.cost_rates(), workers=places.places)

@@ -600,3 +600,31 @@ def test_a_long_solve_does_not_block_other_sessions_pages(one_runtime, monkeypat
     assert any(c.value.startswith("Waited ") and "for a free solver" in c.value
                for c in b.caption), [c.value for c in b.caption]
     assert limit.running == 0 and limit.waiting == 0
+
+
+@needs_sample
+def test_a_sweep_leaves_a_solver_for_others_and_runs_in_a_worker(counting_limiter,
+                                                                 monkeypatch) -> None:
+    """On a two-place server a sweep holds one place and solves its points in one worker
+    process (not in the server's threads)."""
+    from workbench import whatif
+
+    pools: list[int] = []
+    make_pool = whatif._pool
+
+    def recording_pool(workers: int):
+        pools.append(workers)
+        return make_pool(workers)
+
+    monkeypatch.setattr(whatif, "_pool", recording_pool)
+    at = solve(load(new_app().run(), None))
+    at = page(at, "whatif")
+    at.session_state["keep_sweep_param"] = "capacity"
+    at.run()
+    at.text_input(key="keep_sweep_range_capacity").set_value("1,2,3").run()
+    button(at, "Run sweep").click().run()
+    no_errors(at)
+    table = at.session_state["sweep"]
+    assert table["value"].tolist() == [1.0, 2.0, 3.0]
+    assert set(table["status"]) <= {"optimal", "feasible"}
+    assert pools == [1] and counting_limiter.most == 1

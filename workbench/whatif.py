@@ -659,7 +659,7 @@ def run_sweep(cohort: Cohort, scheme: str, settings: Any, param: str,
               budget: float | None = None, workers: int = MAX_WORKERS) -> pd.DataFrame:
     """Solve the plan at every value of ``param``; one tidy row per value.
 
-    Points run in up to ``workers`` (at most 2) processes when ``parallel``; ``progress(done,
+    Points run in ``workers`` (1 or 2) worker processes when ``parallel``; ``progress(done,
     total)`` is called as points finish; ``cancel`` (a ``threading.Event`` or a callable) stops
     the sweep: nothing more is started, and the table returned has the finished points plus the
     others marked ``cancelled`` (``table.attrs["cancelled"]`` is True).
@@ -673,7 +673,7 @@ def run_sweep(cohort: Cohort, scheme: str, settings: Any, param: str,
     if progress:
         progress(0, total)
     workers = max(1, min(MAX_WORKERS, workers, total))
-    if not parallel or workers == 1 or total <= 1:
+    if not parallel or total <= 1:  # one worker is still a process: the caller stays free
         for value in values:
             if _cancelled(cancel):
                 cancelled = True
