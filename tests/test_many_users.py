@@ -275,6 +275,22 @@ def test_a_cancelled_worker_is_ended_at_once() -> None:
     assert not [p for p in multiprocessing.active_children() if p.name == "workbench-solve"]
 
 
+def test_a_stopped_page_ends_its_worker() -> None:
+    """Streamlit stops a run by raising from the next page update (here ``on_tick``): the
+    exception propagates and the worker is ended, not left solving."""
+
+    class Stopped(BaseException):
+        pass
+
+    def tick(seconds: float) -> None:
+        if seconds > 0.2:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        run_isolated(_sleep, 30, on_tick=tick, poll=0.05)
+    assert not [p for p in multiprocessing.active_children() if p.name == "workbench-solve"]
+
+
 # ============================================================================== sessions
 
 
