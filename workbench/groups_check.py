@@ -119,6 +119,12 @@ def check_groups(cohort: Cohort, settings: GroupSettings, groups_frame: pd.DataF
     everyone = sorted(set(ids) | set(mentor_ids))
     led: dict[str, list[str]] = {}
     lo, hi = settings.min_size, settings.max_size
+    # Who is free at each group's meeting time, in one pass over the times used.
+    used = sorted({r["slot"] for rows in groups.values() for r in rows if r["slot"] is not None})
+    free_at = (free_matrix(cohort, everyone, used, inst.intervals) if everyone and used
+               else None)
+    column = {s: j for j, s in enumerate(used)}
+    row = {s: i for i, s in enumerate(everyone)}
     for gid in sorted(groups):
         rows = groups[gid]
         members = [r["student_id"] for r in rows]
@@ -151,10 +157,8 @@ def check_groups(cohort: Cohort, settings: GroupSettings, groups_frame: pd.DataF
             messages.append(f"Group {gid} has {size} students: its mentor {mentor} can take at "
                             f"most {cap}.")
         if slot is not None:
-            free = free_matrix(cohort, everyone, [slot], inst.intervals) if everyone else None
-            row = {s: i for i, s in enumerate(everyone)}
             for who in [*members, *([mentor] if mentor in row else [])]:
-                if who in row and not free[row[who], 0]:
+                if who in row and not free_at[row[who], column[slot]]:
                     why = busy_reasons(cohort, who, slot, inst.intervals)
                     role = "mentor " if who == mentor and who not in members else ""
                     messages.append(f"Group {gid}: {role}{who} is not free at {slot.label}"
@@ -211,7 +215,8 @@ def score_groups(cohort: Cohort, settings: GroupSettings, groups_frame: pd.DataF
     everyone = sorted({r["student_id"] for rows in groups.values() for r in rows}
                       | {r["mentor_id"] for rows in groups.values() for r in rows
                          if r["mentor_id"]})
-    everyone = [s for s in everyone if s in set(cohort.students["student_id"])]
+    known = set(cohort.students["student_id"])
+    everyone = [s for s in everyone if s in known]
     free = free_matrix(cohort, everyone, inst.grid, inst.intervals) if everyone else None
     row_of = {s: i for i, s in enumerate(everyone)}
     rows = []
