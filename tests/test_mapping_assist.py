@@ -80,3 +80,20 @@ def test_the_mapping_round_trips_through_yaml_and_the_command_line(tmp_path: Pat
 def test_bad_mapping_files_say_what_is_wrong(data: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         mapping_from_bytes("m.yaml", data)
+
+
+def test_a_workbook_sheet_with_another_name_can_be_mapped(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Student list"
+    sheet.append(["student_id", "programme", "level"])
+    sheet.append(["S1", "Physics", "UG1"])
+    book.save(tmp_path / "export.xlsx")
+    upload = [Upload("export.xlsx", (tmp_path / "export.xlsx").read_bytes())]
+    needs = mapping_needs(upload)
+    assert needs.unknown_files == ["Student list"]
+    mapping = extend_mapping(tables={"Student list": "students"})
+    assert mapping_needs(upload, mapping).complete
+    assert load_uploads(upload, mapping).report.ok

@@ -181,7 +181,7 @@ def _parse_simple_csv(text: str, delimiter: str) -> tuple[list[str], pd.DataFram
 
 
 def _cell_text(value: Any) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -225,66 +225,103 @@ def _merged_ranges(data: bytes, worksheet_path: str) -> list[str]:
     return [m.decode() for m in _MERGE.findall(xml)]
 
 
-def read_workbook_bytes(data: bytes, label: str) -> tuple[dict[str, RawTable], list[Problem]]:
-    """Every sheet named after a contract table (or an alias) becomes that table."""
-    import openpyxl
+def _sheet_paths(data: bytes) -> dict[str, str]:
+    """Sheet name -> its XML part inside the workbook (for reading merged ranges)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(
+        r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    paths = {}
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]*)"', tag) or re.search(r'\bid="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            target = targets[rid.group(1)].lstrip("/")
+            paths[_xml_unescape(name.group(1))] = (target if target.startswith("xl/")
+                                                   else f"xl/{target}")
+    return paths
 
+
+def _xml_unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def read_workbook_bytes(data: bytes, label: str,
+                        mapping: Mapping | None = None) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Every sheet named after a contract table (or an alias, or as mapped) becomes that table.
+
+    Read with calamine (fast, values as Excel last computed them; formulas never run).
+    """
+    import python_calamine
+
+    mapping = mapping or Mapping()
     problems: list[Problem] = []
     refused = _archive_too_large(data, label)
     if refused:
         return {}, [refused]
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds)
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [(m.name, str(m.visible).rsplit(".", 1)[-1].lower()) for m in book.sheets_metadata]
+    except Exception as exc:  # noqa: BLE001 (calamine raises its own kinds)
         return {}, [Problem(label, None, None, f"cannot be opened as an Excel workbook ({exc})")]
     names = table_lookup()
+    paths = _sheet_paths(data)
     tables: dict[str, RawTable] = {}
-    try:
-        for sheet in book.worksheets:
-            table = names.get(normalise_header(sheet.title))
-            sheet_label = f"{label}[{sheet.title}]"
-            if table is None:
-                problems.append(Problem(sheet_label, None, None,
-                                        "sheet ignored: its name is not a cohort table "
-                                        f"({', '.join(TABLES)})", "warning"))
+    for title, visible in sheets:
+        key = normalise_header(title)
+        table = mapping.tables.get(key) or names.get(key)
+        sheet_label = f"{label}[{title}]"
+        if table is None:
+            problems.append(Problem(sheet_label, None, None,
+                                    "sheet ignored: its name is not a cohort table "
+                                    f"({', '.join(TABLES)})", "warning"))
+            continue
+        if table in tables:
+            problems.append(Problem(sheet_label, None, None,
+                                    f"a second sheet for the {table} table; only the first "
+                                    "is used"))
+            continue
+        if visible != "visible":
+            problems.append(Problem(sheet_label, None, None,
+                                    "this sheet is hidden in the workbook; it was read anyway",
+                                    "warning"))
+        for cells in _merged_ranges(data, paths.get(title, "")):
+            problems.append(Problem(sheet_label, None, None,
+                                    f"cells {cells} are merged: unmerge them and give each "
+                                    "row its own value"))
+        try:
+            values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(Problem(sheet_label, None, None, f"cannot be read ({exc})"))
+            continue
+        header: list[str] | None = None
+        rows: list[list[str | None]] = []
+        numbers: list[int] = []
+        for number, row in enumerate(values, start=1):
+            cells = [_cell_text(v) for v in row]
+            if not any(c is not None and c.strip() for c in cells):
                 continue
-            if sheet.sheet_state != "visible":
-                problems.append(Problem(sheet_label, None, None,
-                                        "this sheet is hidden in the workbook; it was read anyway",
-                                        "warning"))
-            for cells in _merged_ranges(data, getattr(sheet, "_worksheet_path", "")):
-                problems.append(Problem(sheet_label, None, None,
-                                        f"cells {cells} are merged: unmerge them and give each "
-                                        "row its own value"))
-            header: list[str] | None = None
-            rows: list[list[str | None]] = []
-            numbers: list[int] = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if not any(c is not None and c.strip() for c in cells):
-                    continue
-                if header is None:
-                    header = [(c or "").strip() or f"column {i + 1}" for i, c in enumerate(cells)]
-                    continue
-                rows.append((cells + [None] * len(header))[: len(header)])
-                numbers.append(number)
-                if len(rows) > MAX_ROWS:
-                    problems.append(Problem(sheet_label, None, None,
-                                            f"has more than {MAX_ROWS:,} rows"))
-                    break
             if header is None:
-                frame = pd.DataFrame({ROW: []})
-            else:
-                frame = pd.DataFrame(rows, columns=pd.Index(header, dtype=object), dtype=object)
-                frame[ROW] = numbers
-            if table in tables:
-                problems.append(Problem(sheet_label, None, None,
-                                        f"a second sheet for the {table} table; only the first "
-                                        "is used"))
+                header = [(c or "").strip() or f"column {i + 1}" for i, c in enumerate(cells)]
                 continue
-            tables[table] = RawTable(table, sheet_label, frame)
-    finally:
-        book.close()
+            rows.append((cells + [None] * len(header))[: len(header)])
+            numbers.append(number)
+            if len(rows) > MAX_ROWS:
+                problems.append(Problem(sheet_label, None, None,
+                                        f"has more than {MAX_ROWS:,} rows"))
+                break
+        if header is None:
+            frame = pd.DataFrame({ROW: []})
+        else:
+            frame = pd.DataFrame(rows, columns=pd.Index(header, dtype=object), dtype=object)
+            frame[ROW] = numbers
+        tables[table] = RawTable(table, sheet_label, frame)
     return tables, problems
 
 
@@ -336,7 +373,7 @@ def read_zip_bytes(data: bytes, label: str,
                 problems.append(Problem(member_label, None, None, f"cannot be read ({exc})"))
                 continue
             if suffix == ".xlsx":
-                sheets, sheet_problems = read_workbook_bytes(content, member_label)
+                sheets, sheet_problems = read_workbook_bytes(content, member_label, mapping)
                 problems.extend(sheet_problems)
                 for table, raw in sheets.items():
                     tables.setdefault(table, raw)
@@ -367,7 +404,7 @@ def read_uploads(files: list[Upload],
         if suffix == ".zip":
             found, more = read_zip_bytes(upload.data, upload.name, mapping)
         elif suffix in (".xlsx", ".xlsm"):
-            found, more = read_workbook_bytes(upload.data, upload.name)
+            found, more = read_workbook_bytes(upload.data, upload.name, mapping)
         elif suffix in (".csv", ".txt", ".tsv"):
             table = _member_table(upload.name, mapping)
             if table is None:

@@ -61,6 +61,8 @@ def mapping_needs(files: list[Upload], mapping: Mapping | None = None) -> Mappin
     for problem in problems:
         if problem.message.startswith("ignored: its name is not a cohort table"):
             needs.unknown_files.append(PurePosixPath(problem.file).name)
+        elif problem.message.startswith("sheet ignored: its name is not a cohort table"):
+            needs.unknown_files.append(problem.file[problem.file.rfind("[") + 1:-1])
     for name, raw in raws.items():
         spec = CONTRACT[name]
         lookup = header_lookup(spec)
