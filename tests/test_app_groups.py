@@ -295,12 +295,22 @@ def test_every_groups_control_has_a_label_and_help() -> None:
 
     seen = 0
     at = loaded_sample()
-    for choice in ("study", "social"):
+    for choice in ("social", "study"):
         at = scheme_page(choice, at)
         for widget in [w for kind in WIDGETS for w in at.get(kind)]:
             seen += 1
             assert widget.label.strip() and len(widget.help or "") >= 15, widget.label
-    assert seen > 20
+    at = solve(at)
+    chosen = at.session_state["scenario"]
+    button(at, "Move").click().run()  # an edit: the save controls appear
+    at.selectbox(key=f"move_to_{chosen.id}").set_value("").run()
+    button(at, "Move").click().run()
+    for name in ("solve", "coverage", "whatif", "report"):
+        at = page(at, name) if name != "solve" else at
+        for widget in [w for kind in WIDGETS for w in at.get(kind)]:
+            seen += 1
+            assert widget.label.strip() and len(widget.help or "") >= 15, (name, widget.label)
+    assert seen > 40
 
 
 @pytest.mark.parametrize("choice", ["study", "social"])
