@@ -138,6 +138,8 @@ def test_equity_chart_rule_at_average_and_positions():
     assert rules and rules[0]["encoding"]["x"]["aggregate"] == "mean"
     assert rules[0]["encoding"]["x"]["field"] == "cohort_share"
     assert "cohort average 80%" in ch.describe(chart)
+    # Each gap is written right of its bar and of the average line, never across the line.
+    assert (data["label_at"] > data[["reach_share", "cohort_share"]].max(axis=1)).all()
 
 
 def test_free_heatmap_marks_chosen_sessions():

@@ -193,9 +193,12 @@ def equity_chart_table(equity: pd.DataFrame) -> pd.DataFrame:
         for p, s, g in zip(table["population"], table["small"], table["gap_pp"], strict=True)
     ]
     table["order"] = range(len(table))
+    # The gap is written right of both the bar and the average line, so the dashed line never
+    # crosses its sign (a minus under the line reads as a plus).
+    table["label_at"] = np.maximum(table["reach_share"], table["cohort_share"]) + 0.01
     cols = ["label", "dimension_label", "group", "population", "reached", "reach_share",
             "cohort_share", "gap_pp", "ratio", "small", "below_average", "position", "gap_text",
-            "order"]
+            "order", "label_at"]
     return table[cols].reset_index(drop=True)
 
 
@@ -222,8 +225,9 @@ def equity_chart(equity: pd.DataFrame, title: str = "Reach by student group") ->
                         scale=alt.Scale(domain=positions, range=["#D55E00", "#009E73", GREY]),
                         legend=alt.Legend(orient="bottom")),
         opacity=alt.condition("datum.small", alt.value(0.5), alt.value(1.0)))
-    text = alt.Chart().mark_text(align="left", dx=3, fontSize=10).encode(
-        y=y, x=x, text="gap_text:N", tooltip=tooltip)
+    text = alt.Chart().mark_text(align="left", dx=2, fontSize=10).encode(
+        y=y, x=alt.X("label_at:Q", scale=alt.Scale(domain=[0, 1])), text="gap_text:N",
+        tooltip=tooltip)
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="black").encode(
         x=alt.X("mean(cohort_share):Q"))
     below = table.loc[table["position"] == BELOW]

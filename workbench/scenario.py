@@ -29,6 +29,7 @@ from workbench import __version__
 from workbench.domain import TABLES, Cohort, SolveStatus
 
 SCHEMES: tuple[str, ...] = ("mentoring", "pass", "groups")
+PLAN_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS", "groups": "Groups"}
 FILE_FORMAT = "peer-support-workbench scenario"
 FILE_SCHEMA_VERSION = 1
 SUFFIX = ".wbscenario"
@@ -257,7 +258,7 @@ def solve_scenario(cohort: Cohort, scheme: str, settings: Any = None, *, name: s
     summary.pop("settings", None)  # kept once, in settings.json
     summary = {**summary, **figures}
     return Scenario(
-        name=name or f"{scheme} plan for {cohort.name}",
+        name=name or f"{PLAN_NAMES.get(scheme, scheme)} plan for {cohort.name}",
         scheme=scheme,
         cohort_tables=cohort_to_tables(cohort),
         settings=settings.model_dump(mode="json"),
