@@ -567,7 +567,7 @@ def test_time_limit_with_no_plan_falls_back_to_greedy(monkeypatch, generated):
     monkeypatch.setattr(ps, "solve", no_plan)
     settings = PassSettings(top=5, time_limit=3)
     result = solve_pass(generated, settings)
-    assert result.status.status == "timed out"
+    assert result.status.status == "feasible" and result.status.gap is None  # not proven
     assert any("found no plan within 3 s; showing the greedy plan" in m
                for m in result.messages)
     assert result.reach_count == result.greedy_reach > 0

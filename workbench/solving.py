@@ -112,8 +112,11 @@ def _read_status(prob: pulp.LpProblem, solver: str, seconds: float,
         return SolveStatus("infeasible", seconds=seconds, solver=solver)
     if sol == pulp.LpSolutionNoSolutionFound or prob.status == pulp.LpStatusNotSolved:
         hit_limit = time_limit is not None and seconds >= 0.95 * time_limit
-        return SolveStatus("timed out" if hit_limit else "not solved", seconds=seconds,
-                           solver=solver)
+        if hit_limit:
+            return SolveStatus("timed out", seconds=seconds, solver=solver, messages=[
+                f"no plan was found within the time limit of {time_limit:g} s"])
+        return SolveStatus("not solved", seconds=seconds, solver=solver,
+                           messages=["the solver stopped without a plan"])
     if prob.status == pulp.LpStatusUnbounded:
         return SolveStatus("not solved", seconds=seconds, solver=solver,
                            messages=["the model is unbounded (a bug: please report it)"])
