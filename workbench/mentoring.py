@@ -47,7 +47,16 @@ import pandas as pd
 import pulp
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.costs import CostRates, budget_status, cost_of_mentors
 from workbench.domain import Cohort, SolveStatus
+from workbench.mentoring_budget import (
+    MentorBudget,
+    budget_model,
+    budget_start,
+    mentee_types,
+    mentor_budget,
+    mentors_by_types,
+)
 from workbench.mentoring_explain import MenteeFacts, cohort_fixes, unmatched_reasons
 from workbench.mentoring_scoring import (
     CRITERIA,
@@ -73,6 +82,9 @@ MAX_PRICING_ROUNDS = 25
 # Simplex duals of a totally unimodular LP with integer costs are integers, so any pair that
 # could improve the plan has a reduced cost of at least 1; the tolerance only absorbs rounding.
 REDUCED_COST_TOL = 1e-3
+# With a budget, up to this many pairs are solved as one exact MIP; more choose the mentors
+# over mentee types first (coverage exact, score best for the mentors chosen).
+FULL_MIP_MAX_PAIRS = 60_000
 
 
 class MentoringSettings(BaseModel):
@@ -90,6 +102,9 @@ class MentoringSettings(BaseModel):
     previous_pairs: list[tuple[str, str]] = Field(default_factory=list)
     time_limit: float = Field(60.0, gt=0)
     solver: Literal["highs", "cbc"] = "highs"
+    budget: float | None = Field(None, ge=0.0, allow_inf_nan=False,
+                                 description="money per term; None = no cap")
+    cost_rates: CostRates = Field(default_factory=CostRates)
 
     @field_validator("weights")
     @classmethod
@@ -112,6 +127,10 @@ class MentoringSettings(BaseModel):
         if self.stable == "mentee_optimal" and (self.locked_pairs or self.previous_pairs):
             raise ValueError("the mentee-optimal stable matching cannot keep locked or previous "
                              "pairs: use stable='best_score' for that")
+        if self.stable != "off" and self.budget is not None:
+            raise ValueError("a budget cannot be combined with a stable matching (a mentor left "
+                             "out for the budget would form blocking pairs): use the coverage, "
+                             "quality or fairness objective")
         return self
 
 
@@ -140,6 +159,22 @@ class MentoringResult:
         """Matched / mentees (0.0 when there are no mentees)."""
         return self.matched / self.mentees if self.mentees else 0.0
 
+    @property
+    def mentors_used(self) -> int:
+        """Mentors with at least one mentee (the ones the scheme pays for)."""
+        return int((self.mentor_load["assigned"] > 0).sum()) if len(self.mentor_load) else 0
+
+    @property
+    def cost(self) -> float:
+        """What the plan costs per term by the settings' cost rates."""
+        return cost_of_mentors(self.mentors_used, self.settings.cost_rates).total
+
+    @property
+    def budget_message(self) -> str:
+        """The plan's cost against the budget, in words."""
+        return budget_status(self.cost, self.settings.budget,
+                             self.settings.cost_rates.currency).message
+
     def summary(self) -> dict[str, Any]:
         """The content of summary.json."""
         objective = self.lowest_score if (self.settings.objective == "fairness"
@@ -164,6 +199,12 @@ class MentoringResult:
             "eligible_pairs": self.eligible_pairs,
             "changed_pairs": self.changed_pairs,
             "unmatched": len(self.unmatched),
+            "mentors_used": self.mentors_used,
+            "cost": round(self.cost, 2),
+            "budget": self.settings.budget,
+            "within_budget": (None if self.settings.budget is None
+                              else bool(self.cost <= self.settings.budget + 1e-6)),
+            "budget_message": self.budget_message,
             "messages": list(self.status.messages),
             "fixes": list(self.fixes),
             "settings": self.settings.model_dump(mode="json"),
@@ -204,6 +245,7 @@ class _Context:
     stages: list[SolveStatus] = field(default_factory=list)
     model_seconds: float = 0.0  # building PuLP models
     columns: int = 0  # pairs put into LP models, over all pricing rounds
+    budget: MentorBudget | None = None
 
     def remaining(self) -> float:
         return max(1.0, self.deadline - time.perf_counter())
@@ -269,15 +311,22 @@ def _values(xs: list[pulp.LpVariable]) -> np.ndarray:
 
 
 def _greedy(pairs: _Pairs, ctx: _Context) -> np.ndarray:
-    """Locked pairs, then best score first: the warm start and the time-limit fallback."""
+    """Locked pairs, then best score first: the warm start and the time-limit fallback.
+    With a budget, a mentor is only opened while the budget pays for one more."""
     order = np.lexsort((pairs.m, pairs.e, -pairs.score, ~pairs.kept, ~pairs.locked))
     taken = np.zeros(len(ctx.mentees), dtype=bool)
     load = np.zeros(len(ctx.mentors), dtype=np.int64)
     cap = ctx.mentors.capacity
     chosen = np.zeros(len(pairs), dtype=bool)
     e, m = pairs.e.tolist(), pairs.m.tolist()
+    limit = ctx.budget.limit if ctx.budget is not None else None
+    opened = 0
     for k in order.tolist():
         if not taken[e[k]] and load[m[k]] < cap[m[k]]:
+            if limit is not None and load[m[k]] == 0:
+                if opened >= limit and not pairs.locked[k]:
+                    continue
+                opened += 1
             taken[e[k]] = True
             load[m[k]] += 1
             chosen[k] = True
@@ -424,6 +473,23 @@ def _lexicographic(name: str, pairs: _Pairs, ctx: _Context, score_first: bool = 
     into one objective of integers: a tier's weight is more than the most the tiers below can
     add up to in that group, and every coefficient stays far below 2**53, so the LP is exact.
     """
+    chosen, status = _tiers(name, pairs, ctx, score_first)
+    budget = ctx.budget
+    if chosen is None or budget is None or budget.limit is None:
+        return chosen, status
+    used = len(np.unique(pairs.m[chosen]))
+    if budget.free_mentors is None:  # the first plan solved: coverage without the budget
+        budget.free_mentors, budget.free_matched = used, int(chosen.sum())
+    if used <= budget.limit:
+        return chosen, status
+    if len(pairs) <= FULL_MIP_MAX_PAIRS:
+        return _budget_mip(name, pairs, ctx, chosen, score_first)
+    return _budget_by_types(name, pairs, ctx, chosen, score_first)
+
+
+def _tiers(name: str, pairs: _Pairs, ctx: _Context, score_first: bool
+           ) -> tuple[np.ndarray | None, SolveStatus]:
+    """The tiered objective without a budget: one exact LP per connected group."""
     chosen = np.zeros(len(pairs), dtype=bool)
     status = SolveStatus("optimal", solver=ctx.settings.solver)
     for group in _components(pairs, len(ctx.mentees), len(ctx.mentors)):
@@ -441,6 +507,62 @@ def _lexicographic(name: str, pairs: _Pairs, ctx: _Context, score_first: bool = 
             return None, status
         chosen[group[sub_chosen]] = True
     return chosen, status
+
+
+def _tier_coefs(pairs: _Pairs, ctx: _Context, score_first: bool
+                ) -> tuple[np.ndarray, float, float, int]:
+    """Folded tier coefficients over all pairs at once, with (coverage weight, kept weight,
+    mentees): coverage, then kept previous pairs, then score (or score first)."""
+    best = _per_mentee_max(pairs, len(ctx.mentees))
+    span = int(best[best > 0].sum()) + 1
+    mentees = int((best >= 0).sum())
+    if score_first and not pairs.kept.any():
+        return pairs.score * (mentees + 1) + 1, 0.0, 0.0, mentees
+    kept = pairs.kept.astype(np.int64)
+    cover = (int(kept.sum()) + 1) * span
+    return cover + kept * span + pairs.score, float(cover), float(span), mentees
+
+
+def _budget_mip(name: str, pairs: _Pairs, ctx: _Context, unbudgeted: np.ndarray,
+                score_first: bool) -> tuple[np.ndarray, SolveStatus]:
+    """The same tiers when the plan without the budget uses more mentors than the budget pays
+    for: one MIP over every pair (the budget links the connected groups), warm-started from
+    the busiest mentors of that plan; that start is also the plan if the MIP finds nothing
+    better in time."""
+    budget = ctx.budget
+    budget.mip = True
+    limit = int(budget.limit)
+    start = budget_start(pairs.e, pairs.m, pairs.score, pairs.locked, ctx.mentors.capacity,
+                         unbudgeted, limit)
+    coefs, _, _, _ = _tier_coefs(pairs, ctx, score_first)
+    started = time.perf_counter()
+    prob, xs, used = budget_model(f"{name}_budget", pairs.e, pairs.m, pairs.locked, coefs,
+                                  ctx.mentors.capacity, limit)
+    for v, c in zip(xs, start.tolist(), strict=True):
+        v.setInitialValue(1.0 if c else 0.0)
+    opened = set(pairs.m[start].tolist())
+    for j, v in used.items():
+        v.setInitialValue(1.0 if j in opened else 0.0)
+    ctx.model_seconds += time.perf_counter() - started
+    # The relative gap is small enough to prove the coverage and, on all but huge objectives,
+    # the total score too.
+    status = solve(prob, ctx.settings.solver, ctx.remaining(), mip=True, gap=1e-9,
+                   warm_start=True)
+    ctx.stages.append(status)
+    start_value = float(coefs[start].sum())
+    if status.status in ("optimal", "feasible"):
+        chosen = np.rint(_values(xs)) > 0.5
+        if (len(np.unique(pairs.m[chosen])) <= limit
+                and float(coefs[chosen].sum()) >= start_value - 0.5):
+            if status.status != "optimal":
+                budget.proven = False
+            return chosen, status
+    budget.proven = False
+    note = (f"the budget model stopped ({status.status}) before proving a plan: this plan keeps "
+            f"the {limit} busiest mentors of the plan without the budget")
+    budget.notes.append(note)
+    return start, SolveStatus("feasible", start_value, status.bound, None, status.seconds,
+                              status.solver, [note])
 
 
 def _fairness(pairs: _Pairs, ctx: _Context) -> tuple[np.ndarray | None, SolveStatus]:
@@ -512,6 +634,62 @@ def _stable_best(pairs: _Pairs, acceptable: np.ndarray, inst: Any, ctx: _Context
     chosen = np.zeros(len(pairs), dtype=bool)
     chosen[acceptable[np.rint(_values(xs)) > 0.5]] = True
     return chosen, status
+
+
+def _budget_by_types(name: str, pairs: _Pairs, ctx: _Context, unbudgeted: np.ndarray,
+                     score_first: bool) -> tuple[np.ndarray, SolveStatus]:
+    """Large cohorts: choose the mentors to pay for with a MIP over mentee types (mentees with
+    the same eligible mentors are interchangeable, so coverage and kept previous pairs are
+    exact; thousands of pairs become a few hundred), then match exactly by the LP over the
+    chosen mentors. The total score is the best for those mentors, not proven the best over
+    every choice of mentors."""
+    budget = ctx.budget
+    budget.mip = True
+    budget.proven = False
+    limit = int(budget.limit)
+    start = budget_start(pairs.e, pairs.m, pairs.score, pairs.locked, ctx.mentors.capacity,
+                         unbudgeted, limit)
+    coefs, cover, kept_weight, mentees = _tier_coefs(pairs, ctx, score_first)
+    started = time.perf_counter()
+    types = mentee_types(pairs.e, pairs.m, pairs.score, pairs.locked, pairs.kept,
+                         len(ctx.mentees))
+    if score_first and cover == 0.0:
+        type_coefs = types.score * (mentees + 1) + 1
+    else:
+        type_coefs = cover + kept_weight * types.kept + types.score
+    ctx.model_seconds += time.perf_counter() - started
+    mentors, status = mentors_by_types(f"{name}_budget_mentors", types, ctx.mentors.capacity,
+                                       limit, type_coefs, (pairs.e[start], pairs.m[start]),
+                                       ctx.settings.solver, ctx.remaining())
+    ctx.stages.append(status)
+    start_value = float(coefs[start].sum())
+    chosen = None
+    if mentors is not None:
+        keep = np.flatnonzero(mentors[pairs.m])
+        sub_chosen, _ = _tiers(name, pairs.subset(keep), ctx, score_first)
+        if sub_chosen is not None:
+            chosen = np.zeros(len(pairs), dtype=bool)
+            chosen[keep[sub_chosen]] = True
+            if float(coefs[chosen].sum()) < start_value - 0.5:
+                chosen = None
+    if chosen is None:
+        note = (f"the budget model stopped ({status.status}) before choosing the mentors: this "
+                f"plan keeps the {limit} busiest mentors of the plan without the budget")
+        budget.notes.append(note)
+        return start, SolveStatus("feasible", start_value, None, None, status.seconds,
+                                  status.solver, [note])
+    if status.status == "optimal":
+        what = "coverage" if not score_first else "the score of the mentors chosen"
+        note = (f"with the budget, the mentors were chosen by a MIP over groups of mentees with "
+                f"the same eligible mentors ({what} proven the best the budget allows), then "
+                "matched exactly by LP; the total score is the best for these mentors, not "
+                "proven the best over every choice of mentors")
+    else:
+        note = (f"with the budget, choosing the mentors stopped ({status.status}) before it was "
+                "proven: the coverage is not proven the best the budget allows")
+    budget.notes.append(note)
+    return chosen, SolveStatus("feasible", float(coefs[chosen].sum()), None, None,
+                               status.seconds, status.solver, [note])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,6 +774,8 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
     all_pairs = _Pairs(e, m, score, member(codes, lock_codes),
                        member(codes, prev_codes[prev_known]))
     ctx = _Context(mentees, mentors, settings, started + settings.time_limit)
+    ctx.budget = mentor_budget(settings.budget, settings.cost_rates,
+                               len({b for _, b in locks}))
     problems = _lock_problems(cohort, locks, lock_codes, codes, mentees, mentors, settings)
 
     # The pairs the objective may use.
@@ -667,12 +847,26 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
         else:
             chosen[usable[sub_chosen]] = True
         status = _combined_status(status, ctx.stages)
-        if settings.stable == "off" and ctx.stages and status.status == "optimal":
+        budget = ctx.budget
+        if budget is not None and budget.mip:
+            if status.status == "optimal" and not budget.proven:
+                status.status = "feasible"
+            if status.status == "optimal" and not budget.fixed_uncovered:
+                messages.append("the plan without the budget needed more mentors than the "
+                                "budget pays for, so a MIP with a 'mentor used' binary per "
+                                "mentor was solved and proven optimal")
+        elif settings.stable == "off" and ctx.stages and status.status == "optimal":
             messages.append("solved as an LP (bipartite matching is totally unimodular); the "
                             "optimum was checked to be integral")
-    status.messages = [*status.messages, *messages]
+    if ctx.budget is not None and not problems:
+        used = len(np.unique(all_pairs.m[chosen]))
+        messages = [*ctx.budget.messages(used), *messages, *ctx.budget.notes]
+        if ctx.budget.fixed_uncovered:
+            status.status = "infeasible"  # no plan is within the budget; the words say why
+    status.messages = list(dict.fromkeys([*status.messages, *messages]))
     result = _assemble(cohort, settings, mentees, mentors, cand, all_pairs, parts, usable,
-                       chosen, status, no_plan, problems, stable_inst, build_seconds)
+                       chosen, status, no_plan, problems, stable_inst, build_seconds,
+                       ctx.budget)
     result.model_seconds = ctx.model_seconds
     result.extra.update(lp_solves=len(ctx.stages), lp_columns=ctx.columns)
     return result
@@ -687,7 +881,8 @@ def _combined_status(final: SolveStatus, stages: list[SolveStatus]) -> SolveStat
 def _assemble(cohort: Cohort, settings: MentoringSettings, mentees: People, mentors: People,
               cand: Any, pairs: _Pairs, parts: dict[str, np.ndarray], usable: np.ndarray,
               chosen: np.ndarray, status: SolveStatus, no_plan: str | None,
-              problems: list[str], stable_inst: Any, build_seconds: float) -> MentoringResult:
+              problems: list[str], stable_inst: Any, build_seconds: float,
+              budget: MentorBudget | None = None) -> MentoringResult:
     k = np.flatnonzero(chosen)
     e, m = pairs.e[k], pairs.m[k]
     matches = pd.DataFrame({
@@ -718,6 +913,11 @@ def _assemble(cohort: Cohort, settings: MentoringSettings, mentees: People, ment
                                   minlength=n_e).astype(np.int64)
     best = _per_mentee_max(pairs, n_e)
     facts = MenteeFacts(cand, passing, best, full_of_passing)
+    if budget is not None and budget.limit is not None:
+        unused = assigned == 0
+        facts.unused_of_passing = np.bincount(pairs.e[usable][unused[pairs.m[usable]]],
+                                              minlength=n_e).astype(np.int64)
+        facts.budget_reason = budget.blocked_reason()
     stable = settings.stable != "off"
     if stable:
         facts.ranked_any = stable_inst.ranked_any
@@ -742,6 +942,8 @@ def _assemble(cohort: Cohort, settings: MentoringSettings, mentees: People, ment
                                  only_mentees=no_mentor)
             broader = alt.eligible[no_mentor] > 0
     fixes = list(problems)
+    if no_plan is None and budget is not None:
+        fixes += budget.fixes(int(len(k)))
     if no_plan is None:
         fixes += cohort_fixes(mentees, mentors, unmatched, unmatched_idx, settings.rule,
                               settings.min_level_gap, min_score, broader, facts, stable)

@@ -20,6 +20,7 @@ NOT_RANKED = "not_ranked"  # stable: the mentee ranked no mentor
 NONE_ELIGIBLE_RANKED = "none_eligible_ranked"  # stable: no eligible mentor among their ranking
 NOT_MUTUAL = "not_mutual"  # stable: no eligible mentor they ranked ranked them back
 FULL = "full"  # every eligible mentor is full
+BUDGET = "budget"  # eligible mentors are left unused: the budget pays for no more mentors
 SPARE = "not_proven"  # an eligible mentor has room: the plan is not proven optimal
 NO_PLAN = "no_plan"  # the solve produced no plan (infeasible locks, not solved)
 
@@ -51,6 +52,8 @@ class MenteeFacts:
     ranked_any: np.ndarray | None = None  # stable mode only
     ranked_eligible: np.ndarray | None = None
     acceptable: np.ndarray | None = None
+    unused_of_passing: np.ndarray | None = None  # budget only: passing mentors with no mentee
+    budget_reason: str | None = None  # budget only: why an unused mentor is not used
 
 
 def unmatched_reasons(mentees: People, unmatched: np.ndarray, facts: MenteeFacts, rule: str,
@@ -100,6 +103,9 @@ def unmatched_reasons(mentees: People, unmatched: np.ndarray, facts: MenteeFacts
                       f"{min_score:g}" if eligible == 1 else
                       f"all {eligible} eligible mentors score below the minimum score "
                       f"{min_score:g}")
+        elif (facts.budget_reason is not None and facts.unused_of_passing[k] > 0
+              and facts.full_of_passing[k] + facts.unused_of_passing[k] == facts.passing[k]):
+            code, reason = BUDGET, facts.budget_reason
         elif facts.full_of_passing[k] < facts.passing[k]:
             code = SPARE
             reason = ("not matched although an eligible mentor has room: the plan is not "

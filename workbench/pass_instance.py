@@ -92,9 +92,9 @@ class PassInstance:
 
     @property
     def budget_active(self) -> bool:
-        """A budget is set and sessions or leaders cost something: the budget rule applies."""
-        return (self.cost_model is not None and self.budget_left is not None
-                and (self.cost_model.per_session > 0 or self.cost_model.per_leader > 0))
+        """A budget is set and could bind: the budget rule applies (a budget that pays for
+        every session the rules allow, with every leader, changes nothing)."""
+        return self.missing_weight is not None
 
     def plan_cost(self, plan: list[PlannedSession]) -> float:
         """What the plan's sessions and leaders cost (fixed staff time excluded)."""
@@ -335,7 +335,10 @@ def _budget(inst: PassInstance) -> None:
     inst.cost_model = model
     inst.locked_cost = model.per_session * locks + model.per_leader * len(named)
     inst.budget_left = max(settings.budget - model.fixed, inst.locked_cost)
-    if inst.budget_active:
+    leaders = {lid for m in inst.modules for lid in m.leaders}
+    most = (model.per_session * sum(max(m.placeable, len(m.locked)) for m in inst.modules)
+            + model.per_leader * len(leaders))
+    if most > inst.budget_left + 1e-9:
         inst.missing_weight = 0.45 / (sum(m.placeable for m in inst.modules) + 1)
 
 

@@ -216,8 +216,11 @@ def solve_pass(cohort: Cohort, settings: PassSettings | None = None) -> PassResu
                     "infeasible": "reported the model infeasible (a bug: every rule has slack)",
                     }.get(status.status, "failed")
             messages.append(f"The solver {what}; showing the greedy plan (reach "
-                            f"{greedy_reach:,}).")
+                            f"{greedy_reach:,}), which keeps every rule but is not proven best.")
             plan = greedy
+            # A plan is shown, so the outcome is "feasible" (no proven gap), as in every scheme.
+            status = SolveStatus("feasible", float(greedy_value), None, None, status.seconds,
+                                 status.solver, status.messages)
     messages.extend(assign_rooms(inst, plan))
     result = _result(cohort, inst, plan, status, messages)
     result.solve_seconds = solve_seconds
@@ -330,7 +333,7 @@ def _result(cohort: Cohort, inst: PassInstance, plan: list[PlannedSession],
     plan = sorted(plan, key=lambda p: (inst.modules[p.module].code, inst.slots[p.slot]))
     # Modules the budget kept short: another session would fit the leaders, rooms and slots.
     over_budget = {mi for mi, mod in enumerate(inst.modules)
-                   if inst.cost_model is not None and inst.budget_left is not None
+                   if inst.budget_active
                    and sum(1 for p in plan if p.module == mi) < mod.placeable
                    and _could_add(inst, mi, plan)}
     reached: dict[int, np.ndarray] = {}

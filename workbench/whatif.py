@@ -13,7 +13,9 @@ Variations (:func:`apply_variation`; :data:`VARIATIONS` lists them in the coordi
   one student to the ``k`` recruited with the same seed, so more volunteers never means
   different volunteers.
 * ``capacity`` (mentees per mentor), ``sessions`` (PASS sessions per module), ``uptake`` (share of
-  reached students expected to take the scheme up) and ``budget`` (a cap in money).
+  reached students expected to take the scheme up) and ``budget`` (a cap in money: a constraint
+  for mentoring and PASS, whose settings have a ``budget``, so each point is solved within it;
+  a check of the plan's cost for groups).
 
 Sweeps (:func:`run_sweep`) solve every point, in up to two worker processes, with a progress
 callback and cancellation. :func:`mentors_needed` and :func:`leaders_needed` search over the
@@ -44,7 +46,8 @@ VARIATIONS: dict[str, str] = {
     "capacity": "mentees each mentor can take",
     "sessions": "PASS sessions per module each week",
     "uptake": "share of reached students expected to take the scheme up",
-    "budget": "budget cap (money per term), checked against each plan's cost",
+    "budget": "budget cap (money per term): mentoring and PASS plans are solved within it; "
+              "groups are checked against it",
 }
 VARIATION_SCHEMES: dict[str, tuple[str, ...]] = {
     "intake": ("mentoring", "pass", "groups"),
@@ -84,7 +87,13 @@ class Case:
 
         self.settings = coerce_settings(self.scheme, self.settings)
         self.assumptions = _model(Assumptions, self.assumptions)
+        own = getattr(self.settings, "cost_rates", None)  # rates a budget constraint uses
+        if self.rates is None and own is not None:
+            self.rates = own
         self.rates = _model(CostRates, self.rates)
+        if own is not None and own != self.rates:
+            # One set of rates: the plan is solved within a budget by the rates it is costed by.
+            self.settings = _set(self.settings, cost_rates=self.rates.model_dump())
 
 
 def _model(cls: type, value: Any) -> Any:
@@ -553,6 +562,8 @@ def headline_figures(cohort: Cohort, scheme: str, settings: Any, result: Any,
         figures["leaders_used"] = int(sessions["leader_id"].dropna().nunique()) if len(
             sessions) and "leader_id" in sessions else 0
         figures["modules_targeted"] = int(reach["module_code"].nunique())
+    if budget is None:
+        budget = getattr(settings, "budget", None)  # a budget the plan was solved within
     if budget is not None:
         check = budget_status(cost.total, budget, rates.currency)
         figures["budget"] = budget
