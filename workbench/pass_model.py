@@ -389,6 +389,15 @@ def _budget_rule(inst: PassInstance, model: PassModel,
                 terms.append((uv, cost.per_leader))
             cons[f"leader_used_l{leader_no[lid]}_m{mi}_s{si}"] = pulp.LpAffineExpression(
                 [(xv, 1.0), (uv, -1.0)]) <= 0
+        # The same rule summed over a leader's week (tightens the LP: a leader leading k
+        # sessions counts at least k / weekly maximum of a leader).
+        by_leader: dict[str, Terms] = {}
+        for (_, _, lid), xv in model.x.items():
+            by_leader.setdefault(lid, []).append((xv, 1.0))
+        for lid, xs in by_leader.items():
+            most = max(1, min(len(xs), inst.leader_max.get(lid, 0)))
+            cons[f"leader_used_weekly_l{leader_no[lid]}"] = pulp.LpAffineExpression(
+                [*xs, (model.used[lid], -float(most))]) <= 0
     cons["budget"] = pulp.LpAffineExpression(terms) <= inst.budget_left
 
 
