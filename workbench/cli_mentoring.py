@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--previous", metavar="CSV",
                    help="an earlier matches.csv: keep its pairs unless moving one matches more "
                         "mentees, and report how many changed")
+    p.add_argument("--budget", type=float, metavar="POUNDS",
+                   help="cap the cost per term: match as many mentees as the mentors this "
+                        "pays for can take (cost rates: docs/assumptions.md)")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--solver", choices=["highs", "cbc"], default="highs",
                    help="highs (default) or cbc")
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             stable=args.stable or "off",
             locked_pairs=_read_pairs(args.locked, "--locked") if args.locked else [],
             previous_pairs=_read_pairs(args.previous, "--previous") if args.previous else [],
-            time_limit=args.time_limit, solver=args.solver)
+            time_limit=args.time_limit, solver=args.solver, budget=args.budget)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
                              f"{err['msg']}" for err in exc.errors())

@@ -57,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "above override it")
     p.add_argument("--time-limit", type=float, help="seconds (default 60)")
     p.add_argument("--solver", choices=["highs", "cbc"], help="highs (default) or cbc")
+    p.add_argument("--budget", type=float, metavar="POUNDS",
+                   help="cap the cost per term: reach as many students as this pays for "
+                        "(cost rates: docs/assumptions.md)")
     p.add_argument("--term-start", help="first day of teaching, YYYY-MM-DD, for sessions.ics "
                                         "(default: next Monday)")
     p.add_argument("--weeks", type=int, default=10,
@@ -167,6 +170,8 @@ def settings_from_args(args: argparse.Namespace):
         values["time_limit"] = args.time_limit
     if args.solver is not None:
         values["solver"] = args.solver
+    if args.budget is not None:
+        values["budget"] = args.budget
     try:
         return PassSettings.model_validate(values)
     except ValidationError as exc:
