@@ -7,88 +7,31 @@ widget, so the Solve and What-if pages use the settings last chosen on the Schem
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
 
+from app_pages import shared
+from workbench.app_settings import (  # noqa: F401 (labels and presets the pages use from here)
+    CRITERIA_LABELS,
+    MENTORING_PRESETS,
+    OBJECTIVES,
+    PASS_PRESETS,
+    RULES,
+    STABLE,
+    STABLE_BUDGET_REASON,
+    TARGETING,
+    budget_blocked,
+    budget_capacity_text,
+    form_defaults,
+    settings_from_values,
+    values_from_settings,
+)
 from workbench.domain import DAYS
 
 M = "keep_m_"  # mentoring widget keys
 P = "keep_p_"  # PASS widget keys
-
-RULES = {
-    "programme": "Same programme only",
-    "faculty": "Same faculty (any programme in it)",
-    "any": "Anyone in the cohort",
-}
-OBJECTIVES = {
-    "coverage": "Match as many mentees as possible, then the best matches",
-    "quality": "Best matches only (leave poor matches unmade)",
-    "fairness": "Make the weakest match as good as possible",
-}
-STABLE = {
-    "off": "No (use the goal above)",
-    "mentee_optimal": "Yes: mentee-optimal stable matching (ranked choices only)",
-    "best_score": "Yes: the stable matching with the best total score",
-}
-CRITERIA_LABELS = {
-    "same_programme": "Same programme",
-    "same_faculty": "Same faculty",
-    "shared_interests": "Shared interests (per interest, up to three)",
-    "shared_language": "A language in common",
-    "same_home_status": "Both home or both international",
-    "first_generation": "First-generation mentee with a first-generation mentor",
-    "commuter": "Commuting mentee with a commuting mentor",
-    "preference": "The mentee's own ranked choice of mentor",
-}
-TARGETING = {
-    "top": "The modules with the highest fail rates",
-    "threshold": "Every module at or above a fail rate",
-    "modules": "Modules I choose",
-}
-
-MENTORING_PRESETS: dict[str, dict[str, Any]] = {
-    "Recommended: within the programme, as many mentees as possible": {
-        "rule": "programme", "min_level_gap": 1, "objective": "coverage", "stable": "off"},
-    "Highest participation: any mentor in the faculty": {
-        "rule": "faculty", "min_level_gap": 1, "objective": "coverage", "stable": "off"},
-    "Best matches only (score at least 4)": {
-        "rule": "programme", "min_level_gap": 1, "objective": "quality", "min_score": 4.0,
-        "stable": "off"},
-    "Stable: nobody would rather swap (ranked choices)": {
-        "rule": "any", "min_level_gap": 0, "objective": "coverage", "stable": "mentee_optimal"},
-}
-PASS_PRESETS: dict[str, dict[str, Any]] = {
-    "Recommended: top 5 modules, two sessions each, no lunch-time sessions": {
-        "targeting": "top", "top": 5, "sessions_per_module": 2, "avoid_lunch": True},
-    "Every module with 25% or more failing (SI guidance), two sessions": {
-        "targeting": "threshold", "threshold": 0.25, "sessions_per_module": 2,
-        "avoid_lunch": True},
-    "Light touch: top 3 modules, one session each": {
-        "targeting": "top", "top": 3, "sessions_per_module": 1, "avoid_lunch": False},
-}
-
-
-def _defaults(scheme: str) -> dict[str, Any]:
-    if scheme == "mentoring":
-        from workbench.mentoring import MentoringSettings
-
-        d = MentoringSettings()
-        return {"rule": d.rule, "min_level_gap": d.min_level_gap, "objective": d.objective,
-                "min_score": d.min_score, "stable": d.stable,
-                **{f"w_{k}": float(v) for k, v in d.weights.items()}}
-    from workbench.pass_settings import PassSettings
-
-    d = PassSettings()
-    return {"targeting": "top", "top": 5, "threshold": 0.25, "modules": [],
-            "days": [DAYS[i] for i in d.days], "first_start": dt.time(d.first_start // 60),
-            "last_start": dt.time(d.last_start // 60), "session_minutes": d.session_minutes,
-            "avoid_lunch": True, "sessions_per_module": d.sessions_per_module,
-            "uptake_regular": d.uptake_regular, "uptake_once": d.uptake_once,
-            "students_per_leader": d.students_per_leader, "early": d.penalties.early,
-            "late": d.penalties.late, "friday_afternoon": d.penalties.friday_afternoon}
 
 
 def _prefix(scheme: str) -> str:
@@ -102,7 +45,7 @@ def init_state(scheme: str) -> None:
 
         return groups_form.init_state()
     prefix = _prefix(scheme)
-    for key, value in _defaults(scheme).items():
+    for key, value in form_defaults(scheme).items():
         st.session_state.setdefault(prefix + key, value)
 
 
@@ -112,46 +55,27 @@ def apply_preset(scheme: str, values: dict[str, Any]) -> None:
         st.session_state[prefix + key] = value
 
 
-def _minutes(value: dt.time) -> int:
-    return value.hour * 60 + value.minute
+def _values(scheme: str) -> dict[str, Any]:
+    prefix = _prefix(scheme)
+    ss = st.session_state
+    return {k[len(prefix):]: ss[k] for k in ss if isinstance(k, str) and k.startswith(prefix)}
 
 
 def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[Any, str | None]:
-    """The scheme's settings model from the widget values, or (None, the problem in words)."""
+    """The scheme's settings model from the widget values, or (None, the problem in words).
+
+    A budget is checked with the cost rates of the Scheme page's costs expander."""
     if scheme == "groups":
         from app_pages import groups_form
 
         return groups_form.settings_from_state(time_limit)
     init_state(scheme)
     ss = st.session_state
-    v = {k[len(_prefix(scheme)):]: ss[k] for k in ss
-         if isinstance(k, str) and k.startswith(_prefix(scheme))}
-    extra = {} if time_limit is None else {"time_limit": float(time_limit)}
     try:
-        if scheme == "mentoring":
-            from workbench.mentoring import MentoringSettings
-
-            weights = {k[2:]: float(val) for k, val in v.items() if k.startswith("w_")}
-            return MentoringSettings(
-                rule=v["rule"], min_level_gap=int(v["min_level_gap"]), objective=v["objective"],
-                min_score=float(v["min_score"]) if v["objective"] == "quality" else 0.0,
-                stable=v["stable"], weights=weights,
-                locked_pairs=ss.get("locked_pairs", []),
-                previous_pairs=ss.get("previous_pairs", []), **extra), None
-        from workbench.pass_settings import LUNCH, PassSettings
-
-        targeting = {v["targeting"]: v[v["targeting"]]}
-        return PassSettings(
-            **targeting, days=[DAYS.index(d) for d in v["days"]],
-            first_start=_minutes(v["first_start"]), last_start=_minutes(v["last_start"]),
-            session_minutes=int(v["session_minutes"]),
-            avoid_slots=[LUNCH] if v["avoid_lunch"] else [],
-            sessions_per_module=int(v["sessions_per_module"]),
-            uptake_regular=float(v["uptake_regular"]), uptake_once=float(v["uptake_once"]),
-            students_per_leader=int(v["students_per_leader"]),
-            penalties={"early": v["early"], "late": v["late"],
-                       "friday_afternoon": v["friday_afternoon"]},
-            locked_sessions=ss.get("locked_sessions", []), **extra), None
+        return settings_from_values(
+            scheme, _values(scheme), time_limit=time_limit, cost_rates=shared.cost_rates(),
+            locked_pairs=ss.get("locked_pairs", []), previous_pairs=ss.get("previous_pairs", []),
+            locked_sessions=ss.get("locked_sessions", [])), None
     except ValidationError as exc:
         return None, "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: "
                                f"{e['msg']}" for e in exc.errors())
@@ -160,33 +84,20 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
 
 
 def load_settings(scheme: str, settings: dict[str, Any]) -> None:
-    """Put a saved scenario's settings back into the widgets."""
+    """Put a saved scenario's settings back into the widgets (with the rates a budget used)."""
     if scheme == "groups":
         from app_pages import groups_form
 
         return groups_form.load_settings(settings)
     init_state(scheme)
-    values: dict[str, Any] = {}
-    if scheme == "mentoring":
-        values = {k: settings[k] for k in ("rule", "min_level_gap", "objective", "min_score",
-                                           "stable") if k in settings}
-        values.update({f"w_{k}": float(w) for k, w in (settings.get("weights") or {}).items()})
-    elif scheme == "pass":
-        for key in ("top", "threshold", "modules"):
-            if settings.get(key) is not None:
-                values.update(targeting=key, **{key: settings[key]})
-        values.update({k: settings[k] for k in ("session_minutes", "sessions_per_module",
-                                                 "uptake_regular", "uptake_once",
-                                                 "students_per_leader") if k in settings})
-        if "days" in settings:
-            values["days"] = [DAYS[i] for i in settings["days"]]
-        for key in ("first_start", "last_start"):
-            if key in settings:
-                values[key] = dt.time(settings[key] // 60, settings[key] % 60)
-        values["avoid_lunch"] = bool(settings.get("avoid_slots"))
-        values.update({k: settings.get("penalties", {}).get(k, 1.0)
-                       for k in ("early", "late", "friday_afternoon")})
-    apply_preset(scheme, values)
+    apply_preset(scheme, values_from_settings(scheme, settings))
+    from workbench.costs import CostRates
+
+    rates, defaults = settings.get("cost_rates") or {}, CostRates()
+    for name in shared.RATE_FIELDS:
+        if rates.get(name) is not None:
+            kind = type(getattr(defaults, name))  # the widget's number type (int or float)
+            st.session_state[shared.C + name] = kind(rates[name])
 
 
 # ------------------------------------------------------------------------------ widgets
@@ -272,3 +183,35 @@ def pass_form(module_codes: list[str]) -> None:
                        help="0 = no preference; higher avoids evening sessions.")
         cols[1].slider("Avoid Friday afternoons (weight)", 0.0, 5.0, step=0.5,
                        key=P + "friday_afternoon", help="0 = no preference.")
+
+
+def budget_form(scheme: str) -> None:
+    """A cost cap per term: a tick and an amount (0 is a real cap); off with a stable matching."""
+    prefix = _prefix(scheme)
+    ss = st.session_state
+    blocked = budget_blocked(scheme, _values(scheme))
+    rates = shared.cost_rates()
+    volunteers = "mentors" if scheme == "mentoring" else "sessions and leaders"
+    with st.container(border=True):
+        cols = st.columns(2, vertical_alignment="bottom")
+        cols[0].checkbox(
+            "Cap the cost per term", key=prefix + "cap_budget", disabled=blocked,
+            help=f"With a cap, the solver reaches as many students as the budget pays for "
+                 f"(fewer {volunteers} if needed). Without it, the plan's cost is only reported "
+                 "(and compared with any budget you enter on the What-if page).")
+        capped = bool(ss[prefix + "cap_budget"]) and not blocked
+        cols[1].number_input(
+            f"Budget per term ({rates.currency})", min_value=0.0, step=100.0, format="%.0f",
+            key=prefix + "budget", disabled=not capped,
+            help="Money per term, costed with the rates under 'Expected uptake and costs' "
+                 "below. The fixed staff time is paid first; 0 is a real cap (nothing is paid "
+                 "for).")
+        if blocked:
+            st.caption(STABLE_BUDGET_REASON)
+        elif capped:
+            minutes = int(ss.get(P + "session_minutes", 60))
+            st.caption(budget_capacity_text(scheme, float(ss[prefix + "budget"]), rates,
+                                            minutes))
+        else:
+            st.caption("No cap: the plan reaches everyone it can and its cost is only "
+                       "reported.")

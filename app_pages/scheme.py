@@ -48,6 +48,8 @@ elif scheme == "pass":
     forms.pass_form(sorted(cohort.modules["module_code"]))
 else:
     groups_form.form(cohort)
+if scheme in ("mentoring", "pass"):
+    forms.budget_form(scheme)
 
 settings, problem = forms.settings_from_state(scheme)
 if problem:
