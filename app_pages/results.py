@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import forms, shared
 from workbench import charts
+from workbench.app_settings import budget_line
 
 CRITERIA_COLUMNS = {name: st.column_config.NumberColumn(label, format="%.2f",
                                                         help="Points this criterion adds")
@@ -46,32 +47,47 @@ def outcome(chosen: Any) -> None:
     """The solver's outcome in words, and the headline figures."""
     status = chosen.status.get("status", "not solved")
     text = f"**{chosen.name}**: {chosen.status_label}."
+    messages = list(chosen.summary.get("messages") or chosen.status.get("messages") or [])
     if status == "optimal":
         st.success(text + " No better plan exists under these rules.")
     elif status == "feasible" and chosen.scheme == "groups":
         st.warning(text + " Not proven the best possible: how close it is is said below.")
     elif status == "feasible":
         st.warning(text + " The time limit was reached; a longer limit may find a better plan.")
+    elif status == "infeasible" and messages:
+        st.error(f"{text} {messages.pop(0)}")  # the first message says why (e.g. the budget)
     else:
         st.error(text)
-    for message in chosen.summary.get("messages") or chosen.status.get("messages") or []:
+    for message in messages:
         st.caption(message)
     s = chosen.summary
-    cols = st.columns(4)
+    cols = st.columns(5 if chosen.scheme in ("mentoring", "pass") else 4)
     if chosen.scheme == "mentoring":
         cols[0].metric("Mentees matched", f"{s.get('matched', 0):,} of {s.get('mentees', 0):,}")
+        cols[4].metric("Mentors used", f"{s.get('mentors_used', 0):,}",
+                       help="Mentors with at least one mentee: the ones the scheme pays for.")
     elif chosen.scheme == "groups":
         cols[0].metric("Students placed", f"{s.get('placed', 0):,} of {s.get('eligible', 0):,}",
                        help=f"In {s.get('groups', 0):,} groups; weakest group score "
                             f"{s.get('worst_score') or 0:.2f}, mean {s.get('mean_score') or 0:.2f}.")
     else:
         cols[0].metric("Weekly sessions", f"{s.get('sessions', 0):,}")
+        cols[4].metric("Leaders", f"{s.get('leaders', s.get('leaders_used', 0)):,}",
+                       help="Leaders running at least one session: each is trained and "
+                            "debriefed.")
     cols[1].metric("Coverage", _pct(s.get("coverage")),
                    help="Reached as a share of those the scheme is for.")
     cols[2].metric("Expected to take it up", _pct(s.get("expected_coverage")),
                    help="Coverage times the expected uptake (see the Scheme page).")
-    cols[3].metric("Cost per term", f"£{s.get('cost') or 0:,.0f}",
+    currency = (chosen.cost_rates or {}).get("currency") or "£"
+    cols[3].metric("Cost per term", f"{currency}{s.get('cost') or 0:,.0f}",
                    help="Pay, training, staff time and rooms, with the rates on the Scheme page.")
+    if chosen.scheme in ("mentoring", "pass"):
+        kind, words = budget_line(s, currency)
+        if kind == "none":
+            st.caption(f"{words} Cap the cost on the Scheme page to plan within a budget.")
+        else:
+            (st.success if kind == "ok" else st.error)(words, icon=":material/payments:")
 
 
 def _pct(value: Any) -> str:

@@ -33,7 +33,10 @@ if problem:
     st.error(f"The settings cannot be used: {problem}")
     st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
     st.stop()
-st.caption(f"{title} for {len(cohort.students):,} students. {locks}")
+cap = getattr(settings, "budget", None)
+budget = ("" if scheme == "groups" else " No cost cap." if cap is None else
+          f" Within a budget of {settings.cost_rates.money(cap)} per term.")
+st.caption(f"{title} for {len(cohort.students):,} students. {locks}{budget}")
 
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
     with st.status("Solving...", expanded=True) as status:
