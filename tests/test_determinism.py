@@ -36,9 +36,10 @@ def _busiest_module() -> str:
 
 
 def _without_timings(value):
-    """Drop every ``*seconds`` entry: how long a solve took is the one thing allowed to vary."""
+    """Drop the timings (``*seconds``, ``stages``): how long a solve took may vary, nothing else."""
     if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if not k.endswith("seconds")}
+        return {k: _without_timings(v) for k, v in value.items()
+                if not k.endswith("seconds") and k != "stages"}  # stages: seconds per step
     if isinstance(value, list):
         return [_without_timings(v) for v in value]
     return value
