@@ -152,6 +152,13 @@ def mentoring_plan(chosen: Any) -> None:
 # ------------------------------------------------------------------------------ PASS
 
 
+def _said(note: str, messages: list[str]) -> bool:
+    """True when a message already says this note ("MA2001: 0 of 2 sessions placed: <note>")."""
+    code, _, text = note.partition(":")
+    return any(m == note or (text and m.startswith(code + ":") and text.strip() in m)
+               for m in messages)
+
+
 def pass_plan(chosen: Any) -> None:
     sessions = chosen.results.get("sessions", pd.DataFrame())
     st.subheader(f"Sessions ({len(sessions):,})")
@@ -179,7 +186,9 @@ def pass_plan(chosen: Any) -> None:
                "most any plan could reach with the leaders and rooms available.")
     st.dataframe(chosen.results.get("coverage"), hide_index=True, width="stretch",
                  column_config={"coverage": st.column_config.NumberColumn(format="percent")})
-    for note in (chosen.summary.get("diagnostics") or []) + (chosen.summary.get("notes") or []):
+    shown = chosen.summary.get("messages") or []  # already in the outcome box above
+    notes = (chosen.summary.get("diagnostics") or []) + (chosen.summary.get("notes") or [])
+    for note in dict.fromkeys(n for n in notes if not _said(n, shown)):
         st.caption(note)
     reach = chosen.results.get("reach", pd.DataFrame())
     missed = reach.loc[~reach["reached"].astype(bool)] if len(reach) else reach

@@ -47,8 +47,11 @@ with st.form("variation"):
                                    help="Weekly sessions each targeted module gets.")
     uptake = cols[0].slider("Take-up (0 = as assumed)", 0.0, 1.0, 0.0, 0.05,
                             help="Share of reached students expected to take the scheme up.")
-    budget = cols[1].number_input("Budget cap per term (0 = none)", 0, 1_000_000, 0, step=500,
-                                  help="Checks the plan's cost against this cap.")
+    budget = cols[1].number_input("Compare the cost with a budget (0 = no comparison)", 0,
+                                  1_000_000, 0, step=500,
+                                  help="Only compares the variation's cost with this amount. "
+                                       "To make the solver stay within a cap, tick 'Cap the "
+                                       "cost per term' on the Scheme page.")
     name = cols[2].text_input("Name", "What-if", help="Name of the saved variation.")
     submitted = st.form_submit_button("Solve with these changes", type="primary",
                                       icon=":material/play_arrow:")

@@ -318,6 +318,11 @@ def test_pass_flow_sessions_heatmap_and_calendar() -> None:
     assert chosen.summary["sessions"] >= 1
     assert any(s.value.startswith("Sessions (") for s in at.subheader)
     assert vega_charts(at) >= 1  # the free-students heat map with the sessions on it
+    for note in chosen.summary.get("diagnostics", []):  # a note a message already says is
+        code, _, text = note.partition(":")               # not repeated in its own words
+        if any(m.startswith(code + ":") and text.strip() in m
+               for m in chosen.summary.get("messages", [])):
+            assert note not in texts(at)
     at = page(at, "coverage")
     no_errors(at)
     assert vega_charts(at) >= 3

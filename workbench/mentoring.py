@@ -853,8 +853,8 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None
                 status.status = "feasible"
             if status.status == "optimal" and not budget.fixed_uncovered:
                 messages.append("the plan without the budget needed more mentors than the "
-                                "budget pays for, so a MIP with a 'mentor used' binary per "
-                                "mentor was solved and proven optimal")
+                                "budget pays for, so the mentors to train were chosen within "
+                                "the budget; no better plan exists within it")
         elif settings.stable == "off" and ctx.stages and status.status == "optimal":
             messages.append("solved as an LP (bipartite matching is totally unimodular); the "
                             "optimum was checked to be integral")
