@@ -411,10 +411,7 @@ def _could_add(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> bool:
     used = {p.slot for p in plan if p.module == mi}
     if len(used) >= mod.placeable:
         return False
-    taken: dict[str, list[int]] = {}
-    for p in plan:
-        if p.leader_id is not None:
-            taken.setdefault(p.leader_id, []).append(p.slot)
+    taken = _leaders_taken(plan)
     room_no = {r: i for i, r in enumerate(inst.rooms)}
     fits = inst.room_cap >= mod.need
     for si in mod.candidates:
@@ -426,14 +423,29 @@ def _could_add(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> bool:
                 rooms[room_no[p.room_id]] = False
         if not rooms.any():
             continue
-        for lid in mod.leaders:
-            mine = taken.get(lid, [])
-            if (inst.leader_free[lid][si] and len(mine) < inst.leader_max.get(lid, 0)
-                    and sum(1 for p in plan if p.module == mi and p.leader_id == lid)
-                    < mod.leader_cap.get(lid, 0)
-                    and not any(inst.overlap[si, t] for t in mine)):
-                return True
+        if any(_leader_can_take(inst, mi, lid, si, plan, taken) for lid in mod.leaders):
+            return True
     return False
+
+
+def _leaders_taken(plan: list[PlannedSession]) -> dict[str, list[int]]:
+    """The slots each leader already leads in the plan."""
+    taken: dict[str, list[int]] = {}
+    for p in plan:
+        if p.leader_id is not None:
+            taken.setdefault(p.leader_id, []).append(p.slot)
+    return taken
+
+
+def _leader_can_take(inst: PassInstance, mi: int, lid: str, si: int,
+                     plan: list[PlannedSession], taken: dict[str, list[int]]) -> bool:
+    """Leader ``lid`` is free at slot ``si``, under their weekly and per-module limits, and not
+    leading anything that overlaps it."""
+    mine = taken.get(lid, [])
+    return bool(inst.leader_free[lid][si] and len(mine) < inst.leader_max.get(lid, 0)
+                and sum(1 for p in plan if p.module == mi and p.leader_id == lid)
+                < inst.modules[mi].leader_cap.get(lid, 0)
+                and not any(inst.overlap[si, t] for t in mine))
 
 
 def _budget_messages(inst: PassInstance, plan: list[PlannedSession],
@@ -495,21 +507,9 @@ def _short_reason(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> st
         return (f"only {len(mod.candidates)} slot(s) have a free leader and a free room with "
                 f"{mod.need}+ seats")
     used = {p.slot for p in plan if p.module == mi}
-    taken: dict[str, list[int]] = {}
-    for p in plan:
-        if p.leader_id is not None:
-            taken.setdefault(p.leader_id, []).append(p.slot)
-    leader_left = False
-    for si in mod.candidates:
-        if si in used:
-            continue
-        for lid in mod.leaders:
-            mine = taken.get(lid, [])
-            if (inst.leader_free[lid][si] and len(mine) < inst.leader_max.get(lid, 0)
-                    and sum(1 for p in plan if p.module == mi and p.leader_id == lid)
-                    < mod.leader_cap.get(lid, 0)
-                    and not any(inst.overlap[si, t] for t in mine)):
-                leader_left = True
+    taken = _leaders_taken(plan)
+    leader_left = any(_leader_can_take(inst, mi, lid, si, plan, taken)
+                      for si in mod.candidates if si not in used for lid in mod.leaders)
     if not leader_left:
         return ("its leaders are at their weekly maximum or leading other sessions at every "
                 "other candidate slot")
