@@ -15,6 +15,15 @@ import pandas as pd
 from workbench.domain import Cohort, Slot
 
 
+def weekdays(days: Sequence[int]) -> list[int]:
+    """Days for a slot grid, checked and sorted (0 = Mon .. 6 = Sun); ValueError in words."""
+    if not days:
+        raise ValueError("give at least one day")
+    if any(d < 0 or d > 6 for d in days):
+        raise ValueError("days are 0 (Mon) to 6 (Sun)")
+    return sorted(set(days))
+
+
 def weekly_slots(days: Sequence[int] = (0, 1, 2, 3, 4), first_start: int = 9 * 60,
                  last_start: int = 17 * 60, length: int = 60,
                  avoid: Iterable[Slot] = ()) -> list[Slot]:

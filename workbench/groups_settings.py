@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.availability import weekdays
 from workbench.domain import DAYS, LEVELS, Slot, format_time
 
 
@@ -102,11 +103,7 @@ class GroupSettings(BaseModel):
     @field_validator("days")
     @classmethod
     def _days(cls, days: list[int]) -> list[int]:
-        if not days:
-            raise ValueError("give at least one day")
-        if any(d < 0 or d > 6 for d in days):
-            raise ValueError("days are 0 (Mon) to 6 (Sun)")
-        return sorted(set(days))
+        return weekdays(days)
 
     @model_validator(mode="after")
     def _consistent(self) -> GroupSettings:

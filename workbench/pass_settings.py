@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from workbench.availability import weekdays
 from workbench.costs import CostRates
 from workbench.domain import DAYS, Cohort, Slot, format_time
 
@@ -148,11 +149,7 @@ class PassSettings(BaseModel):
     @field_validator("days")
     @classmethod
     def _days(cls, days: list[int]) -> list[int]:
-        if not days:
-            raise ValueError("give at least one day")
-        if any(d < 0 or d > 6 for d in days):
-            raise ValueError("days are 0 (Mon) to 6 (Sun)")
-        return sorted(set(days))
+        return weekdays(days)
 
     @field_validator("modules")
     @classmethod
