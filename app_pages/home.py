@@ -89,6 +89,14 @@ st.dataframe(listing[shown], width="stretch", hide_index=True,
 names = dict(zip(listing["id"], listing["name"], strict=True))
 chosen = st.selectbox("Scenario to reopen", list(names), format_func=names.get,
                       key="reopen_choice", help="Brings back its cohort, settings and plan.")
-if st.button("Reopen", icon=":material/history:"):
+left, right = st.columns([1, 3])
+if left.button("Reopen", icon=":material/history:"):
     shared.use_scenario(saved.load(chosen, shared.owner()), from_store=True)
     st.switch_page(shared.SOLVE)
+with right.popover("Delete", icon=":material/delete:"):
+    st.markdown(f"Delete **{names[chosen]}** from your saved scenarios? Its cohort, plan and "
+                "notes are removed from this machine; a plan open in this session stays open "
+                "until you leave it.")
+    if st.button("Delete for good", key="delete_scenario", type="primary"):
+        saved.delete(chosen, shared.owner())
+        st.rerun()

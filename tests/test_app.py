@@ -447,6 +447,17 @@ def test_sessions_are_isolated_and_a_refresh_reopens_the_last_plan() -> None:
     assert refreshed.session_state["scenario"].id == plan.id
     assert refreshed.title[0].value == "Solve"
 
+    # Deleting a saved scenario removes it from this workspace only.
+    refreshed = page(refreshed, "home")
+    refreshed.selectbox(key="reopen_choice").set_value(plan.id)
+    refreshed.button(key="delete_scenario").click().run()
+    no_errors(refreshed)
+    assert set(refreshed.dataframe[0].value["name"]) == {"What-if"}
+    from workbench.store import ScenarioStore, default_store_path
+
+    store = ScenarioStore(default_store_path())
+    assert [i.name for i in store.list(owner)] == ["What-if"]
+
 
 @needs_sample
 def test_scenario_file_from_a_colleague_opens_and_a_bad_one_is_refused() -> None:
