@@ -36,6 +36,14 @@ MAX_ZIP_RATIO = 200  # a member that claims to expand more than this is refused 
 MAX_ROWS = 2_000_000
 
 
+NOT_A_TABLE = "its name is not a cohort table"
+
+
+def not_a_table(label: str, what: str, severity: str) -> Problem:
+    """A file or sheet whose name is no table (the mapping step offers to name it)."""
+    return Problem(label, None, None, f"{what}: {NOT_A_TABLE} ({', '.join(TABLES)})", severity)
+
+
 @dataclass
 class Upload:
     """A file as the app receives it: a name and its bytes."""
@@ -278,9 +286,7 @@ def read_workbook_bytes(data: bytes, label: str,
         table = mapping.tables.get(key) or names.get(key)
         sheet_label = f"{label}[{title}]"
         if table is None:
-            problems.append(Problem(sheet_label, None, None,
-                                    "sheet ignored: its name is not a cohort table "
-                                    f"({', '.join(TABLES)})", "warning"))
+            problems.append(not_a_table(sheet_label, "sheet ignored", "warning"))
             continue
         if table in tables:
             problems.append(Problem(sheet_label, None, None,
@@ -380,9 +386,7 @@ def read_zip_bytes(data: bytes, label: str,
                 continue
             table = _member_table(name, mapping)
             if table is None:
-                problems.append(Problem(member_label, None, None,
-                                        "ignored: its name is not a cohort table "
-                                        f"({', '.join(TABLES)})", "warning"))
+                problems.append(not_a_table(member_label, "ignored", "warning"))
                 continue
             if table in tables:
                 problems.append(Problem(member_label, None, None,
@@ -408,9 +412,7 @@ def read_uploads(files: list[Upload],
         elif suffix in (".csv", ".txt", ".tsv"):
             table = _member_table(upload.name, mapping)
             if table is None:
-                problems.append(Problem(upload.name, None, None,
-                                        "ignored: its name is not a cohort table "
-                                        f"({', '.join(TABLES)})"))
+                problems.append(not_a_table(upload.name, "ignored", "error"))
                 continue
             found, more = {table: read_csv_bytes(upload.data, upload.name, table)}, []
         else:

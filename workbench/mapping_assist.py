@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from workbench.contract import BOOL, CONTRACT, DAY, LEVEL, header_lookup, normalise_header
-from workbench.loading import Upload, read_uploads
+from workbench.loading import NOT_A_TABLE, Upload, read_uploads
 from workbench.validation import ROW, Mapping, parse_day, parse_level
 
 MAX_VALUES = 30  # distinct unrecognised values offered for mapping per column
@@ -59,10 +59,12 @@ def mapping_needs(files: list[Upload], mapping: Mapping | None = None) -> Mappin
     raws, problems = read_uploads(files, mapping)
     needs = MappingNeeds()
     for problem in problems:
-        if problem.message.startswith("ignored: its name is not a cohort table"):
-            needs.unknown_files.append(PurePosixPath(problem.file).name)
-        elif problem.message.startswith("sheet ignored: its name is not a cohort table"):
+        if NOT_A_TABLE not in problem.message:
+            continue
+        if problem.file.endswith("]"):  # a workbook sheet: "book.xlsx[Sheet name]"
             needs.unknown_files.append(problem.file[problem.file.rfind("[") + 1:-1])
+        else:
+            needs.unknown_files.append(PurePosixPath(problem.file).name)
     for name, raw in raws.items():
         spec = CONTRACT[name]
         lookup = header_lookup(spec)
