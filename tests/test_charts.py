@@ -164,7 +164,7 @@ def test_free_heatmap_marks_chosen_sessions():
     # The chosen sessions are a point layer filtered to them, with a shape legend.
     points = [d for d in walk(spec) if isinstance(d.get("mark"), dict)
               and d["mark"].get("type") == "point"]
-    assert points and points[0]["transform"] == [{"filter": "datum.chosen"}]
+    assert points and points[0]["transform"] == [{"filter": "datum.sessions > 0"}]
     assert points[0]["encoding"]["shape"]["field"] == "marker"
     assert "Mon 10:00 CH101, PH102" in ch.describe(chart)
     assert "most free Monday 10:00 (40 students)" in ch.describe(chart)

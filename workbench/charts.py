@@ -278,39 +278,55 @@ def free_heatmap_chart(free_by_slot: pd.DataFrame, sessions: pd.DataFrame | None
     table = free_heatmap_table(free_by_slot, sessions)
     if table.empty:
         return _empty_chart(title, "No slots to show.")
+    return slot_grid_chart(
+        table, title, "Colour: targeted students free; diamond: a chosen session",
+        count="sessions", names="modules", free_title="Targeted students free",
+        count_title="Chosen sessions", names_title="Modules", marker="chosen session",
+        events="{total} chosen sessions in {slots} slots")
+
+
+def slot_grid_chart(table: pd.DataFrame, title: str, subtitle: str, *, count: str, names: str,
+                    free_title: str, count_title: str, names_title: str, marker: str,
+                    events: str) -> alt.TopLevelMixin:
+    """A day x start-time grid coloured by ``free_students``, with a diamond on every slot
+    whose ``count`` is above 0 (and the number when above 1).
+
+    ``table`` has day, day_name, start, time, free_students, ``count``, ``names`` and marker;
+    ``events`` words the summary, e.g. ``"{total} groups meet at {slots} times"``.
+    """
     days = [DAY_NAMES[d] for d in sorted(table["day"].unique())]
     times = list(dict.fromkeys(table.sort_values("start")["time"]))
     x = alt.X("time:O", sort=times, title="Start time")
     y = alt.Y("day_name:O", sort=days, title="Day")
     tooltip = [alt.Tooltip("day_name:N", title="Day"), alt.Tooltip("time:N", title="Start"),
-               alt.Tooltip("free_students:Q", title="Targeted students free", format=","),
-               alt.Tooltip("sessions:Q", title="Chosen sessions"),
-               alt.Tooltip("modules:N", title="Modules")]
+               alt.Tooltip("free_students:Q", title=free_title, format=","),
+               alt.Tooltip(f"{count}:Q", title=count_title),
+               alt.Tooltip(f"{names}:N", title=names_title)]
     cells = alt.Chart().mark_rect(stroke="white").encode(
         x=x, y=y, tooltip=tooltip,
         color=alt.Color("free_students:Q", title="Students free",
                         scale=alt.Scale(scheme="viridis")))
-    marks = alt.Chart().transform_filter("datum.chosen").mark_point(
+    marks = alt.Chart().transform_filter(f"datum.{count} > 0").mark_point(
         filled=True, size=160, fill="white", stroke="black", strokeWidth=1.5,
         shape="diamond").encode(
         x=x, y=y, tooltip=tooltip,
-        shape=alt.Shape("marker:N", title="", scale=alt.Scale(domain=["chosen session"],
+        shape=alt.Shape("marker:N", title="", scale=alt.Scale(domain=[marker],
                                                               range=["diamond"])))
-    counts = alt.Chart().transform_filter("datum.sessions > 1").mark_text(
+    counts = alt.Chart().transform_filter(f"datum.{count} > 1").mark_text(
         dx=11, dy=-9, fontSize=10, fontWeight="bold", color="black").encode(
-        x=x, y=y, text="sessions:Q")
+        x=x, y=y, text=f"{count}:Q")
     best = table.sort_values(["free_students", "day", "start"], ascending=[False, True, True]
                              ).iloc[0]
-    chosen = table.loc[table["chosen"]]
+    used = table.loc[table[count] > 0]
+    listed = "; ".join(f"{r['day_name'][:3]} {r['time']} {r[names]}"
+                       for _, r in used.head(8).iterrows())
     summary = (f"{title}: most free {best['day_name']} {best['time']} "
-               f"({best['free_students']:,.0f} students); {int(chosen['sessions'].sum())} "
-               f"chosen sessions in {len(chosen)} slots"
-               + (": " + "; ".join(f"{r.day_name[:3]} {r.time} {r.modules}"
-                                   for r in chosen.head(8).itertuples()) if len(chosen) else "")
-               + ("…" if len(chosen) > 8 else "") + ".")
+               f"({best['free_students']:,.0f} students); "
+               + events.format(total=int(used[count].sum()), slots=len(used))
+               + (f": {listed}" if len(used) else "") + ("…" if len(used) > 8 else "") + ".")
     return alt.layer(cells, marks, counts, data=table).properties(
-        title=_title(title, "Colour: targeted students free; diamond: a chosen session"),
-        description=summary, width=alt.Step(34), height=alt.Step(26))
+        title=_title(title, subtitle), description=summary, width=alt.Step(34),
+        height=alt.Step(26))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -358,41 +358,16 @@ def meeting_times_chart(free: pd.DataFrame, group_scores: pd.DataFrame,
                         title: str = "When the students are free, and when groups meet"
                         ) -> alt.TopLevelMixin:
     """Day x time grid coloured by students free; a diamond where a group meets."""
-    from workbench.charts import _empty_chart, _title
+    from workbench.charts import _empty_chart, slot_grid_chart
 
     table = meeting_times_table(free, group_scores)
     if table.empty:
         return _empty_chart(title, "No meeting times to show.")
-    days = [DAY_NAMES[d] for d in sorted(table["day"].unique())]
-    times = list(dict.fromkeys(table.sort_values("start")["time"]))
-    x = alt.X("time:O", sort=times, title="Start time")
-    y = alt.Y("day_name:O", sort=days, title="Day")
-    tooltip = [alt.Tooltip("day_name:N", title="Day"), alt.Tooltip("time:N", title="Start"),
-               alt.Tooltip("free_students:Q", title="Students free", format=","),
-               alt.Tooltip("groups:Q", title="Groups meeting"),
-               alt.Tooltip("which:N", title="Groups")]
-    cells = alt.Chart().mark_rect(stroke="white").encode(
-        x=x, y=y, tooltip=tooltip, color=alt.Color("free_students:Q", title="Students free",
-                                                   scale=alt.Scale(scheme="viridis")))
-    marks = alt.Chart().transform_filter("datum.groups > 0").mark_point(
-        filled=True, size=160, fill="white", stroke="black", strokeWidth=1.5,
-        shape="diamond").encode(x=x, y=y, tooltip=tooltip, shape=alt.Shape(
-            "marker:N", title="", scale=alt.Scale(domain=["a group meets"], range=["diamond"])))
-    counts = alt.Chart().transform_filter("datum.groups > 1").mark_text(
-        dx=11, dy=-9, fontSize=10, fontWeight="bold", color="black").encode(
-        x=x, y=y, text="groups:Q")
-    best = table.sort_values(["free_students", "day", "start"],
-                             ascending=[False, True, True]).iloc[0]
-    used = table.loc[table["groups"] > 0]
-    summary = (f"{title}: most free {best['day_name']} {best['time']} "
-               f"({best['free_students']:,} students); {int(used['groups'].sum())} groups meet "
-               f"at {len(used)} times"
-               + (": " + "; ".join(f"{r.day_name[:3]} {r.time} {r.which}"
-                                   for r in used.head(8).itertuples()) if len(used) else "")
-               + ("…" if len(used) > 8 else "") + ".")
-    return alt.layer(cells, marks, counts, data=table).properties(
-        title=_title(title, "Colour: students free; diamond: a group meets (number: how many)"),
-        description=summary, width=alt.Step(34), height=alt.Step(26))
+    return slot_grid_chart(
+        table, title, "Colour: students free; diamond: a group meets (number: how many)",
+        count="groups", names="which", free_title="Students free", count_title="Groups meeting",
+        names_title="Groups", marker="a group meets",
+        events="{total} groups meet at {slots} times")
 
 
 def group_scores_chart(group_scores: pd.DataFrame, title: str = "Group scores"
