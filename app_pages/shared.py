@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import re
 import sys
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,14 @@ import pandas as pd
 import streamlit as st
 
 from workbench.domain import Cohort
-from workbench.loading import Upload, cohort_to_tables, load_cohort, load_uploads, template_tables
+from workbench.loading import (
+    Upload,
+    cohort_to_tables,
+    load_cohort,
+    load_uploads,
+    tables_to_bytes,
+    template_tables,
+)
 from workbench.mapping_assist import mapping_from_bytes, mapping_yaml
 from workbench.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
 
@@ -211,20 +216,12 @@ def quick_facts(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
 @st.cache_data(show_spinner=False)
 def template_zip() -> bytes:
     """Empty cohort tables with every column as a header, zipped CSVs."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, frame in template_tables().items():
-            archive.writestr(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
-    return buffer.getvalue()
+    return tables_to_bytes(template_tables(), "zip")
 
 
 @st.cache_data(show_spinner=False)
 def template_workbook() -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in template_tables().items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-    return buffer.getvalue()
+    return tables_to_bytes(template_tables(), "xlsx")
 
 
 # ----------------------------------------------------------------------------- page helpers

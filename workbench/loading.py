@@ -522,19 +522,27 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, fmt: str = "c
         for name, frame in tables.items():
             frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
         return out
-    if fmt == "zip":
+    if fmt in ("zip", "xlsx"):
         out.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, frame in tables.items():
-                archive.writestr(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
-        return out
-    if fmt == "xlsx":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            for name, frame in tables.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
+        out.write_bytes(tables_to_bytes(tables, fmt))
         return out
     raise ValueError(f"unknown format '{fmt}' (use csv, zip or xlsx)")
+
+
+def tables_to_bytes(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
+    """Contract tables as one file's bytes: a ``zip`` of CSVs or an ``xlsx`` workbook."""
+    buffer = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, frame in tables.items():
+                archive.writestr(f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
+    elif fmt == "xlsx":
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            for name, frame in tables.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+    else:
+        raise ValueError(f"unknown format '{fmt}' (use zip or xlsx)")
+    return buffer.getvalue()
 
 
 def template_tables() -> dict[str, pd.DataFrame]:
