@@ -13,10 +13,12 @@ import streamlit as st
 
 
 def main() -> None:
-    from app_pages import shared  # here, so a sweep's worker process never imports the app
+    from app_common import shared  # here, so a sweep's worker process never imports the app
 
-    st.set_page_config(page_title="Peer-support workbench",  # the default icon: no font service
-                       layout="wide")
+    st.set_page_config(
+        page_title="Peer-support workbench",  # the default icon: no font service
+        layout="wide",
+    )
     shared.start_session()
 
     # No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
@@ -31,12 +33,9 @@ def main() -> None:
                 st.Page(shared.SOLVE, title="Solve", url_path="solve"),
             ],
             "Review": [
-                st.Page(shared.COVERAGE, title="Coverage",
-                        url_path="coverage"),
-                st.Page(shared.WHATIF, title="What-if",
-                        url_path="what-if"),
-                st.Page(shared.REPORT, title="Report and export",
-                        url_path="report"),
+                st.Page(shared.COVERAGE, title="Coverage", url_path="coverage"),
+                st.Page(shared.WHATIF, title="What-if", url_path="what-if"),
+                st.Page(shared.REPORT, title="Report and export", url_path="report"),
             ],
         },
         position="sidebar",

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages import mapping_step, shared
-from workbench.contract import CONTRACT
-from workbench.domain import TABLES
+from app_common import mapping_step, shared
+from workbench.cohort.contract import CONTRACT
+from workbench.cohort.domain import TABLES
 
 st.title("Cohort")
 st.markdown(
@@ -18,32 +18,49 @@ st.markdown(
 load_col, template_col = st.columns([3, 2])
 with load_col:
     files = st.file_uploader(
-        "Your cohort files", type=["csv", "zip", "xlsx"], accept_multiple_files=True,
+        "Your cohort files",
+        type=["csv", "zip", "xlsx"],
+        accept_multiple_files=True,
         key="cohort_upload",
         help="students.csv is required; add modules, enrolments, timetable, rooms, mentors, "
-             "mentees and leaders for the schemes that need them. Files stay in this session.")
+        "mentees and leaders for the schemes that need them. Files stay in this session.",
+    )
     if files:
         signature = tuple((f.file_id, f.name) for f in files)
         if st.session_state.get(shared.UPLOAD_SIG) != signature:
             st.session_state[shared.UPLOAD_SIG] = signature
-            shared.load_files([(f.name, f.getvalue()) for f in files],
-                              mapping_step.current_mapping())
+            shared.load_files(
+                [(f.name, f.getvalue()) for f in files], mapping_step.current_mapping()
+            )
     samples = shared.available_samples()
     if samples:
-        choice = st.selectbox("Or use a sample cohort", list(samples), format_func=samples.get,
-                              key=f"{shared.KEEP}sample_choice",
-                              help="Made-up cohorts for trying the workbench.")
+        choice = st.selectbox(
+            "Or use a sample cohort",
+            list(samples),
+            format_func=samples.get,
+            key=f"{shared.KEEP}sample_choice",
+            help="Made-up cohorts for trying the workbench.",
+        )
         if st.button("Load this sample", icon=":material/dataset:"):
             shared.load_sample(choice)
 with template_col:
     st.markdown("**Templates** (every table with its columns, empty)")
-    st.download_button("Template as CSV files (zip)", shared.template_zip(),
-                       file_name="cohort_template.zip", mime="application/zip",
-                       icon=":material/download:", on_click="ignore")
-    st.download_button("Template as an Excel workbook", shared.template_workbook(),
-                       file_name="cohort_template.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       on_click="ignore")
+    st.download_button(
+        "Template as CSV files (zip)",
+        shared.template_zip(),
+        file_name="cohort_template.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Template as an Excel workbook",
+        shared.template_workbook(),
+        file_name="cohort_template.xlsx",
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+    )
     with st.expander("What each table holds"):
         for spec in CONTRACT.values():
             required = ", ".join(f"`{c}`" for c in spec.required)
@@ -55,18 +72,29 @@ current = shared.cohort()
 if attempt is not None:
     report = attempt.report
     if not attempt.ok:
-        st.error(f"**{attempt.source}** has {len(report.errors)} problem(s) and was not used. "
-                 + ("Your previous cohort is still loaded. " if current is not None else "")
-                 + "Fix the rows listed below and upload again.")
+        st.error(
+            f"**{attempt.source}** has {len(report.errors)} problem(s) and was not used. "
+            + ("Your previous cohort is still loaded. " if current is not None else "")
+            + "Fix the rows listed below and upload again."
+        )
     elif report.warnings:
-        st.warning(f"**{attempt.source}** loaded with {len(report.warnings)} warning(s) "
-                   "(worth a look, nothing blocking).")
+        st.warning(
+            f"**{attempt.source}** loaded with {len(report.warnings)} warning(s) "
+            "(worth a look, nothing blocking)."
+        )
     else:
         st.success(f"**{attempt.source}** loaded: no problems found.")
     if report.problems:
-        st.dataframe(report.to_frame(), width="stretch", hide_index=True,
-                     column_config={"row": st.column_config.NumberColumn(
-                         "row", help="Row as a spreadsheet shows it (the header is row 1)")})
+        st.dataframe(
+            report.to_frame(),
+            width="stretch",
+            hide_index=True,
+            column_config={
+                "row": st.column_config.NumberColumn(
+                    "row", help="Row as a spreadsheet shows it (the header is row 1)"
+                )
+            },
+        )
 
 if files:
     mapping_step.render(files, loaded_ok=attempt is not None and attempt.ok)
@@ -79,9 +107,17 @@ if current is None:
 st.header(st.session_state.get(shared.LABEL, current.name))
 counts = current.counts()
 cols = st.columns(5)
-for col, (label, key) in zip(cols, [("Students", "students"), ("Modules", "modules"),
-                                     ("Mentees", "mentees"), ("Mentors", "mentors"),
-                                     ("PASS leaders", "leaders")], strict=True):
+for col, (label, key) in zip(
+    cols,
+    [
+        ("Students", "students"),
+        ("Modules", "modules"),
+        ("Mentees", "mentees"),
+        ("Mentors", "mentors"),
+        ("PASS leaders", "leaders"),
+    ],
+    strict=True,
+):
     col.metric(label, f"{counts[key]:,}")
 
 st.subheader("Quick facts")
@@ -91,15 +127,25 @@ with left:
     st.markdown("**Students per programme and level**")
     st.dataframe(facts["programmes"], width="stretch", height=260)
     st.markdown("**Modules with the highest fail rates**")
-    st.dataframe(facts["fail_rates"], width="stretch", height=260,
-                 column_config={"fail_rate": st.column_config.NumberColumn(
-                     "fail rate", format="percent")})
+    st.dataframe(
+        facts["fail_rates"],
+        width="stretch",
+        height=260,
+        column_config={"fail_rate": st.column_config.NumberColumn("fail rate", format="percent")},
+    )
 with right:
     st.markdown("**Mentors and mentees per programme**")
-    st.dataframe(facts["ratio"], width="stretch", height=260,
-                 column_config={"places_per_mentee": st.column_config.NumberColumn(
-                     "places per mentee", help="Mentor places for each mentee: below 1 means "
-                                               "some mentees cannot be matched")})
+    st.dataframe(
+        facts["ratio"],
+        width="stretch",
+        height=260,
+        column_config={
+            "places_per_mentee": st.column_config.NumberColumn(
+                "places per mentee",
+                help="Mentor places for each mentee: below 1 means some mentees cannot be matched",
+            )
+        },
+    )
     st.markdown("**Busiest hours of the week** (students with a timetabled event)")
     st.dataframe(facts["busiest"], width="stretch", hide_index=True)
 
@@ -107,8 +153,7 @@ with right:
 st.subheader("Tables")
 supplied = [name for name in TABLES if name in current.supplied]
 tables = shared.contract_tables(shared.fingerprint(), current)
-st.caption("Not supplied: " + (", ".join(n for n in TABLES if n not in current.supplied)
-                               or "none"))
+st.caption("Not supplied: " + (", ".join(n for n in TABLES if n not in current.supplied) or "none"))
 tabs = st.tabs([f"{name} ({counts[name]:,})" for name in supplied])
 for tab, name in zip(tabs, supplied, strict=True):
     with tab:
@@ -119,12 +164,23 @@ for tab, name in zip(tabs, supplied, strict=True):
 
 # ------------------------------------------------------------------------------ corrections
 with st.expander("Correct a few values in place", icon=":material/edit:"):
-    st.markdown("Edit cells, add or delete rows, then **Check and use**: the whole cohort is "
-                "validated again first, and a correction with problems is not used.")
-    table = st.selectbox("Table to correct", supplied, key=f"{shared.KEEP}edit_table",
-                         help="Large tables are easier to fix in your spreadsheet and upload.")
-    edited = st.data_editor(tables[table], num_rows="dynamic", width="stretch",
-                            key=f"editor_{table}_{shared.fingerprint()}", hide_index=True)
+    st.markdown(
+        "Edit cells, add or delete rows, then **Check and use**: the whole cohort is "
+        "validated again first, and a correction with problems is not used."
+    )
+    table = st.selectbox(
+        "Table to correct",
+        supplied,
+        key=f"{shared.KEEP}edit_table",
+        help="Large tables are easier to fix in your spreadsheet and upload.",
+    )
+    edited = st.data_editor(
+        tables[table],
+        num_rows="dynamic",
+        width="stretch",
+        key=f"editor_{table}_{shared.fingerprint()}",
+        hide_index=True,
+    )
     if st.button("Check and use these corrections", icon=":material/fact_check:"):
         shared.apply_corrections(table, edited)
         st.rerun()

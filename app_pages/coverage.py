@@ -2,18 +2,22 @@
 
 import streamlit as st
 
-from app_pages import shared
-from workbench import charts
+from app_common import shared
+from workbench.outcomes import charts
 
 st.title("Coverage")
-st.markdown("Who the current plan reaches, broken down by programme, level, module and every "
-            "student characteristic in your data, with the expected take-up. Each chart has "
-            "its numbers underneath.")
+st.markdown(
+    "Who the current plan reaches, broken down by programme, level, module and every "
+    "student characteristic in your data, with the expected take-up. Each chart has "
+    "its numbers underneath."
+)
 chosen = shared.require_scenario()
 analysis = shared.analysis_of(shared.scenario_key(chosen), chosen)
 cov = analysis.coverage
-st.caption(f"Plan: **{chosen.name}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)}, "
-           f"{chosen.status_label}).")
+st.caption(
+    f"Plan: **{chosen.name}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)}, "
+    f"{chosen.status_label})."
+)
 for problem in analysis.problems:
     st.warning(problem)
 if cov is None:
@@ -28,30 +32,43 @@ default = "module" if "module" in dimensions else "programme"
 st.session_state.setdefault("keep_cov_dimension", default)
 if st.session_state["keep_cov_dimension"] not in dimensions:
     st.session_state["keep_cov_dimension"] = default
-dimension = st.selectbox("Break down by", dimensions, format_func=lambda d: labels.get(d, d),
-                         key="keep_cov_dimension",
-                         help="Bars show the share reached and the share expected to take the "
-                              "scheme up, for each group.")
+dimension = st.selectbox(
+    "Break down by",
+    dimensions,
+    format_func=lambda d: labels.get(d, d),
+    key="keep_cov_dimension",
+    help="Bars show the share reached and the share expected to take the "
+    "scheme up, for each group.",
+)
 key = shared.scenario_key(chosen)
-shared.chart_with_table(lambda: charts.coverage_chart(cov.table, dimension),
-                        f"Coverage by {labels.get(dimension, dimension).lower()}", "cov",
-                        f"{key}-coverage-{dimension}")
+shared.chart_with_table(
+    lambda: charts.coverage_chart(cov.table, dimension),
+    f"Coverage by {labels.get(dimension, dimension).lower()}",
+    "cov",
+    f"{key}-coverage-{dimension}",
+)
 
 st.subheader("Equity: each student group against the average")
-st.caption("Groups below the cohort average are listed first; groups too small to compare "
-           f"(fewer than {cov.assumptions.small_group} students) are marked, not judged.")
-shared.chart_with_table(lambda: charts.equity_chart(cov.equity), "Reach by student group",
-                        "equity", f"{key}-equity")
+st.caption(
+    "Groups below the cohort average are listed first; groups too small to compare "
+    f"(fewer than {cov.assumptions.small_group} students) are marked, not judged."
+)
+shared.chart_with_table(
+    lambda: charts.equity_chart(cov.equity), "Reach by student group", "equity", f"{key}-equity"
+)
 
 # ------------------------------------------------------------------------------ the plan's own
-others = [(name, chart) for name, chart in analysis.charts
-          if name in ("Mentor load", "Match scores", "When targeted students are free")]
+others = [
+    (name, chart)
+    for name, chart in analysis.charts
+    if name in ("Mentor load", "Match scores", "When targeted students are free")
+]
 if others or chosen.scheme == "groups":
     st.subheader("The plan")
     for name, chart in others:
         shared.chart_with_table(lambda c=chart: c, name, f"plan_{name}", f"{key}-{name}")
     if chosen.scheme == "groups":
-        from app_pages.groups_plan import plan_charts
+        from app_common.groups_plan import plan_charts
 
         plan_charts(chosen)
 
@@ -66,7 +83,7 @@ if analysis.cost is not None:
         st.dataframe(analysis.cost.table(), hide_index=True, width="stretch")
 
 with st.expander("The assumptions behind these figures"):
-    from workbench.coverage import assumptions_table
+    from workbench.outcomes.coverage import assumptions_table
 
     st.dataframe(assumptions_table(cov.assumptions), hide_index=True, width="stretch")
     st.caption("Change uptake and cost rates on the Scheme page, then solve again.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import shared
+from app_common import shared
 
 st.title("Peer-support planning workbench")
 st.markdown(
@@ -15,39 +15,53 @@ st.markdown(
 st.subheader("The schemes")
 left, middle, right = st.columns(3)
 with left, st.container(border=True):
-    st.markdown("**Peer mentoring**  \n"
-                "Matches every mentee with a suitable mentor at once, within each mentor's "
-                "places. Says why each pair was made and why anyone was left unmatched.")
+    st.markdown(
+        "**Peer mentoring**  \n"
+        "Matches every mentee with a suitable mentor at once, within each mentor's "
+        "places. Says why each pair was made and why anyone was left unmatched."
+    )
 with middle, st.container(border=True):
-    st.markdown("**PASS (Peer Assisted Study Sessions)**  \n"
-                "Places weekly sessions for high-risk modules at times students are free, "
-                "with a leader and a room. Shows how many students each module reaches.")
+    st.markdown(
+        "**PASS (Peer Assisted Study Sessions)**  \n"
+        "Places weekly sessions for high-risk modules at times students are free, "
+        "with a leader and a room. Shows how many students each module reaches."
+    )
 with right, st.container(border=True):
-    st.markdown("**Study and social-integration groups**  \n"
-                "Splits a module (or a year group, mixed across programmes) into small groups "
-                "who share a weekly free time, without leaving anyone the only one of their "
-                "kind; you can move students by hand and the rules are checked again.")
+    st.markdown(
+        "**Study and social-integration groups**  \n"
+        "Splits a module (or a year group, mixed across programmes) into small groups "
+        "who share a weekly free time, without leaving anyone the only one of their "
+        "kind; you can move students by hand and the rules are checked again."
+    )
 
 st.subheader("Start here")
 current = shared.cohort()
 start, upload = st.columns(2)
 with start:
     samples = shared.available_samples()
-    if st.button("Start with the sample department", type="primary",
-                 icon=":material/rocket_launch:", disabled="department" not in samples,
-                 help="Loads a made-up department of about 300 students (mentors, mentees, "
-                      "modules, timetable, rooms and PASS leaders) so you can try every page.",
-                 ) and shared.load_sample("department"):
+    if st.button(
+        "Start with the sample department",
+        type="primary",
+        icon=":material/rocket_launch:",
+        disabled="department" not in samples,
+        help="Loads a made-up department of about 300 students (mentors, mentees, "
+        "modules, timetable, rooms and PASS leaders) so you can try every page.",
+    ) and shared.load_sample("department"):
         st.switch_page(shared.COHORT)
     if "department" not in samples:
         st.caption("The sample department is not installed with this copy.")
 with upload:
-    st.page_link(shared.COHORT, label="Upload your cohort (CSV files, a zip or a workbook)",
-                 icon=":material/upload_file:")
+    st.page_link(
+        shared.COHORT,
+        label="Upload your cohort (CSV files, a zip or a workbook)",
+        icon=":material/upload_file:",
+    )
 
 if current is not None:
-    st.success(f"Loaded: **{st.session_state.get(shared.LABEL, current.name)}** "
-               f"({len(current.students):,} students). Next: choose a scheme.")
+    st.success(
+        f"Loaded: **{st.session_state.get(shared.LABEL, current.name)}** "
+        f"({len(current.students):,} students). Next: choose a scheme."
+    )
     st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
 
 st.subheader("How it works")
@@ -63,12 +77,19 @@ st.markdown(
 st.subheader("Your saved scenarios")
 saved = shared.store()
 with st.expander("Open a scenario file from a colleague (.wbscenario)"):
-    sent = st.file_uploader("Scenario file", type=["wbscenario"], key="scenario_upload",
-                            help="A plan exported from the Report page: its cohort, "
-                                 "settings and results. It is checked before it opens.")
-    if sent is not None and saved is not None and st.session_state.get(
-            "scenario_upload_done") != sent.file_id:
-        from workbench.scenario import ScenarioFileError
+    sent = st.file_uploader(
+        "Scenario file",
+        type=["wbscenario"],
+        key="scenario_upload",
+        help="A plan exported from the Report page: its cohort, "
+        "settings and results. It is checked before it opens.",
+    )
+    if (
+        sent is not None
+        and saved is not None
+        and st.session_state.get("scenario_upload_done") != sent.file_id
+    ):
+        from workbench.scenarios.scenario import ScenarioFileError
 
         st.session_state["scenario_upload_done"] = sent.file_id
         try:
@@ -79,24 +100,40 @@ with st.expander("Open a scenario file from a colleague (.wbscenario)"):
             st.error(str(exc))
 listing = saved.list_frame(shared.owner()) if saved is not None else None
 if listing is None or listing.empty:
-    st.caption("None yet: every plan you solve is saved here automatically, and comes back "
-               "after a refresh or a restart (keep this page's address).")
+    st.caption(
+        "None yet: every plan you solve is saved here automatically, and comes back "
+        "after a refresh or a restart (keep this page's address)."
+    )
     st.stop()
-shown = [c for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
-         if c in listing.columns]
-st.dataframe(listing[shown], width="stretch", hide_index=True,
-             column_config={"coverage": st.column_config.NumberColumn(format="percent")})
+shown = [
+    c
+    for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
+    if c in listing.columns
+]
+st.dataframe(
+    listing[shown],
+    width="stretch",
+    hide_index=True,
+    column_config={"coverage": st.column_config.NumberColumn(format="percent")},
+)
 names = dict(zip(listing["id"], listing["name"], strict=True))
-chosen = st.selectbox("Scenario to reopen", list(names), format_func=names.get,
-                      key="reopen_choice", help="Brings back its cohort, settings and plan.")
+chosen = st.selectbox(
+    "Scenario to reopen",
+    list(names),
+    format_func=names.get,
+    key="reopen_choice",
+    help="Brings back its cohort, settings and plan.",
+)
 left, right = st.columns([1, 3])
 if left.button("Reopen", icon=":material/history:"):
     shared.use_scenario(saved.load(chosen, shared.owner()), from_store=True)
     st.switch_page(shared.SOLVE)
 with right.popover("Delete", icon=":material/delete:"):
-    st.markdown(f"Delete **{names[chosen]}** from your saved scenarios? Its cohort, plan and "
-                "notes are removed from this machine; a plan open in this session stays open "
-                "until you leave it.")
+    st.markdown(
+        f"Delete **{names[chosen]}** from your saved scenarios? Its cohort, plan and "
+        "notes are removed from this machine; a plan open in this session stays open "
+        "until you leave it."
+    )
     if st.button("Delete for good", key="delete_scenario", type="primary"):
         saved.delete(chosen, shared.owner())
         st.rerun()

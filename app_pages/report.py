@@ -2,25 +2,34 @@
 
 import streamlit as st
 
-from app_pages import shared
+from app_common import shared
 
 st.title("Report and export")
-st.markdown("A printable, self-contained report of the current plan (headline figures, the "
-            "plan, the charts, the assumptions and your notes) to show your head of department, "
-            "and the plan as files: CSV, Excel, a calendar for PASS and the scenario file to "
-            "send to a colleague.")
+st.markdown(
+    "A printable, self-contained report of the current plan (headline figures, the "
+    "plan, the charts, the assumptions and your notes) to show your head of department, "
+    "and the plan as files: CSV, Excel, a calendar for PASS and the scenario file to "
+    "send to a colleague."
+)
 chosen = shared.require_scenario()
-st.caption(f"Plan: **{chosen.name}** ({chosen.status_label}), updated "
-           f"{chosen.updated[:16].replace('T', ' ')} UTC.")
+st.caption(
+    f"Plan: **{chosen.name}** ({chosen.status_label}), updated "
+    f"{chosen.updated[:16].replace('T', ' ')} UTC."
+)
 
 # ------------------------------------------------------------------------------ notes
 page_notes = shared.all_notes()
-st.session_state.setdefault(f"report_notes_{chosen.id}", chosen.notes or "\n".join(
-    f"{page.capitalize()}: {text}" for page, text in page_notes.items()))
+st.session_state.setdefault(
+    f"report_notes_{chosen.id}",
+    chosen.notes or "\n".join(f"{page.capitalize()}: {text}" for page, text in page_notes.items()),
+)
 notes = st.text_area(
-    "Notes for the report", key=f"report_notes_{chosen.id}", height=120,
+    "Notes for the report",
+    key=f"report_notes_{chosen.id}",
+    height=120,
     help="Printed on the report and saved with the scenario.",
-    placeholder="What this plan is for, what you decided and why")
+    placeholder="What this plan is for, what you decided and why",
+)
 if page_notes:
     with st.expander("Your notes from the other pages"):
         for page, text in page_notes.items():
@@ -35,19 +44,33 @@ if notes != chosen.notes:
 st.subheader("The report")
 report = shared.report_html(shared.scenario_key(chosen), chosen)
 safe_name = shared.file_stem(chosen.name)
-st.download_button("Download the report (HTML, opens in any browser, prints to PDF)", report,
-                   file_name=f"{safe_name}.html", mime="text/html", type="primary",
-                   icon=":material/description:", on_click="ignore")
+st.download_button(
+    "Download the report (HTML, opens in any browser, prints to PDF)",
+    report,
+    file_name=f"{safe_name}.html",
+    mime="text/html",
+    type="primary",
+    icon=":material/description:",
+    on_click="ignore",
+)
 
 # ------------------------------------------------------------------------------ files
 st.subheader("Files")
 files = shared.export_files(shared.scenario_key(chosen), chosen)
 cols = st.columns(2)
 for i, (label, (name, data, mime)) in enumerate(files.items()):
-    cols[i % 2].download_button(label, data, file_name=f"{safe_name}{name}", mime=mime,
-                                icon=":material/download:", on_click="ignore",
-                                key=f"download_{name}")
+    cols[i % 2].download_button(
+        label,
+        data,
+        file_name=f"{safe_name}{name}",
+        mime=mime,
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"download_{name}",
+    )
 if chosen.scheme == "pass" and "Sessions as a calendar (.ics)" not in files:
     st.caption("The calendar export (.ics) is not available in this version.")
-st.caption("Exported spreadsheets make any cell starting with = + - or @ inert, so a name in "
-           "your data cannot run as a formula when a colleague opens the file.")
+st.caption(
+    "Exported spreadsheets make any cell starting with = + - or @ inert, so a name in "
+    "your data cannot run as a formula when a colleague opens the file."
+)

@@ -2,29 +2,41 @@
 
 import streamlit as st
 
-from app_pages import forms, groups_form, shared
+from app_common import forms, groups_form, shared
 
 st.title("Scheme")
-st.markdown("Choose the scheme to plan and how it should behave. Every control says what it "
-            "does; start from a preset and adjust. Nothing is solved until you press **Solve**.")
+st.markdown(
+    "Choose the scheme to plan and how it should behave. Every control says what it "
+    "does; start from a preset and adjust. Nothing is solved until you press **Solve**."
+)
 cohort = shared.require_cohort()
 
 # Study and social-integration groups are two choices here and one scheme ("groups") inside.
 st.session_state[groups_form.SCHEME_CHOICE] = groups_form.choice_from_state()
 st.radio(
-    "Scheme", list(groups_form.SCHEME_CHOICES), format_func=groups_form.SCHEME_CHOICES.get,
-    key=groups_form.SCHEME_CHOICE, on_change=groups_form.choose_scheme, horizontal=True,
+    "Scheme",
+    list(groups_form.SCHEME_CHOICES),
+    format_func=groups_form.SCHEME_CHOICES.get,
+    key=groups_form.SCHEME_CHOICE,
+    on_change=groups_form.choose_scheme,
+    horizontal=True,
     help="Peer mentoring matches mentees with mentors; PASS places weekly study sessions for "
-         "high-risk modules; study groups split a module's students into small groups who "
-         "can meet; social-integration groups mix a year group across programmes.")
+    "high-risk modules; study groups split a module's students into small groups who "
+    "can meet; social-integration groups mix a year group across programmes.",
+)
 scheme = shared.current_scheme()
 
 missing = shared.scheme_problems(cohort, scheme)
 if missing:
-    st.warning("This cohort cannot run this scheme yet:\n\n" + "\n".join(
-        f"- {p.message} ({p.file})" for p in missing))
-    st.page_link(shared.COHORT, label="Add the missing tables on the Cohort page",
-                 icon=":material/upload_file:")
+    st.warning(
+        "This cohort cannot run this scheme yet:\n\n"
+        + "\n".join(f"- {p.message} ({p.file})" for p in missing)
+    )
+    st.page_link(
+        shared.COHORT,
+        label="Add the missing tables on the Cohort page",
+        icon=":material/upload_file:",
+    )
     st.stop()
 
 # ------------------------------------------------------------------------------ presets
@@ -34,11 +46,18 @@ else:
     presets = forms.MENTORING_PRESETS if scheme == "mentoring" else forms.PASS_PRESETS
     with st.container(border=True):
         cols = st.columns([4, 1], vertical_alignment="bottom")
-        preset = cols[0].selectbox("Start from a preset", list(presets), key=f"preset_{scheme}",
-                                   help="Sets the controls below; you can still change any of "
-                                        "them.")
-        cols[1].button("Apply preset", on_click=forms.apply_preset,
-                       args=(scheme, presets[preset]), icon=":material/auto_fix_high:")
+        preset = cols[0].selectbox(
+            "Start from a preset",
+            list(presets),
+            key=f"preset_{scheme}",
+            help="Sets the controls below; you can still change any of them.",
+        )
+        cols[1].button(
+            "Apply preset",
+            on_click=forms.apply_preset,
+            args=(scheme, presets[preset]),
+            icon=":material/auto_fix_high:",
+        )
 
 # ------------------------------------------------------------------------------ settings
 st.subheader("Settings")
@@ -55,18 +74,20 @@ settings, problem = forms.settings_from_state(scheme)
 if problem:
     st.error(f"These settings cannot be used yet: {problem}")
 elif scheme == "pass":
-    from workbench.pass_settings import targeted_modules
+    from workbench.schemes.pass_sessions.settings import targeted_modules
 
     try:
         targeted, notes = targeted_modules(cohort, settings)
-        st.caption(f"Targets {len(targeted)} module(s): {', '.join(targeted[:12])}"
-                   + (" ..." if len(targeted) > 12 else ""))
+        st.caption(
+            f"Targets {len(targeted)} module(s): {', '.join(targeted[:12])}"
+            + (" ..." if len(targeted) > 12 else "")
+        )
         for note in notes:
             st.caption(note)
     except ValueError as exc:
         st.error(str(exc))
 elif scheme == "groups":
-    from workbench.groups_view import pool_text
+    from workbench.schemes.groups.view import pool_text
 
     try:
         st.info(pool_text(cohort, settings))
@@ -75,15 +96,22 @@ elif scheme == "groups":
 
 # ------------------------------------------------------------------------------ assumptions
 with st.expander("Expected uptake and costs (for coverage and cost figures)"):
-    from workbench.costs import RATE_SOURCES, CostRates
-    from workbench.coverage import ASSUMPTION_SOURCES, Assumptions
+    from workbench.outcomes.costs import RATE_SOURCES, CostRates
+    from workbench.outcomes.coverage import ASSUMPTION_SOURCES, Assumptions
 
     if scheme in ("mentoring", "groups"):
         share = f"{scheme}_active_share"
         st.session_state.setdefault(shared.A + share, getattr(Assumptions(), share))
-        st.slider("Pairs still meeting at the end of term" if scheme == "mentoring" else
-                  "Groups still meeting at the end of term", 0.05, 1.0, step=0.05,
-                  key=shared.A + share, help=ASSUMPTION_SOURCES[share])
+        st.slider(
+            "Pairs still meeting at the end of term"
+            if scheme == "mentoring"
+            else "Groups still meeting at the end of term",
+            0.05,
+            1.0,
+            step=0.05,
+            key=shared.A + share,
+            help=ASSUMPTION_SOURCES[share],
+        )
     else:
         st.caption("PASS uptake is set above (students expected to attend).")
     defaults = CostRates()
@@ -93,12 +121,16 @@ with st.expander("Expected uptake and costs (for coverage and cost figures)"):
         st.session_state.setdefault(shared.C + name, getattr(defaults, name))
         field = CostRates.model_fields[name]
         if isinstance(getattr(defaults, name), bool):
-            cols[i % 2].checkbox(field.description or name, key=shared.C + name,
-                                 help=RATE_SOURCES.get(name))
+            cols[i % 2].checkbox(
+                field.description or name, key=shared.C + name, help=RATE_SOURCES.get(name)
+            )
             continue
-        cols[i % 2].number_input(field.description or name, min_value=0.0 if name !=
-                                 "weeks_per_term" else 1, key=shared.C + name,
-                                 help=RATE_SOURCES.get(name))
+        cols[i % 2].number_input(
+            field.description or name,
+            min_value=0.0 if name != "weeks_per_term" else 1,
+            key=shared.C + name,
+            help=RATE_SOURCES.get(name),
+        )
 
 st.page_link(shared.SOLVE, label="Next: solve", icon=":material/play_circle:")
 shared.notes("scheme")

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from app_pages import forms, groups_form, results, shared
+from app_common import forms, groups_form, results, shared
 
 st.title("Solve")
-st.markdown("Press **Solve** to make the plan with the settings chosen on the Scheme page. The "
-            "outcome says plainly whether the plan is the best possible, how close it is, or "
-            "why there is none. Every solved plan is saved to your scenarios.")
+st.markdown(
+    "Press **Solve** to make the plan with the settings chosen on the Scheme page. The "
+    "outcome says plainly whether the plan is the best possible, how close it is, or "
+    "why there is none. Every solved plan is saved to your scenarios."
+)
 cohort = shared.require_cohort()
 scheme = shared.current_scheme()
 missing = shared.scheme_problems(cohort, scheme)
@@ -22,11 +24,18 @@ title = groups_form.title(scheme)  # groups: study or social-integration
 name_key = f"keep_name_{scheme}" + (f"_{groups_form.kind()}" if scheme == "groups" else "")
 st.session_state.setdefault(name_key, f"{title} plan")
 cols = st.columns([2, 2, 1], vertical_alignment="bottom")
-cols[0].text_input("Name of this plan", key=name_key,
-                   help="Shown in your saved scenarios and on the report.")
-cols[1].number_input("Time limit (seconds)", 1, 3600, step=5, key="keep_time_limit",
-                     help="The solver stops here and returns the best plan found, with how far "
-                          "from the best possible it could still be.")
+cols[0].text_input(
+    "Name of this plan", key=name_key, help="Shown in your saved scenarios and on the report."
+)
+cols[1].number_input(
+    "Time limit (seconds)",
+    1,
+    3600,
+    step=5,
+    key="keep_time_limit",
+    help="The solver stops here and returns the best plan found, with how far "
+    "from the best possible it could still be.",
+)
 settings, problem = forms.settings_from_state(scheme, st.session_state["keep_time_limit"])
 locks = results.lock_summary(scheme)
 if problem:
@@ -34,8 +43,13 @@ if problem:
     st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
     st.stop()
 cap = getattr(settings, "budget", None)
-budget = ("" if scheme == "groups" else " No cost cap." if cap is None else
-          f" Within a budget of {settings.cost_rates.money(cap)} per term.")
+budget = (
+    ""
+    if scheme == "groups"
+    else " No cost cap."
+    if cap is None
+    else f" Within a budget of {settings.cost_rates.money(cap)} per term."
+)
 st.caption(f"{title} for {len(cohort.students):,} students. {locks}{budget}")
 
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
@@ -43,8 +57,7 @@ if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="
         st.write(results.model_size_text(cohort, scheme, settings))
         st.write(f"Solver: {settings.solver.upper()}, time limit {settings.time_limit:.0f} s.")
         try:
-            made = shared.solve_and_save(cohort, scheme, settings,
-                                         st.session_state[name_key])
+            made = shared.solve_and_save(cohort, scheme, settings, st.session_state[name_key])
         except ValueError as exc:
             status.update(label="Not solved", state="error")
             st.error(str(exc))
@@ -52,9 +65,11 @@ if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="
         for message in made.status.get("messages") or []:
             st.write(message)
         failed = made.status.get("status") in ("infeasible", "timed out", "not solved")
-        status.update(label=f"Outcome: {made.status_label} "
-                            f"({made.status.get('seconds') or 0:.1f} s)",
-                      state="error" if failed else "complete", expanded=failed)
+        status.update(
+            label=f"Outcome: {made.status_label} ({made.status.get('seconds') or 0:.1f} s)",
+            state="error" if failed else "complete",
+            expanded=failed,
+        )
 
 # ------------------------------------------------------------------------------ the plan
 chosen = shared.scenario()
@@ -67,7 +82,7 @@ if scheme == "mentoring":
 elif scheme == "pass":
     results.pass_plan(chosen)
 else:
-    from app_pages import groups_plan
+    from app_common import groups_plan
 
     groups_plan.show(chosen)
 st.page_link(shared.COVERAGE, label="Next: coverage charts", icon=":material/bar_chart:")

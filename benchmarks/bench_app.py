@@ -48,12 +48,21 @@ def run(sample: str, repeats: int) -> pd.DataFrame:
 
     rows: list[dict] = []
 
-    def add(step: str, seconds: float, target: float | None, reference: float | None = None,
-            ) -> None:
-        rows.append({"step": step, "median_ms": seconds * 1000,
-                     "uncached_ms": None if reference is None else reference * 1000,
-                     "target_ms": None if target is None else target * 1000,
-                     "ok": "" if target is None else ("yes" if seconds < target else "NO")})
+    def add(
+        step: str,
+        seconds: float,
+        target: float | None,
+        reference: float | None = None,
+    ) -> None:
+        rows.append(
+            {
+                "step": step,
+                "median_ms": seconds * 1000,
+                "uncached_ms": None if reference is None else reference * 1000,
+                "target_ms": None if target is None else target * 1000,
+                "ok": "" if target is None else ("yes" if seconds < target else "NO"),
+            }
+        )
 
     def app() -> AppTest:
         return AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -63,16 +72,22 @@ def run(sample: str, repeats: int) -> pd.DataFrame:
         st.cache_resource.clear()
         return _timed(app())
 
-    add("first paint: Home on a new session (caches cold)", _median(repeats, cold),
-        FIRST_PAINT_TARGET_S)
+    add(
+        "first paint: Home on a new session (caches cold)",
+        _median(repeats, cold),
+        FIRST_PAINT_TARGET_S,
+    )
 
     at = app()
     at.run()
     at.session_state["keep_sample_choice"] = sample
     at.switch_page("app_pages/cohort.py").run()
     load = [b for b in at.button if b.label == "Load this sample"][0]
-    add(f"load the {sample} sample and paint the Cohort page (once)",
-        _timed(at, load.click().run), None)
+    add(
+        f"load the {sample} sample and paint the Cohort page (once)",
+        _timed(at, load.click().run),
+        None,
+    )
 
     def rerun_cleared() -> float:
         st.cache_data.clear()
@@ -80,23 +95,37 @@ def run(sample: str, repeats: int) -> pd.DataFrame:
             del at.session_state["_chart_memo"]  # the session's chart specs too
         return _timed(at)
 
-    add("rerun of the Cohort page, nothing changed", _median(repeats, lambda: _timed(at)),
-        RERUN_TARGET_S, _median(repeats, rerun_cleared))
+    add(
+        "rerun of the Cohort page, nothing changed",
+        _median(repeats, lambda: _timed(at)),
+        RERUN_TARGET_S,
+        _median(repeats, rerun_cleared),
+    )
 
     for scheme in ("mentoring", "pass"):
         at.session_state["keep_scheme"] = scheme
         at.session_state["keep_time_limit"] = 60
         at.switch_page("app_pages/scheme.py").run()
-        add(f"rerun of the Scheme page ({scheme})", _median(repeats, lambda: _timed(at)),
-            RERUN_TARGET_S)
+        add(
+            f"rerun of the Scheme page ({scheme})",
+            _median(repeats, lambda: _timed(at)),
+            RERUN_TARGET_S,
+        )
         at.switch_page("app_pages/solve.py").run()
         solve = [b for b in at.button if b.label == "Solve"][0]
         add(f"solve {scheme} (once, includes the solver)", _timed(at, solve.click().run), None)
-        add(f"rerun of the Solve page with the {scheme} plan",
-            _median(repeats, lambda: _timed(at)), RERUN_TARGET_S)
+        add(
+            f"rerun of the Solve page with the {scheme} plan",
+            _median(repeats, lambda: _timed(at)),
+            RERUN_TARGET_S,
+        )
         at.switch_page("app_pages/coverage.py").run()
-        add(f"rerun of the Coverage page ({scheme})", _median(repeats, lambda: _timed(at)),
-            RERUN_TARGET_S, _median(repeats, rerun_cleared))
+        add(
+            f"rerun of the Coverage page ({scheme})",
+            _median(repeats, lambda: _timed(at)),
+            RERUN_TARGET_S,
+            _median(repeats, rerun_cleared),
+        )
     return pd.DataFrame(rows)
 
 
@@ -110,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         os.chdir(ROOT)
         table = run(args.sample, args.repeats)
     with pd.option_context("display.width", 140, "display.max_colwidth", 70):
-        print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}",
-                              na_rep="-"))
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}", na_rep="-"))
     return 0 if (table["ok"] != "NO").all() else 1
 
 

@@ -20,7 +20,7 @@ References in the same run, scored and checked with the same functions:
 * ``dealt``: students sorted by the diverse attributes and dealt round robin (the usual manual
   method for mixed groups), same slot choice.
 
-``breaks`` counts the hard-rule messages of :func:`workbench.groups.check_groups` (a member not
+``breaks`` counts the hard-rule messages of :func:`workbench.schemes.groups.solve.check_groups` (a member not
 free at the group's time, an isolated student, an avoid pair, a wrong size...).
 """
 
@@ -39,10 +39,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.availability import free_matrix  # noqa: E402
-from workbench.generate import generate_cohort  # noqa: E402
-from workbench.groups import GroupSettings, check_groups, form_groups, score_groups  # noqa: E402
-from workbench.groups_prepare import select_pool  # noqa: E402
+from workbench.cohort.availability import free_matrix  # noqa: E402
+from workbench.cohort.generate import generate_cohort  # noqa: E402
+from workbench.schemes.groups.prepare import select_pool  # noqa: E402
+from workbench.schemes.groups.solve import GroupSettings, check_groups, form_groups, score_groups  # noqa: E402
 
 STUDY_TARGET_S = 10.0
 SOCIAL_TARGET_S = 30.0
@@ -50,18 +50,59 @@ SOCIAL_TARGET_S = 30.0
 
 def _cases(quick: bool) -> list[tuple[str, int, int, dict, str | None]]:
     cases = [
-        ("study-60", 300, 3, dict(module="SCI1000", diverse=["programme", "gender"],
-                                  no_isolation=["home_status", "gender"], time_limit=60),
-         "optimal"),
-        ("social-300", 1001, 1, dict(kind="social", level="UG1", similar=["interests"],
-                                     no_isolation=["home_status"], time_limit=25), "rules"),
+        (
+            "study-60",
+            300,
+            3,
+            dict(
+                module="SCI1000",
+                diverse=["programme", "gender"],
+                no_isolation=["home_status", "gender"],
+                time_limit=60,
+            ),
+            "optimal",
+        ),
+        (
+            "social-300",
+            1001,
+            1,
+            dict(
+                kind="social",
+                level="UG1",
+                similar=["interests"],
+                no_isolation=["home_status"],
+                time_limit=25,
+            ),
+            "rules",
+        ),
     ]
     if not quick:
         cases += [
-            ("study-split-70", 2000, 3, dict(module="LAN1001", diverse=["programme"],
-                                             no_isolation=["home_status"], time_limit=30), None),
-            ("mentor-led", 1001, 1, dict(kind="social", level="UG1", led_by_mentors=True,
-                                         no_isolation=["home_status"], time_limit=20), None),
+            (
+                "study-split-70",
+                2000,
+                3,
+                dict(
+                    module="LAN1001",
+                    diverse=["programme"],
+                    no_isolation=["home_status"],
+                    time_limit=30,
+                ),
+                None,
+            ),
+            (
+                "mentor-led",
+                1001,
+                1,
+                dict(
+                    kind="social",
+                    level="UG1",
+                    led_by_mentors=True,
+                    no_isolation=["home_status"],
+                    time_limit=20,
+                ),
+                None,
+            ),
         ]
     return cases
 
@@ -91,20 +132,45 @@ def _reference(cohort, settings: GroupSettings, how: str, seed: int = 0) -> pd.D
         best = int(np.argmax(free[[row[s] for s in members]].sum(axis=0)))
         slot = grid[best]
         mentor = mentors[g] if settings.led_by_mentors and g < len(mentors) else None
-        rows += [{"group_id": f"R{g + 1:03d}", "student_id": s, "day": slot.day,
-                  "start": slot.start, "end": slot.end, "mentor_id": mentor} for s in members]
+        rows += [
+            {
+                "group_id": f"R{g + 1:03d}",
+                "student_id": s,
+                "day": slot.day,
+                "start": slot.start,
+                "end": slot.end,
+                "mentor_id": mentor,
+            }
+            for s in members
+        ]
     return pd.DataFrame(rows)
 
 
-def _row(case: str, method: str, cohort, settings, groups: pd.DataFrame, students: int,
-         seconds: float, status: str, gap: float | None) -> dict:
+def _row(
+    case: str,
+    method: str,
+    cohort,
+    settings,
+    groups: pd.DataFrame,
+    students: int,
+    seconds: float,
+    status: str,
+    gap: float | None,
+) -> dict:
     scores = score_groups(cohort, settings, groups)
-    return {"case": case, "method": method, "students": students,
-            "placed": int(groups["student_id"].nunique()), "groups": len(scores),
-            "worst": float(scores["score"].min()) if len(scores) else float("nan"),
-            "mean": float(scores["score"].mean()) if len(scores) else float("nan"),
-            "breaks": len(check_groups(cohort, settings, groups)), "status": status,
-            "gap": gap, "seconds": seconds}
+    return {
+        "case": case,
+        "method": method,
+        "students": students,
+        "placed": int(groups["student_id"].nunique()),
+        "groups": len(scores),
+        "worst": float(scores["score"].min()) if len(scores) else float("nan"),
+        "mean": float(scores["score"].mean()) if len(scores) else float("nan"),
+        "breaks": len(check_groups(cohort, settings, groups)),
+        "status": status,
+        "gap": gap,
+        "seconds": seconds,
+    }
 
 
 def run(quick: bool) -> tuple[pd.DataFrame, list[str]]:
@@ -117,28 +183,59 @@ def run(quick: bool) -> tuple[pd.DataFrame, list[str]]:
         result = form_groups(cohort, settings)
         seconds = time.perf_counter() - started
         summary = result.summary()
-        rows.append(_row(name, "workbench", cohort, settings, result.groups, result.students,
-                         seconds, summary["status"], summary["gap"]))
+        rows.append(
+            _row(
+                name,
+                "workbench",
+                cohort,
+                settings,
+                result.groups,
+                result.students,
+                seconds,
+                summary["status"],
+                summary["gap"],
+            )
+        )
         breaks = rows[-1]["breaks"]
         for how in ("random", "dealt"):
             t0 = time.perf_counter()
             plan = _reference(cohort, settings, how)
-            rows.append(_row(name, how, cohort, settings, plan, result.students,
-                             time.perf_counter() - t0, "-", None))
+            rows.append(
+                _row(
+                    name,
+                    how,
+                    cohort,
+                    settings,
+                    plan,
+                    result.students,
+                    time.perf_counter() - t0,
+                    "-",
+                    None,
+                )
+            )
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in summary["stages"].items())
-        verdicts.append(f"{name}: {summary['label']}; worst {summary['worst_score']} "
-                        f"(bound {summary['worst_bound']}), total {summary['total_score']} "
-                        f"(bound {summary['total_bound']}); {stages}")
+        verdicts.append(
+            f"{name}: {summary['label']}; worst {summary['worst_score']} "
+            f"(bound {summary['worst_bound']}), total {summary['total_score']} "
+            f"(bound {summary['total_bound']}); {stages}"
+        )
         if target == "optimal":
             ok = summary["status"] == "optimal" and seconds < STUDY_TARGET_S and breaks == 0
-            verdicts.append(f"  target proven optimal in < {STUDY_TARGET_S:.0f} s: "
-                            f"{'yes' if ok else 'NO'} ({seconds:.1f} s)")
+            verdicts.append(
+                f"  target proven optimal in < {STUDY_TARGET_S:.0f} s: "
+                f"{'yes' if ok else 'NO'} ({seconds:.1f} s)"
+            )
         elif target == "rules":
-            ok = breaks == 0 and seconds < SOCIAL_TARGET_S and summary["status"] in (
-                "optimal", "feasible")
+            ok = (
+                breaks == 0
+                and seconds < SOCIAL_TARGET_S
+                and summary["status"] in ("optimal", "feasible")
+            )
             gap = "none" if summary["gap"] is None else f"{summary['gap']:.1%}"
-            verdicts.append(f"  target every hard rule kept in < {SOCIAL_TARGET_S:.0f} s with "
-                            f"its gap: {'yes' if ok else 'NO'} ({seconds:.1f} s, gap {gap})")
+            verdicts.append(
+                f"  target every hard rule kept in < {SOCIAL_TARGET_S:.0f} s with "
+                f"its gap: {'yes' if ok else 'NO'} ({seconds:.1f} s, gap {gap})"
+            )
     return pd.DataFrame(rows), verdicts
 
 
@@ -148,8 +245,7 @@ def main() -> None:
     args = parser.parse_args()
     table, verdicts = run(args.quick)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}",
-                              na_rep="-"))
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
     print()
     for line in verdicts:
         print(line)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.generate import generate_tables
-from workbench.loading import load_cohort, write_tables
+from workbench.cohort.generate import generate_tables
+from workbench.cohort.loading import load_cohort, write_tables
 
 
 def _best_of(repeats: int, fn) -> float:
@@ -69,8 +69,9 @@ def run(sizes: list[int], repeats: int = 3) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,40000",
-                        help="comma-separated cohort sizes (students)")
+    parser.add_argument(
+        "--sizes", default="1000,10000,40000", help="comma-separated cohort sizes (students)"
+    )
     args = parser.parse_args(argv)
     table = run([int(s) for s in args.sizes.split(",")])
     print("Loading and validation (seconds, best of 3; reference = pandas.read_csv, no checks)")

@@ -23,9 +23,9 @@ COMPARED = ["value", "status", "reached", "eligible", "coverage", "cost", "stude
 
 
 def main() -> int:
-    from workbench.loading import load_cohort
-    from workbench.scenario import coerce_settings
-    from workbench.whatif import run_sweep
+    from workbench.cohort.loading import load_cohort
+    from workbench.review.whatif import run_sweep
+    from workbench.scenarios.scenario import coerce_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "sample_data" / "faculty"))
@@ -41,12 +41,16 @@ def main() -> int:
     cohort = loaded.cohort
     load_seconds = time.perf_counter() - started
     values = [round(0.6 + 0.1 * i, 2) for i in range(args.points)]
-    print(f"cohort {args.data}: {len(cohort.students):,} students, loaded in "
-          f"{load_seconds:.2f} s; intake x{values[0]:g} .. x{values[-1]:g} "
-          f"({len(values)} points); {os.cpu_count()} CPUs")
+    print(
+        f"cohort {args.data}: {len(cohort.students):,} students, loaded in "
+        f"{load_seconds:.2f} s; intake x{values[0]:g} .. x{values[-1]:g} "
+        f"({len(values)} points); {os.cpu_count()} CPUs"
+    )
     print()
-    header = (f"{'scheme':<10} {'mode':<9} {'points':>6} {'seconds':>8} {'s/point':>8} "
-              f"{'speed-up':>8} {'same plans':>10} {'< 20 s':>7}")
+    header = (
+        f"{'scheme':<10} {'mode':<9} {'points':>6} {'seconds':>8} {'s/point':>8} "
+        f"{'speed-up':>8} {'same plans':>10} {'< 20 s':>7}"
+    )
     print(header)
     print("-" * len(header))
     worst = 0.0
@@ -57,8 +61,9 @@ def main() -> int:
         tables = {}
         for mode, parallel in (("serial", False), ("parallel", True)):
             t0 = time.perf_counter()
-            tables[mode] = run_sweep(cohort, scheme, settings, "intake", values,
-                                     parallel=parallel, seed=1)
+            tables[mode] = run_sweep(
+                cohort, scheme, settings, "intake", values, parallel=parallel, seed=1
+            )
             timings[mode] = time.perf_counter() - t0
         same = tables["serial"][COMPARED].equals(tables["parallel"][COMPARED])
         ok &= same and not (tables["serial"]["status"] == "error").any()
@@ -66,15 +71,21 @@ def main() -> int:
             seconds = timings[mode]
             worst = max(worst, seconds)
             speedup = timings["serial"] / seconds if mode == "parallel" else 1.0
-            print(f"{scheme:<10} {mode:<9} {len(values):>6} {seconds:>8.2f} "
-                  f"{seconds / len(values):>8.2f} {speedup:>7.2f}x "
-                  f"{'yes' if same else 'NO':>10} {'yes' if seconds < TARGET_SECONDS else 'NO':>7}")
+            print(
+                f"{scheme:<10} {mode:<9} {len(values):>6} {seconds:>8.2f} "
+                f"{seconds / len(values):>8.2f} {speedup:>7.2f}x "
+                f"{'yes' if same else 'NO':>10} {'yes' if seconds < TARGET_SECONDS else 'NO':>7}"
+            )
         cov = tables["serial"]["coverage"]
-        print(f"{'':<10} coverage {cov.min():.1%} .. {cov.max():.1%}; solve seconds per point "
-              f"(serial) {tables['serial']['seconds'].median():.2f} median")
+        print(
+            f"{'':<10} coverage {cov.min():.1%} .. {cov.max():.1%}; solve seconds per point "
+            f"(serial) {tables['serial']['seconds'].median():.2f} median"
+        )
     print()
-    print(f"slowest sweep {worst:.1f} s (target < {TARGET_SECONDS:.0f} s): "
-          f"{'met' if worst < TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"slowest sweep {worst:.1f} s (target < {TARGET_SECONDS:.0f} s): "
+        f"{'met' if worst < TARGET_SECONDS else 'NOT met'}"
+    )
     return 0 if ok else 1
 
 

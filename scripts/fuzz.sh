@@ -32,7 +32,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from workbench.loading import Upload, load_uploads
+    from workbench.cohort.loading import Upload, load_uploads
 
 NAMES = ("cohort.zip", "cohort.xlsx", "students.csv")
 

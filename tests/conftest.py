@@ -17,8 +17,12 @@ from hypothesis import HealthCheck, settings
 FUZZ_EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "0") or 0)
 
 if FUZZ_EXAMPLES > 0:
-    settings.register_profile("fuzz", max_examples=FUZZ_EXAMPLES, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile(
+        "fuzz",
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     settings.load_profile("fuzz")
 
 
@@ -31,10 +35,12 @@ def pytest_collection_modifyitems(config, items) -> None:
         if chosen is not None and chosen.max_examples < FUZZ_EXAMPLES:
             # Explicit @settings win over a profile; Hypothesis reads these when the test runs.
             test._hypothesis_internal_use_settings = settings(
-                chosen, max_examples=FUZZ_EXAMPLES, deadline=None)
+                chosen, max_examples=FUZZ_EXAMPLES, deadline=None
+            )
 
 
 @pytest.fixture(autouse=True)
-def _scratch_scenario_store(tmp_path_factory: pytest.TempPathFactory,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def _scratch_scenario_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path_factory.mktemp("store")))

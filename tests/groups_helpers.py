@@ -11,15 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.availability import free_matrix
-from workbench.domain import Cohort, Slot
+from workbench.cohort.availability import free_matrix
+from workbench.cohort.domain import Cohort, Slot
 
 LISTS = ("languages", "interests")
 DAY = ("Mon", "Tue", "Wed", "Thu", "Fri")
 
 
-def tiny_cohort(seed: int, n: int, slots: int = 4, busy_share: float = 0.35,
-                avoid: int = 1, mentors: int = 0) -> Cohort:
+def tiny_cohort(
+    seed: int, n: int, slots: int = 4, busy_share: float = 0.35, avoid: int = 1, mentors: int = 0
+) -> Cohort:
     """``n`` UG1 students on module M1 (plus ``mentors`` UG2 mentors), busy at random hours of
     a Mon/Tue 09:00-(09+slots/2):00 grid."""
     rng = random.Random(seed)
@@ -27,19 +28,33 @@ def tiny_cohort(seed: int, n: int, slots: int = 4, busy_share: float = 0.35,
     hours = [(d, 9 + h) for d in range(2) for h in range(slots // 2)]
     for i in range(n):
         sid = f"S{i + 1:02d}"
-        students.append({
-            "student_id": sid, "programme": rng.choice(["Chemistry", "Physics", "Maths"]),
-            "level": "UG1", "home_status": rng.choice(["home", "home", "international"]),
-            "gender": rng.choice(["female", "male"]),
-            "first_generation": rng.choice(["yes", "no", None]),
-            "interests": ";".join(rng.sample(["chess", "film", "hiking", "music"],
-                                             rng.randint(0, 2))),
-            "languages": ";".join(["english", *rng.sample(["french", "urdu"], rng.randint(0, 1))]),
-        })
+        students.append(
+            {
+                "student_id": sid,
+                "programme": rng.choice(["Chemistry", "Physics", "Maths"]),
+                "level": "UG1",
+                "home_status": rng.choice(["home", "home", "international"]),
+                "gender": rng.choice(["female", "male"]),
+                "first_generation": rng.choice(["yes", "no", None]),
+                "interests": ";".join(
+                    rng.sample(["chess", "film", "hiking", "music"], rng.randint(0, 2))
+                ),
+                "languages": ";".join(
+                    ["english", *rng.sample(["french", "urdu"], rng.randint(0, 1))]
+                ),
+            }
+        )
         for d, h in hours:
             if rng.random() < busy_share:
-                busy.append({"student_id": sid, "day": DAY[d], "start": f"{h:02d}:00",
-                             "end": f"{h + 1:02d}:00", "reason": "job"})
+                busy.append(
+                    {
+                        "student_id": sid,
+                        "day": DAY[d],
+                        "start": f"{h:02d}:00",
+                        "end": f"{h + 1:02d}:00",
+                        "reason": "job",
+                    }
+                )
     mentor_rows = []
     for j in range(mentors):
         mid = f"M{j + 1:02d}"
@@ -47,8 +62,14 @@ def tiny_cohort(seed: int, n: int, slots: int = 4, busy_share: float = 0.35,
         mentor_rows.append({"student_id": mid, "capacity": str(rng.randint(2, 4))})
         for d, h in hours:
             if rng.random() < busy_share:
-                busy.append({"student_id": mid, "day": DAY[d], "start": f"{h:02d}:00",
-                             "end": f"{h + 1:02d}:00"})
+                busy.append(
+                    {
+                        "student_id": mid,
+                        "day": DAY[d],
+                        "start": f"{h:02d}:00",
+                        "end": f"{h + 1:02d}:00",
+                    }
+                )
     ids = [s["student_id"] for s in students[:n]]
     avoid_rows = []
     for _ in range(avoid):
@@ -57,11 +78,15 @@ def tiny_cohort(seed: int, n: int, slots: int = 4, busy_share: float = 0.35,
             avoid_rows.append({"student_id_a": a, "student_id_b": b})
     if mentors and n:
         avoid_rows.append({"student_id_a": "M01", "student_id_b": rng.choice(ids)})
-    tables = {"students": students, "modules": [{"module_code": "M1"}],
-              "enrolments": [{"student_id": s, "module_code": "M1"} for s in ids],
-              "timetable": [{"module_code": "M1", "day": "Tue", "start": "12:00",
-                             "end": "13:00"}],
-              "busy": busy, "avoid": avoid_rows, "mentors": mentor_rows}
+    tables = {
+        "students": students,
+        "modules": [{"module_code": "M1"}],
+        "enrolments": [{"student_id": s, "module_code": "M1"} for s in ids],
+        "timetable": [{"module_code": "M1", "day": "Tue", "start": "12:00", "end": "13:00"}],
+        "busy": busy,
+        "avoid": avoid_rows,
+        "mentors": mentor_rows,
+    }
     return Cohort.from_records(**{k: v for k, v in tables.items() if v})
 
 
@@ -92,10 +117,14 @@ def world(cohort: Cohort, settings: Any, ids: list[str]) -> World:
     f = free_matrix(cohort, everyone, grid)
     table = cohort.students.set_index("student_id")
     values = {s: {a: _clean(table.at[s, a], a in LISTS) for a in table.columns} for s in ids}
-    avoid = {frozenset(p) for p in cohort.avoid[["student_id_a", "student_id_b"]].itertuples(
-        index=False)}
-    caps = dict(zip(cohort.mentors["student_id"], cohort.mentors["capacity"].astype(int),
-                    strict=True)) if settings.led_by_mentors else {}
+    avoid = {
+        frozenset(p) for p in cohort.avoid[["student_id_a", "student_id_b"]].itertuples(index=False)
+    }
+    caps = (
+        dict(zip(cohort.mentors["student_id"], cohort.mentors["capacity"].astype(int), strict=True))
+        if settings.led_by_mentors
+        else {}
+    )
     return World(ids, values, {s: f[i] for i, s in enumerate(everyone)}, grid, avoid, caps)
 
 
@@ -143,8 +172,9 @@ def score(w: World, crits: list[tuple[str, str, int]], members: list[str]) -> fl
     return sum(parts) / len(parts)
 
 
-def group_problems(w: World, settings: Any, members: list[str], slot: int | None,
-                   mentor: str | None = None) -> list[str]:
+def group_problems(
+    w: World, settings: Any, members: list[str], slot: int | None, mentor: str | None = None
+) -> list[str]:
     """Hard rules broken by one group meeting at grid slot ``slot`` (None: any shared slot)."""
     out = []
     cap = settings.max_size
@@ -187,8 +217,10 @@ def plan_problems(w: World, settings: Any, groups: pd.DataFrame) -> list[str]:
             if mentor is None or mentor not in w.mentors:
                 out.append(f"{gid}: no mentor")
                 continue
-        out += [f"{gid}: {p}" for p in group_problems(w, settings, g["student_id"].tolist(),
-                                                      slot, mentor)]
+        out += [
+            f"{gid}: {p}"
+            for p in group_problems(w, settings, g["student_id"].tolist(), slot, mentor)
+        ]
     if len(mentors_used) != len(set(mentors_used)):
         out.append("a mentor leads two groups")
     where = dict(zip(groups["student_id"], groups["group_id"], strict=True))
@@ -203,8 +235,9 @@ def _mentors_fit(w: World, settings: Any, groups: list[list[str]]) -> bool:
     if len(groups) > len(mentors):
         return False
     for choice in itertools.permutations(mentors, len(groups)):
-        if all(not group_problems(w, settings, g, None, m) for g, m in
-               zip(groups, choice, strict=True)):
+        if all(
+            not group_problems(w, settings, g, None, m) for g, m in zip(groups, choice, strict=True)
+        ):
             return True
     return False
 
@@ -261,7 +294,11 @@ def brute_force(w: World, settings: Any) -> tuple[int, float, float]:
 
 def result_value(w: World, settings: Any, groups: pd.DataFrame) -> tuple[int, float, float]:
     crits = criteria(w, settings)
-    scores = [(len(g), score(w, crits, g["student_id"].tolist()))
-              for _, g in groups.groupby("group_id")]
-    return (len(groups), round(min((v for _, v in scores), default=0.0), 9),
-            round(sum(k * v for k, v in scores), 9))
+    scores = [
+        (len(g), score(w, crits, g["student_id"].tolist())) for _, g in groups.groupby("group_id")
+    ]
+    return (
+        len(groups),
+        round(min((v for _, v in scores), default=0.0), 9),
+        round(sum(k * v for k, v in scores), 9),
+    )

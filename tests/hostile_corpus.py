@@ -18,7 +18,7 @@ import openpyxl
 
 GOOD = {
     "students": "student_id,programme,level,first_generation\nS1,Physics,UG1,yes\n"
-                "S2,Physics,UG3,no\nS3,Chemistry,UG1,\nS4,Chemistry,PGT,yes\n",
+    "S2,Physics,UG3,no\nS3,Chemistry,UG1,\nS4,Chemistry,PGT,yes\n",
     "modules": "module_code,module_name,fail_rate\nPH101,Mechanics,0.3\nCH101,Bonding,0.1\n",
     "enrolments": "student_id,module_code\nS1,PH101\nS3,CH101\n",
     "timetable": "module_code,day,start,end\nPH101,Mon,09:00,10:00\nCH101,Tue,14:00,16:00\n",
@@ -63,6 +63,7 @@ def _zip(entries: dict[str, bytes], name: str = "cohort.zip") -> Callable[[Path]
             for member, data in entries.items():
                 archive.writestr(member, data)
         return path
+
     return build
 
 
@@ -84,11 +85,12 @@ def _zip_bomb(tmp: Path) -> Path:
 
 def _lying_zip(tmp: Path) -> Path:
     """A member whose header claims a tiny size while its data is large."""
-    path = _zip({"students.csv": ("student_id,programme,level\n" + "S,P,UG1\n" * 200_000)
-                 .encode()})(tmp)
+    path = _zip(
+        {"students.csv": ("student_id,programme,level\n" + "S,P,UG1\n" * 200_000).encode()}
+    )(tmp)
     data = bytearray(path.read_bytes())
     central = data.rfind(b"PK\x01\x02")
-    data[central + 24:central + 28] = (100).to_bytes(4, "little")  # uncompressed size
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")  # uncompressed size
     path.write_bytes(bytes(data))
     return path
 
@@ -168,6 +170,7 @@ def _single_file(name: str, data: bytes) -> Callable[[Path], Path]:
         path = tmp / name
         path.write_bytes(data)
         return path
+
     return build
 
 
@@ -182,94 +185,207 @@ CASES: list[Case] = [
     Case("empty folder", _empty_folder, "the folder has no cohort CSV files"),
     Case("empty students file", _with("students", ""), "students.csv: the file is empty"),
     Case("whitespace-only file", _with("students", "  \n\n \n"), "the file is empty"),
-    Case("header only", _with("students", "student_id,programme,level\n"),
-         "students.csv: the students table has no rows"),
-    Case("missing required column", _with("students", "student_id,programme\nS1,Physics\n"),
-         "students.csv:1: level: missing required column 'level'"),
-    Case("doubled column", _with("students", "student_id,Student ID,programme,level\n"
-                                             "S1,S1,P,UG1\n"), "both give student_id"),
-    Case("empty required value", _append("students", "S5,,UG1"),
-         "students.csv:6: programme: programme is empty"),
-    Case("duplicate student", _append("students", "S1,Physics,UG2,no"),
-         "students.csv:6: student_id: duplicate student_id 'S1' (first given at row 2)"),
+    Case(
+        "header only",
+        _with("students", "student_id,programme,level\n"),
+        "students.csv: the students table has no rows",
+    ),
+    Case(
+        "missing required column",
+        _with("students", "student_id,programme\nS1,Physics\n"),
+        "students.csv:1: level: missing required column 'level'",
+    ),
+    Case(
+        "doubled column",
+        _with("students", "student_id,Student ID,programme,level\nS1,S1,P,UG1\n"),
+        "both give student_id",
+    ),
+    Case(
+        "empty required value",
+        _append("students", "S5,,UG1"),
+        "students.csv:6: programme: programme is empty",
+    ),
+    Case(
+        "duplicate student",
+        _append("students", "S1,Physics,UG2,no"),
+        "students.csv:6: student_id: duplicate student_id 'S1' (first given at row 2)",
+    ),
     Case("bad level", _append("students", "S5,Physics,UG9,no"), "'UG9' is not a level"),
     Case("bad yes/no", _append("students", "S5,Physics,UG1,maybe"), "'maybe' is not yes or no"),
-    Case("bad day", _append("timetable", "PH101,Someday,09:00,10:00"),
-         "timetable.csv:4: day: 'Someday' is not a day"),
-    Case("impossible time", _append("timetable", "PH101,Mon,25:61,26:00"),
-         "timetable.csv:4: start: '25:61' is not a 24-hour time HH:MM"),
-    Case("end before start", _append("timetable", "PH101,Mon,11:00,10:00"),
-         "timetable.csv:4: end: ends before or when it starts (11:00-10:00)"),
+    Case(
+        "bad day",
+        _append("timetable", "PH101,Someday,09:00,10:00"),
+        "timetable.csv:4: day: 'Someday' is not a day",
+    ),
+    Case(
+        "impossible time",
+        _append("timetable", "PH101,Mon,25:61,26:00"),
+        "timetable.csv:4: start: '25:61' is not a 24-hour time HH:MM",
+    ),
+    Case(
+        "end before start",
+        _append("timetable", "PH101,Mon,11:00,10:00"),
+        "timetable.csv:4: end: ends before or when it starts (11:00-10:00)",
+    ),
     Case("am/pm time", _append("timetable", "PH101,Mon,9am,10am"), "'9am' is not a 24-hour"),
-    Case("mentor capacity too big", _append("mentors", "S3,25"),
-         "mentors.csv:4: capacity: '25' is out of range (must be from 1 to 20)"),
+    Case(
+        "mentor capacity too big",
+        _append("mentors", "S3,25"),
+        "mentors.csv:4: capacity: '25' is out of range (must be from 1 to 20)",
+    ),
     Case("room capacity zero", _append("rooms", "R2,0"), "'0' is out of range"),
     Case("capacity not a number", _append("rooms", "R2,lots"), "'lots' is not a whole number"),
-    Case("fail rate above one", _append("modules", "MA101,Algebra,1.4"),
-         "'1.4' is out of range (must be between 0 and 1)"),
-    Case("unknown student", _append("enrolments", "S99,PH101"),
-         "enrolments.csv:4: student_id: 'S99' is not in students.csv"),
+    Case(
+        "fail rate above one",
+        _append("modules", "MA101,Algebra,1.4"),
+        "'1.4' is out of range (must be between 0 and 1)",
+    ),
+    Case(
+        "unknown student",
+        _append("enrolments", "S99,PH101"),
+        "enrolments.csv:4: student_id: 'S99' is not in students.csv",
+    ),
     Case("unknown module", _append("enrolments", "S1,ZZ999"), "'ZZ999' is not in modules.csv"),
-    Case("bookings without rooms", lambda tmp: _folder(
-        tmp, rooms=None, room_busy="room_id,day,start,end\nR1,Mon,09:00,10:00\n"),
-         "refers to the rooms table, which the cohort does not have"),
-    Case("self avoid", _with("avoid", "student_id_a,student_id_b\nS1,S1\n"),
-         "a student cannot be on their own avoid list"),
-    Case("self preference", _with("preferences", "student_id,prefers_id,rank\nS1,S1,1\n"),
-         "a student cannot rank themself"),
-    Case("rank zero", _with("preferences", "student_id,prefers_id,rank\nS1,S2,0\n"),
-         "'0' is out of range (must be from 1 to 1000)"),
-    Case("ragged row", _append("students", "S5,Physics,UG1,no,surplus,values"),
-         "has 6 values but the header has 4 columns"),
-    Case("unterminated quote", _with("students", 'student_id,programme,level\nS1,"Physics,UG1\n'
-                                     + "S2,x,UG1\n" * 30_000),
-         "cannot be read as CSV: a quoted value never ends"),
-    Case("latin-1 with a bad row", _with("students", "student_id,programme,level\n"
-                                         "S1,Génétique,UG1\nS2,Génétique,UGX\n".encode("latin-1")),
-         "is not UTF-8"),
-    Case("utf-16 with a bad row", _with("students", "student_id,programme,level\nS1,P,UG1\n"
-                                        "S2,P,PGX\n".encode("utf-16")), "'PGX' is not a level"),
-    Case("mixed encodings", _with("students", b"student_id,programme,level\n"
-                                  + "S1,Génétique,UG1\n".encode() + "S2,Génétique,UG0\n"
-                                  .encode("latin-1")), "'UG0' is not a level"),
-    Case("binary file named .csv", _with("students", bytes(range(256)) * 8),
-         "is not a text file"),
-    Case("image named .csv", _with("students", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
-         "is not a text file"),
+    Case(
+        "bookings without rooms",
+        lambda tmp: _folder(
+            tmp, rooms=None, room_busy="room_id,day,start,end\nR1,Mon,09:00,10:00\n"
+        ),
+        "refers to the rooms table, which the cohort does not have",
+    ),
+    Case(
+        "self avoid",
+        _with("avoid", "student_id_a,student_id_b\nS1,S1\n"),
+        "a student cannot be on their own avoid list",
+    ),
+    Case(
+        "self preference",
+        _with("preferences", "student_id,prefers_id,rank\nS1,S1,1\n"),
+        "a student cannot rank themself",
+    ),
+    Case(
+        "rank zero",
+        _with("preferences", "student_id,prefers_id,rank\nS1,S2,0\n"),
+        "'0' is out of range (must be from 1 to 1000)",
+    ),
+    Case(
+        "ragged row",
+        _append("students", "S5,Physics,UG1,no,surplus,values"),
+        "has 6 values but the header has 4 columns",
+    ),
+    Case(
+        "unterminated quote",
+        _with("students", 'student_id,programme,level\nS1,"Physics,UG1\n' + "S2,x,UG1\n" * 30_000),
+        "cannot be read as CSV: a quoted value never ends",
+    ),
+    Case(
+        "latin-1 with a bad row",
+        _with(
+            "students",
+            "student_id,programme,level\nS1,Génétique,UG1\nS2,Génétique,UGX\n".encode("latin-1"),
+        ),
+        "is not UTF-8",
+    ),
+    Case(
+        "utf-16 with a bad row",
+        _with("students", "student_id,programme,level\nS1,P,UG1\nS2,P,PGX\n".encode("utf-16")),
+        "'PGX' is not a level",
+    ),
+    Case(
+        "mixed encodings",
+        _with(
+            "students",
+            b"student_id,programme,level\n"
+            + "S1,Génétique,UG1\n".encode()
+            + "S2,Génétique,UG0\n".encode("latin-1"),
+        ),
+        "'UG0' is not a level",
+    ),
+    Case("binary file named .csv", _with("students", bytes(range(256)) * 8), "is not a text file"),
+    Case(
+        "image named .csv",
+        _with("students", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        "is not a text file",
+    ),
     Case("empty zip", _zip({}), "the zip archive is empty"),
-    Case("not a zip", _single_file("cohort.zip", b"this is not an archive"),
-         "is not a readable zip archive"),
-    Case("zip with nested folders and a bad row", _zip({
-        **_good_members("export/2026/"),
-        "export/2026/mentors.csv": b"student_id,capacity\nS2,0\n"}),
-         "cohort.zip/export/2026/mentors.csv:2: capacity: '0' is out of range"),
-    Case("zip inside a zip", _zip({"inner.zip": b"PK\x05\x06" + b"\x00" * 18}),
-         "ignored: not a CSV file"),
-    Case("zip path escape", _zip({**_good_members(), "../../evil.csv": b"x\n1\n"}),
-         "refused: the path points outside the archive"),
-    Case("zip absolute path", _zip({**_good_members(), "/etc/cron.d/evil.csv": b"x\n1\n"}),
-         "refused: the path points outside the archive"),
+    Case(
+        "not a zip",
+        _single_file("cohort.zip", b"this is not an archive"),
+        "is not a readable zip archive",
+    ),
+    Case(
+        "zip with nested folders and a bad row",
+        _zip(
+            {
+                **_good_members("export/2026/"),
+                "export/2026/mentors.csv": b"student_id,capacity\nS2,0\n",
+            }
+        ),
+        "cohort.zip/export/2026/mentors.csv:2: capacity: '0' is out of range",
+    ),
+    Case(
+        "zip inside a zip",
+        _zip({"inner.zip": b"PK\x05\x06" + b"\x00" * 18}),
+        "ignored: not a CSV file",
+    ),
+    Case(
+        "zip path escape",
+        _zip({**_good_members(), "../../evil.csv": b"x\n1\n"}),
+        "refused: the path points outside the archive",
+    ),
+    Case(
+        "zip absolute path",
+        _zip({**_good_members(), "/etc/cron.d/evil.csv": b"x\n1\n"}),
+        "refused: the path points outside the archive",
+    ),
     Case("zip bomb", _zip_bomb, "refused: it expands to 1,024 MB, beyond the limit", heavy=True),
     Case("zip member that lies about its size", _lying_zip, "cohort.zip/students.csv"),
-    Case("workbook with formulas", lambda tmp: _book(tmp, _formulas),
-         "cohort.xlsx[mentors]:2: capacity: capacity is empty"),
-    Case("workbook with merged cells", lambda tmp: _book(tmp, _merged),
-         "cohort.xlsx[mentees]: cells A2:A3 are merged: unmerge them and give each row its "
-         "own value"),
-    Case("workbook with a hidden sheet", lambda tmp: _book(tmp, _hidden),
-         "this sheet is hidden in the workbook"),
-    Case("Excel dates in time columns", lambda tmp: _book(tmp, _excel_dates),
-         "'2026-09-28 09:00:00' is not a 24-hour time HH:MM"),
-    Case("two sheets for one table", lambda tmp: _book(tmp, _two_student_sheets),
-         "a second sheet for the students table"),
+    Case(
+        "workbook with formulas",
+        lambda tmp: _book(tmp, _formulas),
+        "cohort.xlsx[mentors]:2: capacity: capacity is empty",
+    ),
+    Case(
+        "workbook with merged cells",
+        lambda tmp: _book(tmp, _merged),
+        "cohort.xlsx[mentees]: cells A2:A3 are merged: unmerge them and give each row its "
+        "own value",
+    ),
+    Case(
+        "workbook with a hidden sheet",
+        lambda tmp: _book(tmp, _hidden),
+        "this sheet is hidden in the workbook",
+    ),
+    Case(
+        "Excel dates in time columns",
+        lambda tmp: _book(tmp, _excel_dates),
+        "'2026-09-28 09:00:00' is not a 24-hour time HH:MM",
+    ),
+    Case(
+        "two sheets for one table",
+        lambda tmp: _book(tmp, _two_student_sheets),
+        "a second sheet for the students table",
+    ),
     Case("truncated workbook", _truncated_book, "cannot be opened as an Excel workbook"),
     Case("100 MB CSV", _big_csv, "is too large (100 MB; the limit is 50 MB)", heavy=True),
-    Case("million-row enrolments", _million_enrolments,
-         "and 999,950 more rows with this problem: unknown reference", heavy=True),
-    Case("unsupported file", _single_file("cohort.pdf", b"%PDF-1.4\n"),
-         "not a cohort file (use .csv, .zip or .xlsx)"),
-    Case("NUL bytes inside a row", _with("students", b"student_id,programme,level\nS1,Phy\x00sics,"
-                                         b"UG1\n" + b"S2,P,UG1\n" * 600), "is not a text file"),
+    Case(
+        "million-row enrolments",
+        _million_enrolments,
+        "and 999,950 more rows with this problem: unknown reference",
+        heavy=True,
+    ),
+    Case(
+        "unsupported file",
+        _single_file("cohort.pdf", b"%PDF-1.4\n"),
+        "not a cohort file (use .csv, .zip or .xlsx)",
+    ),
+    Case(
+        "NUL bytes inside a row",
+        _with(
+            "students", b"student_id,programme,level\nS1,Phy\x00sics,UG1\n" + b"S2,P,UG1\n" * 600
+        ),
+        "is not a text file",
+    ),
 ]
 
 
@@ -284,4 +400,3 @@ def main(out: str) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "hostile-corpus"))
-

@@ -106,8 +106,9 @@ def sample_zip(drop_column: tuple[str, str] | None = None) -> bytes:
                 lines = text.splitlines()
                 header = lines[0].split(",")
                 keep = [i for i, h in enumerate(header) if h != drop_column[1]]
-                text = "\n".join(",".join(line.split(",")[i] for i in keep)
-                                 for line in lines) + "\n"
+                text = (
+                    "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n"
+                )
             archive.writestr(path.name, text)
     return buffer.getvalue()
 
@@ -199,8 +200,9 @@ def test_upload_replaces_cohort_and_bad_upload_keeps_it() -> None:
     at.file_uploader[0].set_value(("broken.zip", bad, "application/zip")).run()
     no_errors(at)
     assert at.session_state["cohort_fingerprint"] == good  # the previous cohort is kept
-    assert any("was not used" in e.value and "previous cohort is still loaded" in e.value
-               for e in at.error)
+    assert any(
+        "was not used" in e.value and "previous cohort is still loaded" in e.value for e in at.error
+    )
     report = at.dataframe[0].value
     row = report.loc[report["column"] == "level"].iloc[0]
     assert row["file"].endswith("students.csv") and row["row"] == 1
@@ -216,16 +218,22 @@ def test_correction_is_validated_before_use() -> None:
     first = at.session_state["cohort"].students["student_id"].iloc[0]
     editor = f"editor_students_{before}"
     assert at.session_state["keep_edit_table"] == "students"
-    at.session_state[editor] = {"edited_rows": {"0": {"level": "Year Nine"}},
-                                "added_rows": [], "deleted_rows": []}
+    at.session_state[editor] = {
+        "edited_rows": {"0": {"level": "Year Nine"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     button(at, "Check and use these corrections").click().run()
     no_errors(at)
     assert at.session_state["cohort_fingerprint"] == before
     report = at.dataframe[0].value
     assert "Year Nine" in " ".join(report["message"]) and (report["row"] == 2).any()
 
-    at.session_state[editor] = {"edited_rows": {"0": {"programme": "Astrophysics"}},
-                                "added_rows": [], "deleted_rows": []}
+    at.session_state[editor] = {
+        "edited_rows": {"0": {"programme": "Astrophysics"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     button(at, "Check and use these corrections").click().run()
     no_errors(at)
     after = at.session_state["cohort"]
@@ -259,20 +267,21 @@ def vega_charts(at: AppTest) -> int:
 def test_mentoring_flow_solve_charts_whatif_and_exports() -> None:
     import openpyxl
 
-    from workbench.scenario import read_scenario_bytes
+    from workbench.scenarios.scenario import read_scenario_bytes
 
     at = solved("mentoring")
     chosen = at.session_state["scenario"]
     # The outcome is stated and the plan is shown with its reasons.
     assert any("optimal" in s.value or "feasible" in s.value for s in [*at.success, *at.warning])
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Mentees matched"] == (f"{chosen.summary['matched']:,} of "
-                                          f"{chosen.summary['mentees']:,}")
+    assert metrics["Mentees matched"] == (
+        f"{chosen.summary['matched']:,} of {chosen.summary['mentees']:,}"
+    )
     pairs = at.data_editor[0].value if len(at.data_editor) else None
     assert pairs is not None and len(pairs) == chosen.summary["matched"]
     assert vega_charts(at) >= 2
     # Saved automatically for this workspace.
-    from workbench.store import ScenarioStore
+    from workbench.scenarios.store import ScenarioStore
 
     assert ScenarioStore().list(at.session_state["owner"])[0].id == chosen.id
 
@@ -319,9 +328,11 @@ def test_pass_flow_sessions_heatmap_and_calendar() -> None:
     assert any(s.value.startswith("Sessions (") for s in at.subheader)
     assert vega_charts(at) >= 1  # the free-students heat map with the sessions on it
     for note in chosen.summary.get("diagnostics", []):  # a note a message already says is
-        code, _, text = note.partition(":")               # not repeated in its own words
-        if any(m.startswith(code + ":") and text.strip() in m
-               for m in chosen.summary.get("messages", [])):
+        code, _, text = note.partition(":")  # not repeated in its own words
+        if any(
+            m.startswith(code + ":") and text.strip() in m
+            for m in chosen.summary.get("messages", [])
+        ):
             assert note not in texts(at)
     at = page(at, "coverage")
     no_errors(at)
@@ -332,8 +343,9 @@ def test_pass_flow_sessions_heatmap_and_calendar() -> None:
 
     calendar = Calendar.from_ical(download(at, "Sessions as a calendar"))
     assert len(calendar.walk("VEVENT")) == chosen.summary["sessions"]
-    sessions = __import__("pandas").read_csv(io.BytesIO(download(at, "Sessions (CSV)")),
-                                             encoding="utf-8-sig")
+    sessions = __import__("pandas").read_csv(
+        io.BytesIO(download(at, "Sessions (CSV)")), encoding="utf-8-sig"
+    )
     assert len(sessions) == chosen.summary["sessions"]
 
 
@@ -342,16 +354,21 @@ def test_locked_pair_survives_a_resolve() -> None:
     at = solved("mentoring")
     first = at.session_state["scenario"]
     pair = first.results["matches"].iloc[0]
-    at.session_state[f"locks_{first.id}"] = {"edited_rows": {"0": {"lock": True}},
-                                             "added_rows": [], "deleted_rows": []}
-    button(at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
-           ).click().run()
+    at.session_state[f"locks_{first.id}"] = {
+        "edited_rows": {"0": {"lock": True}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    button(
+        at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
+    ).click().run()
     no_errors(at)
     second = at.session_state["scenario"]
     assert second.id != first.id
     matches = second.results["matches"]
-    kept = matches.loc[(matches["mentee_id"] == pair["mentee_id"])
-                       & (matches["mentor_id"] == pair["mentor_id"])]
+    kept = matches.loc[
+        (matches["mentee_id"] == pair["mentee_id"]) & (matches["mentor_id"] == pair["mentor_id"])
+    ]
     assert len(kept) == 1 and bool(kept["locked"].iloc[0])
     assert at.session_state["locked_pairs"] == [(pair["mentee_id"], pair["mentor_id"])]
 
@@ -366,8 +383,7 @@ def test_sweep_and_inverse_question() -> None:
     button(at, "Run sweep").click().run()
     no_errors(at)
     table = at.session_state["sweep"]
-    assert table["value"].tolist() == [1.0, 3.0] and set(table["status"]) <= {"optimal",
-                                                                              "feasible"}
+    assert table["value"].tolist() == [1.0, 3.0] and set(table["status"]) <= {"optimal", "feasible"}
     assert table["coverage"].iloc[1] >= table["coverage"].iloc[0]
     button(at, "Find out").click().run()
     no_errors(at)
@@ -453,7 +469,7 @@ def test_sessions_are_isolated_and_a_refresh_reopens_the_last_plan() -> None:
     refreshed.button(key="delete_scenario").click().run()
     no_errors(refreshed)
     assert set(refreshed.dataframe[0].value["name"]) == {"What-if"}
-    from workbench.store import ScenarioStore, default_store_path
+    from workbench.scenarios.store import ScenarioStore, default_store_path
 
     store = ScenarioStore(default_store_path())
     assert [i.name for i in store.list(owner)] == ["What-if"]
@@ -481,10 +497,14 @@ def test_infeasible_plan_is_explained_in_words() -> None:
     at = solved("mentoring")
     first = at.session_state["scenario"]
     at.session_state["keep_m_min_level_gap"] = 7  # no mentor is seven years above a mentee
-    at.session_state[f"locks_{first.id}"] = {"edited_rows": {"0": {"lock": True}},
-                                             "added_rows": [], "deleted_rows": []}
-    button(at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
-           ).click().run()
+    at.session_state[f"locks_{first.id}"] = {
+        "edited_rows": {"0": {"lock": True}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    button(
+        at, "Re-solve keeping locked pairs (and changing as few pairs as possible)"
+    ).click().run()
     no_errors(at)
     assert at.session_state["scenario"].status["status"] == "infeasible"
     assert any("infeasible" in e.value for e in at.error)
@@ -493,8 +513,18 @@ def test_infeasible_plan_is_explained_in_words() -> None:
         no_errors(page(at, name))
 
 
-WIDGETS = ("selectbox", "radio", "slider", "number_input", "text_input", "text_area",
-           "multiselect", "checkbox", "time_input", "file_uploader")
+WIDGETS = (
+    "selectbox",
+    "radio",
+    "slider",
+    "number_input",
+    "text_input",
+    "text_area",
+    "multiselect",
+    "checkbox",
+    "time_input",
+    "file_uploader",
+)
 
 
 @needs_sample
@@ -518,23 +548,20 @@ def test_mapping_step_loads_an_export_with_other_headers_and_codes() -> None:
     """An export with its own file name, headers and level codes loads after the mapping step."""
     at = new_app().run()
     at = page(at, "cohort")
-    export = (b"Reg No,Course,Stage\nA1,Physics,Foundation\nA2,Physics,Final\n")
+    export = b"Reg No,Course,Stage\nA1,Physics,Foundation\nA2,Physics,Final\n"
     at.file_uploader[0].set_value(("SITS export.csv", export, "text/csv")).run()
     no_errors(at)
     assert "cohort" not in at.session_state
     at.selectbox(key="map_file_SITS export.csv").set_value("students")
-    at.button[[b.label for b in at.button].index(
-        "Apply the mapping and check again")].click().run()
+    at.button[[b.label for b in at.button].index("Apply the mapping and check again")].click().run()
     no_errors(at)
     at.selectbox(key="map_col_students_student_id").set_value("Reg No")
     at.selectbox(key="map_col_students_programme").set_value("Course")
-    at.button[[b.label for b in at.button].index(
-        "Apply the mapping and check again")].click().run()
+    at.button[[b.label for b in at.button].index("Apply the mapping and check again")].click().run()
     no_errors(at)
     at.selectbox(key="map_val_students_level_Foundation").set_value("UG1")
     at.selectbox(key="map_val_students_level_Final").set_value("UG3")
-    at.button[[b.label for b in at.button].index(
-        "Apply the mapping and check again")].click().run()
+    at.button[[b.label for b in at.button].index("Apply the mapping and check again")].click().run()
     no_errors(at)
     cohort = at.session_state["cohort"]
     assert cohort.students["level"].tolist() == ["UG1", "UG3"]

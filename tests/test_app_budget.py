@@ -27,14 +27,14 @@ from test_app import (  # noqa: F401 (the fixtures: own store, recorded download
     texts,
 )
 
-from workbench.app_settings import (
+from workbench.outcomes.costs import CostRates
+from workbench.schemes.form_values import (
     STABLE_BUDGET_REASON,
     budget_capacity_text,
     form_defaults,
     settings_from_values,
     values_from_settings,
 )
-from workbench.costs import CostRates
 
 LIMIT = 10  # seconds per solve
 
@@ -107,8 +107,9 @@ def test_pass_cap_binds_then_unticking_restores_the_uncapped_plan() -> None:
     assert metrics["Weekly sessions"] == str(s["sessions"])
     assert metrics["Leaders"] == str(s["leaders"]) and s["leaders"] >= 1
     # The cost against the cap, and what the cap left out, in words.
-    assert any(m.value.startswith("Within budget") for m in at.success), \
-        [m.value for m in at.success]
+    assert any(m.value.startswith("Within budget") for m in at.success), [
+        m.value for m in at.success
+    ]
     assert "sessions not placed: over budget" in texts(at)
     missed = capped.results["reach"]
     missed = missed.loc[~missed["reached"].astype(bool)]
@@ -134,8 +135,9 @@ def test_pass_cap_below_the_fixed_staff_time_is_explained_in_words() -> None:
     assert solved_status(chosen) == "infeasible"
     assert chosen.summary["sessions"] == 0
     errors = [e.value for e in at.error]
-    assert any("infeasible" in e and "does not cover the fixed staff time of £600" in e
-               for e in errors), errors
+    assert any(
+        "infeasible" in e and "does not cover the fixed staff time of £600" in e for e in errors
+    ), errors
     for name in ("coverage", "whatif", "report"):
         no_errors(page(at, name))
 
@@ -242,8 +244,9 @@ def test_settings_from_controls_and_back_keep_the_cap() -> None:
         back = values_from_settings(scheme, settings.model_dump(mode="json"))
         assert back["cap_budget"] is True and back["budget"] == 0.0
         assert settings_from_values(scheme, {**values, **back}).budget == 0.0
-        unticked = values_from_settings(scheme, {**settings.model_dump(mode="json"),
-                                                 "budget": None})
+        unticked = values_from_settings(
+            scheme, {**settings.model_dump(mode="json"), "budget": None}
+        )
         assert unticked["cap_budget"] is False
     pass_values = {**form_defaults("pass"), "first_start": dt.time(9)}
     assert settings_from_values("pass", pass_values).first_start == 9 * 60
@@ -254,7 +257,8 @@ def test_settings_from_controls_and_back_keep_the_cap() -> None:
 def test_what_a_budget_pays_for_in_words() -> None:
     rates = CostRates()
     assert budget_capacity_text("mentoring", 900, rates) == (
-        "£900 pays for the fixed staff time (£600) and up to 10 mentors at £30 each a term.")
+        "£900 pays for the fixed staff time (£600) and up to 10 mentors at £30 each a term."
+    )
     assert "not one mentor" in budget_capacity_text("mentoring", 620, rates)
     assert "no mentor can be paid for" in budget_capacity_text("mentoring", 599, rates)
     text = budget_capacity_text("pass", 1500, rates)

@@ -23,7 +23,7 @@ from test_app import (  # noqa: F401 (the fixtures: own store, recorded download
     texts,
 )
 
-from workbench.groups import check_groups
+from workbench.schemes.groups.solve import check_groups
 
 pytestmark = needs_sample
 
@@ -46,8 +46,7 @@ def solve(at, limit: int = 10):
 
 
 def keeps_every_rule(chosen) -> None:
-    assert check_groups(chosen.cohort(), chosen.settings_model(),
-                        chosen.results["groups"]) == []
+    assert check_groups(chosen.cohort(), chosen.settings_model(), chosen.results["groups"]) == []
 
 
 def table_with(at, column: str) -> pd.DataFrame:
@@ -69,10 +68,10 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
 
     at = scheme_page("study")
     assert at.session_state["keep_scheme"] == "groups"
-    assert any(i.value.startswith("55 students of SCI1000 in study groups of 4-6")
-               for i in at.info)
+    assert any(i.value.startswith("55 students of SCI1000 in study groups of 4-6") for i in at.info)
     at.selectbox(key="preset_study").set_value(
-        "Balanced: programmes and genders mixed; nobody alone by gender or home status").run()
+        "Balanced: programmes and genders mixed; nobody alone by gender or home status"
+    ).run()
     button(at, "Apply preset").click().run()
     no_errors(at)
     assert at.session_state["keep_g_diverse"] == ["programme", "gender"]
@@ -84,12 +83,16 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     assert chosen.scheme == "groups" and chosen.status["status"] in ("optimal", "feasible")
     settings = chosen.settings_model()
     assert (settings.module, settings.diverse, settings.time_limit) == (
-        "SCI1000", ["programme", "gender"], 10)
+        "SCI1000",
+        ["programme", "gender"],
+        10,
+    )
     keeps_every_rule(chosen)
     assert any(chosen.name in s.value for s in [*at.success, *at.warning])
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Students placed"] == (f"{chosen.summary['placed']} of "
-                                          f"{chosen.summary['eligible']}")
+    assert metrics["Students placed"] == (
+        f"{chosen.summary['placed']} of {chosen.summary['eligible']}"
+    )
     scores = chosen.results["group_scores"]
     shown = table_with(at, "meets")
     assert list(shown["meets"]) == list(scores["slot"])
@@ -132,9 +135,13 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     assert saved.id != chosen.id and saved.name == f"{chosen.name} (edited)"
     assert saved.status["status"] == chosen.status["status"]  # same scores, same bounds
     keeps_every_rule(saved)
-    assert saved.results["group_scores"].set_index("group_id").loc[group, "slot"].startswith(
-        other.split(" ")[0])
-    from workbench.store import ScenarioStore
+    assert (
+        saved.results["group_scores"]
+        .set_index("group_id")
+        .loc[group, "slot"]
+        .startswith(other.split(" ")[0])
+    )
+    from workbench.scenarios.store import ScenarioStore
 
     listed = {info.id for info in ScenarioStore().list(at.session_state["owner"])}
     assert {chosen.id, saved.id} <= listed
@@ -176,12 +183,14 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     html = download(at, "Download the report").decode("utf-8")
     assert "Groups: weekly meeting time, score (0-1) and its parts" in html
     assert "<script" not in html
-    exported = pd.read_csv(io.BytesIO(download(at, "Groups (CSV)")), encoding="utf-8-sig",
-                           dtype={"student_id": str})
+    exported = pd.read_csv(
+        io.BytesIO(download(at, "Groups (CSV)")), encoding="utf-8-sig", dtype={"student_id": str}
+    )
     assert exported.shape[0] == len(saved.results["groups"])
     assert {"group_id", "student_id", "day", "start", "end"} <= set(exported.columns)
-    unplaced = pd.read_csv(io.BytesIO(download(at, "Unplaced students (CSV)")),
-                           encoding="utf-8-sig")
+    unplaced = pd.read_csv(
+        io.BytesIO(download(at, "Unplaced students (CSV)")), encoding="utf-8-sig"
+    )
     assert list(unplaced.columns) == ["student_id", "reason"]
     book = openpyxl.load_workbook(io.BytesIO(download(at, "Groups, scores and unplaced")))
     assert book.sheetnames == ["groups", "group_scores", "unplaced"]
@@ -193,7 +202,7 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
 
 
 def test_a_rule_breaking_edit_can_be_saved_and_says_so() -> None:
-    from workbench.groups_edit import move_student
+    from workbench.schemes.groups.edit import move_student
 
     at = solve(scheme_page("study"))
     chosen = at.session_state["scenario"]
@@ -229,8 +238,10 @@ def test_social_groups_led_by_mentors_list_the_unplaced_with_reasons() -> None:
     at = scheme_page("social")
     at.checkbox(key="keep_g_led").check().run()
     no_errors(at)
-    assert any("of UG1 in social-integration groups" in i.value and "can lead a group" in
-               i.value for i in at.info)
+    assert any(
+        "of UG1 in social-integration groups" in i.value and "can lead a group" in i.value
+        for i in at.info
+    )
     at = solve(at, limit=5)
     chosen = at.session_state["scenario"]
     assert chosen.settings_model().led_by_mentors and chosen.settings["kind"] == "social"

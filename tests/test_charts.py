@@ -7,19 +7,30 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from workbench import charts as ch
-from workbench.costs import CostRates, cost_of_mentors, cost_of_pass_plan, cost_per_student_table
-from workbench.coverage import coverage_table, equity_table
-from workbench.domain import Cohort
+from workbench.cohort.domain import Cohort
+from workbench.outcomes import charts as ch
+from workbench.outcomes.costs import (
+    CostRates,
+    cost_of_mentors,
+    cost_of_pass_plan,
+    cost_per_student_table,
+)
+from workbench.outcomes.coverage import coverage_table, equity_table
 
 ALLOWED_COLOURS = {c.lower() for c in ch.OKABE_ITO} | {ch.GREY.lower(), "black", "white"}
 
 
 def make_cohort() -> Cohort:
-    rows = [{"student_id": f"s{i:02d}", "programme": ["Chemistry", "Physics", "Maths"][i % 3],
-             "level": "UG1" if i < 15 else "UG2", "commuter": "yes" if i % 4 == 0 else "no",
-             "home_status": "international" if i % 10 == 0 else "home"}
-            for i in range(30)]
+    rows = [
+        {
+            "student_id": f"s{i:02d}",
+            "programme": ["Chemistry", "Physics", "Maths"][i % 3],
+            "level": "UG1" if i < 15 else "UG2",
+            "commuter": "yes" if i % 4 == 0 else "no",
+            "home_status": "international" if i % 10 == 0 else "home",
+        }
+        for i in range(30)
+    ]
     return Cohort.from_records(students=rows)
 
 
@@ -30,9 +41,13 @@ def pass_coverage() -> pd.DataFrame:
     ids = COHORT.students["student_id"].tolist()
     # CH101: 9 of 10 reached; PH102: 4 of 10; MA103: 7 of 10.
     reached = [i != 3 for i in range(10)] + [i < 4 for i in range(10)] + [i < 7 for i in range(10)]
-    reach = pd.DataFrame({"student_id": ids[:10] * 3,
-                          "module_code": ["CH101"] * 10 + ["PH102"] * 10 + ["MA103"] * 10,
-                          "reached": reached})
+    reach = pd.DataFrame(
+        {
+            "student_id": ids[:10] * 3,
+            "module_code": ["CH101"] * 10 + ["PH102"] * 10 + ["MA103"] * 10,
+            "reached": reached,
+        }
+    )
     return coverage_table(reach, COHORT, "pass")
 
 
@@ -59,24 +74,33 @@ def assert_accessible(chart) -> dict:
     """Title, description, axis titles, tooltips on data marks, colour-blind-safe colours."""
     spec = chart.to_dict()
     title = spec.get("title")
-    assert (title if isinstance(title, str) else (title or {}).get("text")), "chart has no title"
+    assert title if isinstance(title, str) else (title or {}).get("text"), "chart has no title"
     assert ch.describe(chart), "chart has no text summary"
     encodings = [d["encoding"] for d in walk(spec) if "encoding" in d]
-    titled = {channel for enc in encodings for channel in ("x", "y")
-              if isinstance(enc.get(channel), dict) and enc[channel].get("title")}
+    titled = {
+        channel
+        for enc in encodings
+        for channel in ("x", "y")
+        if isinstance(enc.get(channel), dict) and enc[channel].get("title")
+    }
     assert titled == {"x", "y"}, f"axis titles missing: {titled}"
     assert any("tooltip" in enc for enc in encodings), "no tooltips"
     for d in walk(spec):
         scale = d.get("scale") if isinstance(d.get("scale"), dict) else None
-        if scale and "range" in scale and isinstance(scale["range"], list) and all(
-                isinstance(r, str) and r.startswith("#") for r in scale["range"]):
+        if (
+            scale
+            and "range" in scale
+            and isinstance(scale["range"], list)
+            and all(isinstance(r, str) and r.startswith("#") for r in scale["range"])
+        ):
             assert {r.lower() for r in scale["range"]} <= ALLOWED_COLOURS, scale["range"]
         if scale and "scheme" in scale:
             assert scale["scheme"] == "viridis"
         for key in ("color", "fill", "stroke"):
             value = d.get(key)
             if d.get("type") in {"bar", "point", "text", "rule", "rect", "line"} and isinstance(
-                    value, str):
+                value, str
+            ):
                 assert value.lower() in ALLOWED_COLOURS, (key, value)
     return spec
 
@@ -122,8 +146,9 @@ def test_equity_chart_rule_at_average_and_positions():
     equity = equity_table(coverage)
     chart = ch.equity_chart(equity)
     data = ch.chart_data(chart)
-    assert data["label"].tolist() == [f"{d}: {g}" for d, g in
-                                      zip(equity["dimension_label"], equity["group"], strict=True)]
+    assert data["label"].tolist() == [
+        f"{d}: {g}" for d, g in zip(equity["dimension_label"], equity["group"], strict=True)
+    ]
     commuter = data.set_index("label").loc["Commuter: yes"]
     # Commuters 0, 4, ..., 28 (8 students): 0, 8, 16, 24 missed -> 50% vs 80% overall.
     assert commuter["reach_share"] == pytest.approx(0.5)
@@ -133,8 +158,11 @@ def test_equity_chart_rule_at_average_and_positions():
     assert level["gap_text"] == f"{(11 / 15 - 0.8) * 100:+.1f} pts"
     assert set(data["position"]) <= {ch.BELOW, ch.ABOVE, ch.SMALL}
     spec = assert_accessible(chart)
-    rules = [d for d in walk(spec) if d.get("mark", {}) == {"type": "rule", "strokeDash": [4, 3],
-                                                            "color": "black"}]
+    rules = [
+        d
+        for d in walk(spec)
+        if d.get("mark", {}) == {"type": "rule", "strokeDash": [4, 3], "color": "black"}
+    ]
     assert rules and rules[0]["encoding"]["x"]["aggregate"] == "mean"
     assert rules[0]["encoding"]["x"]["field"] == "cohort_share"
     assert "cohort average 80%" in ch.describe(chart)
@@ -143,27 +171,49 @@ def test_equity_chart_rule_at_average_and_positions():
 
 
 def test_free_heatmap_marks_chosen_sessions():
-    free = pd.DataFrame({"day": [0, 0, 1, 1, 4], "start": [540, 600, 540, 600, 540],
-                         "end": [600, 660, 600, 660, 600], "label": [""] * 5,
-                         "free_students": [12, 40, 7, 0, 3]})
-    sessions = pd.DataFrame({"module_code": ["PH102", "CH101", "MA103", "XX9"],
-                             "day": [0, 0, 1, 2], "start": [600, 600, 540, 720],
-                             "end": [660, 660, 600, 780]})
+    free = pd.DataFrame(
+        {
+            "day": [0, 0, 1, 1, 4],
+            "start": [540, 600, 540, 600, 540],
+            "end": [600, 660, 600, 660, 600],
+            "label": [""] * 5,
+            "free_students": [12, 40, 7, 0, 3],
+        }
+    )
+    sessions = pd.DataFrame(
+        {
+            "module_code": ["PH102", "CH101", "MA103", "XX9"],
+            "day": [0, 0, 1, 2],
+            "start": [600, 600, 540, 720],
+            "end": [660, 660, 600, 780],
+        }
+    )
     chart = ch.free_heatmap_chart(free, sessions)
     data = ch.chart_data(chart)
-    assert data[["day", "start"]].values.tolist() == [[0, 540], [0, 600], [1, 540], [1, 600],
-                                                      [2, 720], [4, 540]]
+    assert data[["day", "start"]].values.tolist() == [
+        [0, 540],
+        [0, 600],
+        [1, 540],
+        [1, 600],
+        [2, 720],
+        [4, 540],
+    ]
     chosen = data.loc[data["chosen"]]
     assert chosen[["day_name", "time", "sessions", "modules"]].values.tolist() == [
-        ["Monday", "10:00", 2, "CH101, PH102"], ["Tuesday", "09:00", 1, "MA103"],
-        ["Wednesday", "12:00", 1, "XX9"]]
+        ["Monday", "10:00", 2, "CH101, PH102"],
+        ["Tuesday", "09:00", 1, "MA103"],
+        ["Wednesday", "12:00", 1, "XX9"],
+    ]
     # A session outside the free grid is still shown, with no free count.
     assert pd.isna(data.set_index(["day", "start"]).loc[(2, 720), "free_students"])
     assert (data.loc[~data["chosen"], "marker"] == "").all()
     spec = assert_accessible(chart)
     # The chosen sessions are a point layer filtered to them, with a shape legend.
-    points = [d for d in walk(spec) if isinstance(d.get("mark"), dict)
-              and d["mark"].get("type") == "point"]
+    points = [
+        d
+        for d in walk(spec)
+        if isinstance(d.get("mark"), dict) and d["mark"].get("type") == "point"
+    ]
     assert points and points[0]["transform"] == [{"filter": "datum.sessions > 0"}]
     assert points[0]["encoding"]["shape"]["field"] == "marker"
     assert "Mon 10:00 CH101, PH102" in ch.describe(chart)
@@ -172,8 +222,14 @@ def test_free_heatmap_marks_chosen_sessions():
 
 
 def test_mentor_load_table_and_chart():
-    load = pd.DataFrame({"mentor_id": list("abcdef"), "capacity": [2, 2, 2, 3, 3, 1],
-                         "assigned": [0, 2, 2, 1, 3, 1], "spare": [2, 0, 0, 2, 0, 0]})
+    load = pd.DataFrame(
+        {
+            "mentor_id": list("abcdef"),
+            "capacity": [2, 2, 2, 3, 3, 1],
+            "assigned": [0, 2, 2, 1, 3, 1],
+            "spare": [2, 0, 0, 2, 0, 0],
+        }
+    )
     chart = ch.mentor_load_chart(load)
     data = ch.chart_data(chart)
     assert data["mentors"].sum() == 6
@@ -183,8 +239,9 @@ def test_mentor_load_table_and_chart():
     assert (data["assigned"] <= data["capacity"]).all()
     assert data["assigned"].is_monotonic_increasing
     assert_accessible(chart)
-    assert ch.describe(chart) == ("Mentor load: 6 mentors; 1 without a mentee, 4 at capacity, "
-                                  "1 with spare places.")
+    assert ch.describe(chart) == (
+        "Mentor load: 6 mentors; 1 without a mentee, 4 at capacity, 1 with spare places."
+    )
 
 
 def test_match_score_bins():
@@ -198,10 +255,13 @@ def test_match_score_bins():
     assert percent["bin_end"].iloc[-1] == 100 and percent["pairs"].tolist() == [0, 1, 0, 1, 1]
     assert percent["label"].tolist()[:2] == ["0–20", "20–40"]
     # Mentoring points out of the weights' total (13 by default).
-    points = ch.match_score_table(pd.DataFrame({"score": [6.4, 9.0, 13.0]}), bins=2,
-                                  score_range=(0, 13))
-    assert points["pairs"].tolist() == [1, 2] and points["label"].tolist() == ["0.0–6.5",
-                                                                               "6.5–13.0"]
+    points = ch.match_score_table(
+        pd.DataFrame({"score": [6.4, 9.0, 13.0]}), bins=2, score_range=(0, 13)
+    )
+    assert points["pairs"].tolist() == [1, 2] and points["label"].tolist() == [
+        "0.0–6.5",
+        "6.5–13.0",
+    ]
     assert ch.match_score_table(pd.DataFrame({"score": [8.2]}), bins=3)["bin_end"].iloc[-1] == 9
     chart = ch.match_score_chart(matches)
     assert ch.chart_data(chart).equals(table)
@@ -212,9 +272,15 @@ def test_match_score_bins():
 
 
 def test_sweep_table_and_current_plan_marker():
-    sweep = pd.DataFrame({"param": "intake", "value": [1.2, 0.8, 1.0, 1.4],
-                          "coverage": [0.7, 0.95, 0.85, 0.6],
-                          "cost": [5200, 4100, 4600, 5900], "status": "optimal"})
+    sweep = pd.DataFrame(
+        {
+            "param": "intake",
+            "value": [1.2, 0.8, 1.0, 1.4],
+            "coverage": [0.7, 0.95, 0.85, 0.6],
+            "cost": [5200, 4100, 4600, 5900],
+            "status": "optimal",
+        }
+    )
     chart = ch.sweep_chart(sweep, current=1.04, param_label="Intake (x current)")
     data = ch.chart_data(chart)
     cov = data.loc[data["measure"] == "Coverage"]
@@ -224,27 +290,37 @@ def test_sweep_table_and_current_plan_marker():
     assert set(data["measure"]) == {"Coverage", "Cost"}
     spec = assert_accessible(chart)
     assert len(spec["vconcat"]) == 2
-    current_marks = [d for d in walk(spec) if isinstance(d.get("mark"), dict)
-                     and d["mark"].get("type") == "point"
-                     and {"filter": "datum.is_current"} in d.get("transform", [])]
+    current_marks = [
+        d
+        for d in walk(spec)
+        if isinstance(d.get("mark"), dict)
+        and d["mark"].get("type") == "point"
+        and {"filter": "datum.is_current"} in d.get("transform", [])
+    ]
     assert len(current_marks) == 2  # a diamond on the coverage panel and on the cost panel
     assert spec["vconcat"][0]["layer"][1]["encoding"]["x"]["title"] == "Intake (x current)"
     assert "current plan at 1" in ch.describe(chart)
     with pytest.raises(ValueError, match="several parameters"):
         ch.sweep_table(pd.concat([sweep, sweep.assign(param="mentors")]))
-    two = ch.sweep_table(pd.concat([sweep.assign(scheme="pass"), sweep.assign(scheme="mentoring",
-                                                                               cost=100)]))
+    two = ch.sweep_table(
+        pd.concat([sweep.assign(scheme="pass"), sweep.assign(scheme="mentoring", cost=100)])
+    )
     assert set(two["series"]) == {"pass", "mentoring"} and not two["is_current"].any()
 
 
 def test_cost_per_student_sorted_with_labels():
     rates = CostRates()
-    plan = pd.DataFrame({"day": [0, 1], "start": [600, 600], "end": [660, 660],
-                         "leader_id": ["L1", "L2"]})
+    plan = pd.DataFrame(
+        {"day": [0, 1], "start": [600, 600], "end": [660, 660], "leader_id": ["L1", "L2"]}
+    )
     costs = cost_per_student_table(
-        [cost_of_pass_plan(plan, rates, students_reached=40), cost_of_mentors(10, rates, 30),
-         cost_of_mentors(0, rates, 0)],
-        ["PASS 2 sessions", "Mentoring", "Nobody"])
+        [
+            cost_of_pass_plan(plan, rates, students_reached=40),
+            cost_of_mentors(10, rates, 30),
+            cost_of_mentors(0, rates, 0),
+        ],
+        ["PASS 2 sessions", "Mentoring", "Nobody"],
+    )
     chart = ch.cost_per_student_chart(costs)
     data = ch.chart_data(chart)
     assert "Nobody" not in set(data["label"])
@@ -258,10 +334,10 @@ def test_cost_per_student_sorted_with_labels():
 def test_empty_inputs_give_a_message_not_an_error():
     empty = ch.coverage_by_module_chart(mentoring_coverage())  # mentoring has no modules
     assert "No module" in ch.describe(empty)
-    assert "No mentors" in ch.describe(ch.mentor_load_chart(pd.DataFrame(
-        columns=["mentor_id", "capacity", "assigned"])))
-    assert "No matched pairs" in ch.describe(ch.match_score_chart(pd.DataFrame(
-        columns=["score"])))
+    assert "No mentors" in ch.describe(
+        ch.mentor_load_chart(pd.DataFrame(columns=["mentor_id", "capacity", "assigned"]))
+    )
+    assert "No matched pairs" in ch.describe(ch.match_score_chart(pd.DataFrame(columns=["score"])))
     png = ch.render_png(empty)
     assert png.startswith(b"\x89PNG")
 
@@ -272,8 +348,13 @@ def test_render_png_and_svg_offline():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     svg = ch.render_svg(ch.coverage_by_module_chart(pass_coverage()))
     assert svg.lstrip().startswith("<svg") and "Coverage by module" in svg and "CH101" in svg
-    heat = ch.render_png(ch.free_heatmap_chart(pd.DataFrame(
-        {"day": [0, 1], "start": [540, 540], "end": [600, 600], "free_students": [3, 4]})))
+    heat = ch.render_png(
+        ch.free_heatmap_chart(
+            pd.DataFrame(
+                {"day": [0, 1], "start": [540, 540], "end": [600, 600], "free_students": [3, 4]}
+            )
+        )
+    )
     assert heat[:4] == b"\x89PNG" and len(heat) > 5_000
 
 
@@ -283,15 +364,18 @@ def test_render_png_and_svg_offline():
 
 @pytest.fixture(scope="module")
 def generated() -> Cohort:
-    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    generate = pytest.importorskip(
+        "workbench.cohort.generate", reason="cohort generator not available"
+    )
     return generate.generate_cohort(300, seed=3)
 
 
 def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
-    pass_sessions = pytest.importorskip("workbench.pass_sessions",
-                                        reason="PASS solver not available")
-    from workbench.coverage import coverage_report
-    from workbench.pass_settings import PassSettings
+    pass_sessions = pytest.importorskip(
+        "workbench.schemes.pass_sessions.solve", reason="PASS solver not available"
+    )
+    from workbench.outcomes.coverage import coverage_report
+    from workbench.schemes.pass_sessions.settings import PassSettings
 
     settings = PassSettings(time_limit=30)
     result = pass_sessions.solve_pass(generated, settings)
@@ -315,7 +399,9 @@ def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
 
 
 def test_mentoring_charts_from_a_real_result(generated):
-    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    mentoring = pytest.importorskip(
+        "workbench.schemes.mentoring.solve", reason="mentoring solver not available"
+    )
     result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
     load = ch.chart_data(ch.mentor_load_chart(result.mentor_load))
     assert load["mentors"].sum() == len(result.mentor_load)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from workbench.contract import contract_markdown
+from workbench.cohort.contract import contract_markdown
 
 
 def test_docs_show_the_contract_the_validator_uses() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from workbench.costs import (
+from workbench.outcomes.costs import (
     BREAKDOWN_COLUMNS,
     CostRates,
     budget_status,
@@ -26,17 +26,26 @@ from workbench.costs import (
     pass_cost_model,
     rates_table,
 )
-from workbench.coverage import Assumptions
+from workbench.outcomes.coverage import Assumptions
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "assumptions.md"
 
 # Round numbers so every expected figure below is easy to check by hand.
-RATES = CostRates(leader_pay_per_hour=10, leader_prep_hours_per_session=0.5,
-                  leader_training_hours=8, training_pay_per_hour=12, staff_hourly_cost=40,
-                  pass_staff_hours_per_week=2, pass_staff_hours_per_leader_per_week=0.5,
-                  room_cost_per_hour=5, weeks_per_term=10, mentor_training_hours=3,
-                  mentoring_staff_hours_per_week=1, mentoring_staff_hours_per_mentor_per_week=0.2,
-                  groups_staff_hours_per_week=1.5)
+RATES = CostRates(
+    leader_pay_per_hour=10,
+    leader_prep_hours_per_session=0.5,
+    leader_training_hours=8,
+    training_pay_per_hour=12,
+    staff_hourly_cost=40,
+    pass_staff_hours_per_week=2,
+    pass_staff_hours_per_leader_per_week=0.5,
+    room_cost_per_hour=5,
+    weeks_per_term=10,
+    mentor_training_hours=3,
+    mentoring_staff_hours_per_week=1,
+    mentoring_staff_hours_per_mentor_per_week=0.2,
+    groups_staff_hours_per_week=1.5,
+)
 
 
 def sessions(*rows: tuple[str, int, int, int, str]) -> pd.DataFrame:
@@ -45,11 +54,16 @@ def sessions(*rows: tuple[str, int, int, int, str]) -> pd.DataFrame:
 
 def pass_result() -> SimpleNamespace:
     return SimpleNamespace(
-        sessions=sessions(("CH101", 0, 600, 660, "L1"), ("CH101", 2, 600, 660, "L1"),
-                          ("PH102", 1, 840, 930, "L2")),
-        reach=pd.DataFrame({"student_id": ["a", "b", "c", "a", "d"],
-                            "module_code": ["CH101", "CH101", "CH101", "PH102", "PH102"],
-                            "reached": [True, True, False, True, True]}),
+        sessions=sessions(
+            ("CH101", 0, 600, 660, "L1"), ("CH101", 2, 600, 660, "L1"), ("PH102", 1, 840, 930, "L2")
+        ),
+        reach=pd.DataFrame(
+            {
+                "student_id": ["a", "b", "c", "a", "d"],
+                "module_code": ["CH101", "CH101", "CH101", "PH102", "PH102"],
+                "reached": [True, True, False, True, True],
+            }
+        ),
         settings=SimpleNamespace(uptake_once=0.45, uptake_regular=0.3, module_uptake={}),
     )
 
@@ -87,8 +101,12 @@ def test_pass_expected_students_follow_assumptions():
 
 
 def test_linear_model_matches_breakdown_for_hour_sessions():
-    plan = sessions(("A", 0, 600, 660, "L1"), ("A", 1, 600, 660, "L1"),
-                    ("B", 1, 660, 720, "L2"), ("C", 3, 600, 660, "L3"))
+    plan = sessions(
+        ("A", 0, 600, 660, "L1"),
+        ("A", 1, 600, 660, "L1"),
+        ("B", 1, 660, 720, "L2"),
+        ("C", 3, 600, 660, "L3"),
+    )
     for rates in (RATES, CostRates()):
         model = pass_cost_model(rates, 60)
         assert model.total(4, 3) == pytest.approx(cost_of_pass_plan(plan, rates).total)
@@ -96,7 +114,8 @@ def test_linear_model_matches_breakdown_for_hour_sessions():
     # A longer session costs more session hours, not more preparation.
     longer = pass_cost_model(RATES, 90)
     assert longer.per_session - pass_cost_model(RATES, 60).per_session == pytest.approx(
-        0.5 * (10 + 5) * 10)
+        0.5 * (10 + 5) * 10
+    )
 
 
 def test_empty_pass_plan_costs_only_coordination():
@@ -111,11 +130,13 @@ def mentoring_result(assigned: list[int]) -> SimpleNamespace:
     mentees = [f"e{j}" for j in range(sum(assigned))]
     owners = [m for m, k in zip(mentors, assigned, strict=True) for _ in range(k)]
     return SimpleNamespace(
-        matches=pd.DataFrame({"mentee_id": mentees, "mentor_id": owners,
-                              "score": [0.5] * len(mentees)}),
+        matches=pd.DataFrame(
+            {"mentee_id": mentees, "mentor_id": owners, "score": [0.5] * len(mentees)}
+        ),
         unmatched=pd.DataFrame({"mentee_id": ["x1", "x2"], "reason": ["no mentor", "no mentor"]}),
-        mentor_load=pd.DataFrame({"mentor_id": mentors, "capacity": [3] * len(mentors),
-                                  "assigned": assigned}),
+        mentor_load=pd.DataFrame(
+            {"mentor_id": mentors, "capacity": [3] * len(mentors), "assigned": assigned}
+        ),
         settings=None,
     )
 
@@ -132,8 +153,9 @@ def test_mentoring_breakdown_volunteers_and_paid():
     assert cost.total == pytest.approx(400 + 240)
     assert cost.students_reached == 6
     assert cost.expected_students == pytest.approx(6 * 0.5)
-    paid = RATES.model_copy(update={"pay_mentors_for_training": True,
-                                    "mentor_stipend_per_term": 50})
+    paid = RATES.model_copy(
+        update={"pay_mentors_for_training": True, "mentor_stipend_per_term": 50}
+    )
     cost2 = cost_of_mentoring(result, paid)
     items2 = cost2.items.set_index("item")
     assert items2.loc["Mentor training", "cost"] == pytest.approx(9 * 12)
@@ -144,10 +166,17 @@ def test_mentoring_breakdown_volunteers_and_paid():
 
 def test_groups_breakdown_and_room_switch():
     result = SimpleNamespace(
-        groups=pd.DataFrame({"group_id": ["g1", "g1", "g2"], "student_id": ["a", "b", "c"],
-                             "day": [0, 0, 1], "start": [600, 600, 720],
-                             "end": [660, 660, 810]}),
-        unplaced=pd.DataFrame({"student_id": ["d"], "reason": ["no common hour"]}))
+        groups=pd.DataFrame(
+            {
+                "group_id": ["g1", "g1", "g2"],
+                "student_id": ["a", "b", "c"],
+                "day": [0, 0, 1],
+                "start": [600, 600, 720],
+                "end": [660, 660, 810],
+            }
+        ),
+        unplaced=pd.DataFrame({"student_id": ["d"], "reason": ["no common hour"]}),
+    )
     cost = cost_of_groups(result, RATES)
     assert cost.total == pytest.approx(1.5 * 10 * 40)
     assert cost.students_reached == 3
@@ -183,18 +212,19 @@ def test_budget_status_messages():
 def test_max_sessions_matches_brute_force(per_leader):
     model = pass_cost_model(RATES)
     for budget in range(0, 20_000, 337):
-        got = max_sessions_within_budget(RATES, budget, sessions_per_leader=per_leader,
-                                         limit=500)
-        fitting = [s for s in range(501)
-                   if model.total(s, math.ceil(s / per_leader)) <= budget + 1e-9]
+        got = max_sessions_within_budget(RATES, budget, sessions_per_leader=per_leader, limit=500)
+        fitting = [
+            s for s in range(501) if model.total(s, math.ceil(s / per_leader)) <= budget + 1e-9
+        ]
         assert got.sessions == (max(fitting) if fitting else 0), budget
         assert got.cost <= budget + 1e-9 or got.sessions == 0
         assert got.leaders == math.ceil(got.sessions / per_leader)
 
 
 def test_max_sessions_respects_leaders_and_explains():
-    capped = max_sessions_within_budget(RATES, 1_000_000, sessions_per_leader=2,
-                                        leaders_available=4)
+    capped = max_sessions_within_budget(
+        RATES, 1_000_000, sessions_per_leader=2, leaders_available=4
+    )
     assert (capped.sessions, capped.leaders) == (8, 4)
     assert "8 weekly sessions run by 4 leaders" in capped.message
     broke = max_sessions_within_budget(RATES, 100)
@@ -204,8 +234,9 @@ def test_max_sessions_respects_leaders_and_explains():
 
 
 def test_max_mentors_matches_brute_force():
-    paid = RATES.model_copy(update={"pay_mentors_for_training": True,
-                                    "mentor_stipend_per_term": 25})
+    paid = RATES.model_copy(
+        update={"pay_mentors_for_training": True, "mentor_stipend_per_term": 25}
+    )
     for rates in (RATES, paid):
         totals = [cost_of_mentors(m, rates).total for m in range(121)]  # the real breakdown
         for budget in range(0, 5000, 97):
@@ -243,14 +274,17 @@ def test_rates_validated_and_documented():
 
 @pytest.fixture(scope="module")
 def generated():
-    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    generate = pytest.importorskip(
+        "workbench.cohort.generate", reason="cohort generator not available"
+    )
     return generate.generate_cohort(300, seed=3)
 
 
 def test_pass_result_cost_matches_the_linear_model(generated):
-    pass_sessions = pytest.importorskip("workbench.pass_sessions",
-                                        reason="PASS solver not available")
-    from workbench.pass_settings import PassSettings
+    pass_sessions = pytest.importorskip(
+        "workbench.schemes.pass_sessions.solve", reason="PASS solver not available"
+    )
+    from workbench.schemes.pass_sessions.settings import PassSettings
 
     result = pass_sessions.solve_pass(generated, PassSettings(time_limit=30))
     assert len(result.sessions) > 0
@@ -262,13 +296,18 @@ def test_pass_result_cost_matches_the_linear_model(generated):
     assert cost.students_reached == reached
     assert cost.expected_students == pytest.approx(reached * result.settings.uptake_regular)
     # The budget that exactly pays for this plan affords at least as many sessions.
-    capacity = max_sessions_within_budget(RATES, cost.total, sessions_per_leader=max(
-        1, int(np.ceil(len(result.sessions) / max(1, leaders)))))
+    capacity = max_sessions_within_budget(
+        RATES,
+        cost.total,
+        sessions_per_leader=max(1, int(np.ceil(len(result.sessions) / max(1, leaders)))),
+    )
     assert capacity.sessions >= len(result.sessions)
 
 
 def test_mentoring_result_cost(generated):
-    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    mentoring = pytest.importorskip(
+        "workbench.schemes.mentoring.solve", reason="mentoring solver not available"
+    )
     result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
     cost = cost_of_mentoring(result, RATES)
     used = result.matches["mentor_id"].nunique()
@@ -278,8 +317,10 @@ def test_mentoring_result_cost(generated):
 
 
 def test_groups_result_cost(generated):
-    groups = pytest.importorskip("workbench.groups", reason="group formation not available")
-    from workbench.groups_settings import GroupSettings
+    groups = pytest.importorskip(
+        "workbench.schemes.groups.solve", reason="group formation not available"
+    )
+    from workbench.schemes.groups.settings import GroupSettings
 
     module = generated.enrolments["module_code"].value_counts().index[0]
     result = groups.form_groups(generated, GroupSettings(module=module, time_limit=20))

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from workbench.coverage import (
+from workbench.cohort.domain import Cohort
+from workbench.outcomes.coverage import (
     NOT_RECORDED,
     Assumptions,
     assumptions_for,
@@ -27,7 +28,6 @@ from workbench.coverage import (
     reach_frame,
     scheme_of,
 )
-from workbench.domain import Cohort
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "assumptions.md"
 
@@ -36,17 +36,19 @@ def make_cohort(n: int = 24) -> Cohort:
     """n students: Chem/Phys alternating, UG1/UG2 in halves, a few attributes and extras."""
     rows = []
     for i in range(n):
-        rows.append({
-            "student_id": f"s{i:02d}",
-            "programme": "Chemistry" if i % 2 == 0 else "Physics",
-            "level": "UG1" if i < n // 2 else "UG2",
-            "home_status": "international" if i % 4 == 0 else "home",
-            "first_generation": "yes" if i % 3 == 0 else "no",
-            "commuter": None if i == 5 else ("yes" if i % 5 == 0 else "no"),
-            "gender": "F" if i % 2 else "M",
-            "bursary": "yes" if i < 6 else "no",        # extra, 2 values -> a breakdown
-            "postcode": f"AB{i} 1CD",                   # extra, unique -> not a breakdown
-        })
+        rows.append(
+            {
+                "student_id": f"s{i:02d}",
+                "programme": "Chemistry" if i % 2 == 0 else "Physics",
+                "level": "UG1" if i < n // 2 else "UG2",
+                "home_status": "international" if i % 4 == 0 else "home",
+                "first_generation": "yes" if i % 3 == 0 else "no",
+                "commuter": None if i == 5 else ("yes" if i % 5 == 0 else "no"),
+                "gender": "F" if i % 2 else "M",
+                "bursary": "yes" if i < 6 else "no",  # extra, 2 values -> a breakdown
+                "postcode": f"AB{i} 1CD",  # extra, unique -> not a breakdown
+            }
+        )
     return Cohort.from_records(students=rows)
 
 
@@ -60,14 +62,21 @@ def cohort() -> Cohort:
 
 def reach_every_third_missed(cohort: Cohort) -> pd.DataFrame:
     ids = cohort.students["student_id"].tolist()
-    return pd.DataFrame({"student_id": ids, "reached": [i % 3 != 0 for i in range(len(ids))],
-                         "reason": ["no mentor free" if i % 3 == 0 else "" for i in
-                                    range(len(ids))]})
+    return pd.DataFrame(
+        {
+            "student_id": ids,
+            "reached": [i % 3 != 0 for i in range(len(ids))],
+            "reason": ["no mentor free" if i % 3 == 0 else "" for i in range(len(ids))],
+        }
+    )
 
 
 def test_reach_frame_normalises_and_requires_columns():
-    frame = reach_frame(pd.DataFrame({"student_id": [1, 2], "reached": [True, None],
-                                      "reason": ["ignored", "clash"]}))
+    frame = reach_frame(
+        pd.DataFrame(
+            {"student_id": [1, 2], "reached": [True, None], "reason": ["ignored", "clash"]}
+        )
+    )
     assert list(frame.columns) == ["student_id", "module_code", "reached", "reason"]
     assert frame["student_id"].tolist() == ["1", "2"]
     assert frame["reached"].tolist() == [True, False]
@@ -98,12 +107,25 @@ def test_overall_and_programme_figures_match_hand_counts(cohort):
 
 
 def test_breakdowns_cover_attributes_booleans_missing_and_extras(cohort):
-    assert attribute_columns(cohort) == ["home_status", "first_generation", "commuter",
-                                         "gender", "bursary"]
+    assert attribute_columns(cohort) == [
+        "home_status",
+        "first_generation",
+        "commuter",
+        "gender",
+        "bursary",
+    ]
     table = coverage_table(reach_every_third_missed(cohort), cohort, "mentoring")
     dims = list(dict.fromkeys(table["dimension"]))
-    assert dims == ["overall", "programme", "level", "home_status", "first_generation",
-                    "commuter", "gender", "bursary"]  # no module (mentoring), no postcode
+    assert dims == [
+        "overall",
+        "programme",
+        "level",
+        "home_status",
+        "first_generation",
+        "commuter",
+        "gender",
+        "bursary",
+    ]  # no module (mentoring), no postcode
     commuter = table.loc[table["dimension"] == "commuter"].set_index("group")
     assert set(commuter.index) == {"yes", "no", NOT_RECORDED}
     assert commuter.loc[NOT_RECORDED, "population"] == 1
@@ -123,11 +145,13 @@ def test_attribute_columns_respects_max_values():
 
 def test_pass_modules_two_uptakes_and_module_overrides(cohort):
     ids = cohort.students["student_id"].tolist()[:10]
-    reach = pd.DataFrame({
-        "student_id": ids + ids[:4],
-        "module_code": ["CH101"] * 10 + ["PH102"] * 4,
-        "reached": [True] * 7 + [False] * 3 + [True, True, False, False],
-    })
+    reach = pd.DataFrame(
+        {
+            "student_id": ids + ids[:4],
+            "module_code": ["CH101"] * 10 + ["PH102"] * 4,
+            "reached": [True] * 7 + [False] * 3 + [True, True, False, False],
+        }
+    )
     table = coverage_table(reach, cohort, "pass")
     mod = table.loc[table["dimension"] == "module"].set_index("group")
     assert list(mod.index) == ["CH101", "PH102"]
@@ -149,12 +173,20 @@ def test_pass_modules_two_uptakes_and_module_overrides(cohort):
 
 
 def test_students_reached_counts_distinct_students(cohort):
-    reach = pd.DataFrame({"student_id": ["s00", "s00", "s01", "s02"],
-                          "module_code": ["A", "B", "A", "A"],
-                          "reached": [True, True, False, True]})
+    reach = pd.DataFrame(
+        {
+            "student_id": ["s00", "s00", "s01", "s02"],
+            "module_code": ["A", "B", "A", "A"],
+            "reached": [True, True, False, True],
+        }
+    )
     first = coverage_table(reach, cohort, "pass").iloc[0]
-    assert (first["population"], first["reached"], first["students"],
-            first["students_reached"]) == (4, 3, 3, 2)
+    assert (
+        first["population"],
+        first["reached"],
+        first["students"],
+        first["students_reached"],
+    ) == (4, 3, 3, 2)
 
 
 def test_equity_gaps_ratios_small_groups_and_order(cohort):
@@ -190,20 +222,29 @@ def test_equity_gaps_ratios_small_groups_and_order(cohort):
     assert (equity.iloc[0]["dimension"], equity.iloc[0]["group"]) == ("gender", "M")
     assert equity.iloc[0]["gap_pp"] == pytest.approx((5 / 12 - average) * 100)
     assert Assumptions(small_group=5).small_group == 5
-    assert not equity_table(table, Assumptions(small_group=5)).set_index(
-        ["dimension", "group"]).loc[("home_status", "international"), "small"]
+    assert (
+        not equity_table(table, Assumptions(small_group=5))
+        .set_index(["dimension", "group"])
+        .loc[("home_status", "international"), "small"]
+    )
 
 
 def test_report_headline_and_empty(cohort):
-    report = coverage_report(None, cohort, reach=reach_every_third_missed(cohort),
-                             scheme="mentoring")
+    report = coverage_report(
+        None, cohort, reach=reach_every_third_missed(cohort), scheme="mentoring"
+    )
     assert report.students_reached == 16
     assert report.expected_students == pytest.approx(8.0)
     assert report.headline().startswith("16 of 24 mentees matched (67%)")
     assert len(report.by("programme")) == 2
-    empty = coverage_report(None, cohort, reach=pd.DataFrame(
-        {"student_id": pd.Series([], dtype=str), "reached": pd.Series([], dtype=bool)}),
-        scheme="groups")
+    empty = coverage_report(
+        None,
+        cohort,
+        reach=pd.DataFrame(
+            {"student_id": pd.Series([], dtype=str), "reached": pd.Series([], dtype=bool)}
+        ),
+        scheme="groups",
+    )
     assert empty.overall["population"] == 0 and np.isnan(empty.overall["reach_share"])
     assert empty.headline() == "Nobody to reach."
     assert empty.equity.empty
@@ -213,13 +254,24 @@ def test_report_headline_and_empty(cohort):
 
 def mentoring_result() -> SimpleNamespace:
     return SimpleNamespace(
-        matches=pd.DataFrame({"mentee_id": ["s01", "s02", "s03"],
-                              "mentor_id": ["s20", "s20", "s21"], "score": [0.9, 0.5, 0.7]}),
-        unmatched=pd.DataFrame({"mentee_id": ["s04", "s05"], "programme": ["Physics"] * 2,
-                                "level": ["UG1"] * 2,
-                                "reason": ["Physics UG1: no eligible mentor", "avoid list"]}),
-        mentor_load=pd.DataFrame({"mentor_id": ["s20", "s21"], "capacity": [2, 3],
-                                  "assigned": [2, 1], "spare": [0, 2]}),
+        matches=pd.DataFrame(
+            {
+                "mentee_id": ["s01", "s02", "s03"],
+                "mentor_id": ["s20", "s20", "s21"],
+                "score": [0.9, 0.5, 0.7],
+            }
+        ),
+        unmatched=pd.DataFrame(
+            {
+                "mentee_id": ["s04", "s05"],
+                "programme": ["Physics"] * 2,
+                "level": ["UG1"] * 2,
+                "reason": ["Physics UG1: no eligible mentor", "avoid list"],
+            }
+        ),
+        mentor_load=pd.DataFrame(
+            {"mentor_id": ["s20", "s21"], "capacity": [2, 3], "assigned": [2, 1], "spare": [0, 2]}
+        ),
         settings=None,
     )
 
@@ -237,10 +289,17 @@ def test_mentoring_adapter(cohort):
 
 def test_groups_adapter(cohort):
     result = SimpleNamespace(
-        groups=pd.DataFrame({"group_id": ["g1", "g1", "g2", "g2"],
-                             "student_id": ["s01", "s02", "s03", "s04"],
-                             "day": [0] * 4, "start": [600] * 4, "end": [660] * 4}),
-        unplaced=pd.DataFrame({"student_id": ["s05"], "reason": ["no common free hour"]}))
+        groups=pd.DataFrame(
+            {
+                "group_id": ["g1", "g1", "g2", "g2"],
+                "student_id": ["s01", "s02", "s03", "s04"],
+                "day": [0] * 4,
+                "start": [600] * 4,
+                "end": [660] * 4,
+            }
+        ),
+        unplaced=pd.DataFrame({"student_id": ["s05"], "reason": ["no common free hour"]}),
+    )
     assert scheme_of(result) == "groups"
     reach = groups_reach(result)
     assert reach["reached"].sum() == 4 and len(reach) == 5
@@ -251,13 +310,27 @@ def test_groups_adapter(cohort):
 def test_pass_adapter_uses_settings_uptake(cohort):
     uptake = SimpleNamespace(once=0.8, regular=0.6)
     result = SimpleNamespace(
-        sessions=pd.DataFrame(columns=["module_code", "day", "start", "end", "room_id",
-                                       "leader_id", "expected_attendance"]),
-        reach=pd.DataFrame({"student_id": ["s01", "s02", "s01"],
-                            "module_code": ["B", "B", "A"], "reached": [True, False, True],
-                            "reason": ["", "clash with CH101 lecture", ""]}),
-        settings=SimpleNamespace(uptake_once=0.5, uptake_regular=0.2,
-                                 module_uptake={"A": uptake}))
+        sessions=pd.DataFrame(
+            columns=[
+                "module_code",
+                "day",
+                "start",
+                "end",
+                "room_id",
+                "leader_id",
+                "expected_attendance",
+            ]
+        ),
+        reach=pd.DataFrame(
+            {
+                "student_id": ["s01", "s02", "s01"],
+                "module_code": ["B", "B", "A"],
+                "reached": [True, False, True],
+                "reason": ["", "clash with CH101 lecture", ""],
+            }
+        ),
+        settings=SimpleNamespace(uptake_once=0.5, uptake_regular=0.2, module_uptake={"A": uptake}),
+    )
     reach = pass_reach(result)
     assert reach["module_code"].tolist() == ["A", "B", "B"]
     assert reach["uptake"].tolist()[0] == 0.8 and np.isnan(reach["uptake"].tolist()[1])
@@ -298,13 +371,23 @@ def test_assumptions_validated_and_documented():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 23), st.sampled_from(["A", "B", "C"]), st.booleans()),
-                min_size=1, max_size=60, unique_by=lambda t: (t[0], t[1])))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 23), st.sampled_from(["A", "B", "C"]), st.booleans()),
+        min_size=1,
+        max_size=60,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
 def test_breakdowns_always_add_up(rows):
     cohort = _COHORT
-    reach = pd.DataFrame({"student_id": [f"s{i:02d}" for i, _, _ in rows],
-                          "module_code": [m for _, m, _ in rows],
-                          "reached": [r for _, _, r in rows]})
+    reach = pd.DataFrame(
+        {
+            "student_id": [f"s{i:02d}" for i, _, _ in rows],
+            "module_code": [m for _, m, _ in rows],
+            "reached": [r for _, _, r in rows],
+        }
+    )
     table = coverage_table(reach, cohort, "pass")
     first = table.iloc[0]
     assert first["population"] == len(rows)
@@ -324,12 +407,16 @@ def test_breakdowns_always_add_up(rows):
 
 @pytest.fixture(scope="module")
 def generated() -> Cohort:
-    generate = pytest.importorskip("workbench.generate", reason="cohort generator not available")
+    generate = pytest.importorskip(
+        "workbench.cohort.generate", reason="cohort generator not available"
+    )
     return generate.generate_cohort(300, seed=3)
 
 
 def test_mentoring_result_coverage(generated):
-    mentoring = pytest.importorskip("workbench.mentoring", reason="mentoring solver not available")
+    mentoring = pytest.importorskip(
+        "workbench.schemes.mentoring.solve", reason="mentoring solver not available"
+    )
     result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
     report = coverage_report(result, generated)
     first = report.overall
@@ -340,19 +427,28 @@ def test_mentoring_result_coverage(generated):
     matched = set(result.matches["mentee_id"])
     by_prog = report.by("programme").set_index("group")
     for prog, ids in generated.mentees["student_id"].groupby(
-            generated.mentees["student_id"].map(programme)):
+        generated.mentees["student_id"].map(programme)
+    ):
         assert by_prog.loc[prog, "population"] == len(ids)
         assert by_prog.loc[prog, "reached"] == sum(i in matched for i in ids)
     dims = set(report.table["dimension"])
-    assert {"programme", "level", "home_status", "first_generation", "commuter",
-            "gender", "faculty"} <= dims
+    assert {
+        "programme",
+        "level",
+        "home_status",
+        "first_generation",
+        "commuter",
+        "gender",
+        "faculty",
+    } <= dims
     assert report.expected_students == pytest.approx(result.matched * 0.5)
 
 
 def test_pass_result_coverage_agrees_with_the_solver(generated):
-    pass_sessions = pytest.importorskip("workbench.pass_sessions",
-                                        reason="PASS solver not available")
-    from workbench.pass_settings import PassSettings
+    pass_sessions = pytest.importorskip(
+        "workbench.schemes.pass_sessions.solve", reason="PASS solver not available"
+    )
+    from workbench.schemes.pass_sessions.settings import PassSettings
 
     result = pass_sessions.solve_pass(generated, PassSettings(time_limit=30))
     report = coverage_report(result, generated)
@@ -367,14 +463,18 @@ def test_pass_result_coverage_agrees_with_the_solver(generated):
         assert modules.loc[code, "population"] == row["enrolled"]
         assert modules.loc[code, "reached"] == row["reachable"]
         assert modules.loc[code, "expected_regular"] == pytest.approx(
-            row["expected_attendance"], abs=0.01)
+            row["expected_attendance"], abs=0.01
+        )
         assert modules.loc[code, "expected"] == pytest.approx(
-            row["expected_at_least_once"], abs=0.01)
+            row["expected_at_least_once"], abs=0.01
+        )
 
 
 def test_groups_result_coverage(generated):
-    groups = pytest.importorskip("workbench.groups", reason="group formation not available")
-    from workbench.groups_settings import GroupSettings
+    groups = pytest.importorskip(
+        "workbench.schemes.groups.solve", reason="group formation not available"
+    )
+    from workbench.schemes.groups.settings import GroupSettings
 
     module = generated.enrolments["module_code"].value_counts().index[0]
     result = groups.form_groups(generated, GroupSettings(module=module, time_limit=20))

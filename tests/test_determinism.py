@@ -20,16 +20,32 @@ DEPARTMENT = ROOT / "sample_data" / "department"
 
 COMMANDS = {
     "mentoring": ["solve", "mentoring", str(DEPARTMENT), "--time-limit", "30"],
-    "mentoring-fairness": ["solve", "mentoring", str(DEPARTMENT), "--objective", "fairness",
-                           "--time-limit", "30"],
+    "mentoring-fairness": [
+        "solve",
+        "mentoring",
+        str(DEPARTMENT),
+        "--objective",
+        "fairness",
+        "--time-limit",
+        "30",
+    ],
     "pass": ["solve", "pass", str(DEPARTMENT), "--top", "4", "--time-limit", "30"],
-    "groups": ["solve", "groups", str(DEPARTMENT), "--module", "{module}", "--size", "4-6",
-               "--time-limit", "20"],
+    "groups": [
+        "solve",
+        "groups",
+        str(DEPARTMENT),
+        "--module",
+        "{module}",
+        "--size",
+        "4-6",
+        "--time-limit",
+        "20",
+    ],
 }
 
 
 def _busiest_module() -> str:
-    from workbench.loading import load_cohort
+    from workbench.cohort.loading import load_cohort
 
     cohort = load_cohort(DEPARTMENT).cohort
     return cohort.enrolments["module_code"].value_counts().index[0]
@@ -38,8 +54,11 @@ def _busiest_module() -> str:
 def _without_timings(value):
     """Drop the timings (``*seconds``, ``stages``): how long a solve took may vary, nothing else."""
     if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items()
-                if not k.endswith("seconds") and k != "stages"}  # stages: seconds per step
+        return {
+            k: _without_timings(v)
+            for k, v in value.items()
+            if not k.endswith("seconds") and k != "stages"
+        }  # stages: seconds per step
     if isinstance(value, list):
         return [_without_timings(v) for v in value]
     return value
@@ -47,8 +66,13 @@ def _without_timings(value):
 
 def _run(args: list[str], out: Path, hash_seed: str) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-m", "workbench", *args, "--out", str(out)],
-                         capture_output=True, text=True, env=env, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "workbench", *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     files = {}
     for path in sorted(out.iterdir()):
@@ -61,8 +85,9 @@ def _run(args: list[str], out: Path, hash_seed: str) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("scheme", sorted(COMMANDS))
 def test_same_plan_in_two_processes(scheme: str, tmp_path: Path) -> None:
-    args = [a.replace("{module}", _busiest_module()) if "{module}" in a else a
-            for a in COMMANDS[scheme]]
+    args = [
+        a.replace("{module}", _busiest_module()) if "{module}" in a else a for a in COMMANDS[scheme]
+    ]
     first = _run(args, tmp_path / "a", "1")
     second = _run(args, tmp_path / "b", "98765")
     assert first.keys() == second.keys()

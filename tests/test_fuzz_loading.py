@@ -8,16 +8,16 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.loading import Upload, load_uploads
+from workbench.cohort.loading import Upload, load_uploads
 
 GOOD = {
     "students.csv": "student_id,programme,level,first_generation,languages\n"
-                    "S1,Physics,UG1,yes,english\nS2,Physics,UG3,no,english;welsh\n"
-                    "S3,Chemistry,UG1,,\nS4,Chemistry,PGT,yes,french\n",
+    "S1,Physics,UG1,yes,english\nS2,Physics,UG3,no,english;welsh\n"
+    "S3,Chemistry,UG1,,\nS4,Chemistry,PGT,yes,french\n",
     "modules.csv": "module_code,module_name,fail_rate\nPH101,Mechanics,0.3\nCH101,Bonding,12%\n",
     "enrolments.csv": "student_id,module_code\nS1,PH101\nS3,CH101\n",
     "timetable.csv": "module_code,day,start,end,activity\nPH101,Mon,09:00,10:00,lecture\n"
-                     "CH101,Tue,14:00,16:00,lab\n",
+    "CH101,Tue,14:00,16:00,lab\n",
     "busy.csv": "student_id,day,start,end,reason\nS1,Wed,12:00,13:00,job\n",
     "rooms.csv": "room_id,capacity\nR1,20\nR2,40\n",
     "room_busy.csv": "room_id,day,start,end\nR1,Mon,09:00,11:00\n",
@@ -64,20 +64,44 @@ def test_byte_corruption_gives_a_report_not_an_exception(edits) -> None:
     for name, position, cut, insert in edits:
         data = files[name]
         position %= max(1, len(data))
-        data[position:position + cut] = insert
+        data[position : position + cut] = insert
     _is_a_report(load_uploads(_uploads({k: bytes(v) for k, v in files.items()})))
 
 
 cell_text = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "25:61", "UG9", "-1", "1e309", "nan", "=1+1", "S1", "PH101",
-                     "Mon", "yes", "0", "999999999999999999999", "\x00", "é", ";;", '"']),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "25:61",
+            "UG9",
+            "-1",
+            "1e309",
+            "nan",
+            "=1+1",
+            "S1",
+            "PH101",
+            "Mon",
+            "yes",
+            "0",
+            "999999999999999999999",
+            "\x00",
+            "é",
+            ";;",
+            '"',
+        ]
+    ),
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from(sorted(GOOD)), row=st.integers(1, 4), column=st.integers(0, 5),
-       value=cell_text)
+@given(
+    name=st.sampled_from(sorted(GOOD)),
+    row=st.integers(1, 4),
+    column=st.integers(0, 5),
+    value=cell_text,
+)
 def test_cell_corruption_gives_a_report_not_an_exception(name, row, column, value) -> None:
     lines = GOOD[name].splitlines()
     row %= len(lines)

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.availability import free_matrix, weekly_slots
-from workbench.cli import main
-from workbench.domain import LEVEL_RANK, TABLES, Cohort
-from workbench.generate import (
+from workbench.cli.main import main
+from workbench.cohort.availability import free_matrix, weekly_slots
+from workbench.cohort.domain import LEVEL_RANK, TABLES, Cohort
+from workbench.cohort.generate import (
     MIN_FREE_HOURS,
     RISKY,
     _distinct_picks,
@@ -20,8 +20,8 @@ from workbench.generate import (
     generate_cohort,
     generate_tables,
 )
-from workbench.loading import load_cohort
-from workbench.validation import validate_tables
+from workbench.cohort.loading import load_cohort
+from workbench.cohort.validation import validate_tables
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 DEPARTMENT = (300, 1)  # (students, seed) of sample_data/department and department.xlsx
@@ -135,7 +135,7 @@ def test_student_demographics_are_realistic():
     assert 0.28 <= first_gen.mean() <= 0.42
     assert 0.18 <= commuter.mean() <= 0.32
     assert s["first_generation"].isna().sum() > 0  # real exports have gaps
-    intl = (s["home_status"] == "international")
+    intl = s["home_status"] == "international"
     assert 0.1 <= intl.mean() <= 0.35
     assert intl[s["level"] == "PGT"].mean() > intl[s["level"] == "UG1"].mean()
     assert {"female", "male", "non-binary"} <= set(s["gender"].dropna())
@@ -158,7 +158,8 @@ def test_ids_begin_with_the_year_of_entry():
 def test_students_take_four_to_six_modules_of_their_programme_and_level():
     c = cohort(*FACULTY)
     enrol = c.enrolments.merge(c.students[["student_id", "programme", "level"]]).merge(
-        c.modules[["module_code", "programme", "level"]], on="module_code", suffixes=("", "_m"))
+        c.modules[["module_code", "programme", "level"]], on="module_code", suffixes=("", "_m")
+    )
     own = enrol[(enrol["programme"] == enrol["programme_m"]) & (enrol["level"] == enrol["level_m"])]
     counts = own.groupby("student_id").size()
     taught = c.students[c.students["level"] != "PGR"]["student_id"]
@@ -190,8 +191,11 @@ def test_timetable_has_lectures_tutorials_labs_in_weekday_hours_and_no_clash():
     assert set(tt["module_code"]) <= set(c.enrolments["module_code"])
     events = c.enrolments.merge(tt, on="module_code")
     pairs = events.merge(events, on=["student_id", "day"])
-    clash = pairs[(pairs["module_code_x"] < pairs["module_code_y"])
-                  & (pairs["start_x"] < pairs["end_y"]) & (pairs["start_y"] < pairs["end_x"])]
+    clash = pairs[
+        (pairs["module_code_x"] < pairs["module_code_y"])
+        & (pairs["start_x"] < pairs["end_y"])
+        & (pairs["start_y"] < pairs["end_x"])
+    ]
     assert clash.empty
 
 
@@ -209,8 +213,14 @@ def test_every_student_keeps_free_hours_but_is_busy_somewhere(n, seed):
 def test_own_commitments_for_a_fraction_of_students():
     c = cohort(*FACULTY)
     reasons = c.busy["reason"]
-    for what in ("seminar group", "part-time job", "caring", "sports", "commuting",
-                 "demonstrating"):
+    for what in (
+        "seminar group",
+        "part-time job",
+        "caring",
+        "sports",
+        "commuting",
+        "demonstrating",
+    ):
         assert reasons.str.contains(what).any(), what
     share = c.busy["student_id"].nunique() / len(c.students)
     assert 0.3 < share < 0.95
@@ -240,8 +250,12 @@ def test_mentors_and_mentees_with_some_programme_short_of_places(n, seed):
     assert c.mentors["capacity"].between(1, 6).all()
     assert not set(c.mentors["student_id"]) & set(c.mentees["student_id"])
     mentees = c.mentees["student_id"].map(programme).value_counts()
-    places = c.mentors.assign(p=c.mentors["student_id"].map(programme)).groupby("p")[
-        "capacity"].sum().reindex(mentees.index, fill_value=0)
+    places = (
+        c.mentors.assign(p=c.mentors["student_id"].map(programme))
+        .groupby("p")["capacity"]
+        .sum()
+        .reindex(mentees.index, fill_value=0)
+    )
     assert (places < mentees).any()
     assert places.sum() >= 0.8 * mentees.sum()  # overall close to enough
 
@@ -252,7 +266,8 @@ def test_pass_leaders_for_risky_modules_with_one_left_without(n, seed):
     students = c.students.set_index("student_id")
     modules = c.modules.set_index("module_code")
     lead = c.leaders.join(students[["programme", "level"]], on="student_id").join(
-        modules[["programme", "level", "fail_rate"]].add_suffix("_module"), on="module_code")
+        modules[["programme", "level", "fail_rate"]].add_suffix("_module"), on="module_code"
+    )
     lead = lead.rename(columns={"fail_rate_module": "fail_rate"})
     assert len(lead) > 0
     assert set(lead["module_code"]) <= set(modules.index)
@@ -317,8 +332,10 @@ def test_generation_is_fast_enough_for_benchmarks():
 # ------------------------------------------------------------------------------ samples & CLI
 
 
-@pytest.mark.parametrize("path, size", [("department", DEPARTMENT), ("department.xlsx", DEPARTMENT),
-                                        ("faculty", FACULTY)])
+@pytest.mark.parametrize(
+    "path, size",
+    [("department", DEPARTMENT), ("department.xlsx", DEPARTMENT), ("faculty", FACULTY)],
+)
 def test_bundled_samples_load_cleanly_and_match_the_generator(path, size):
     result = load_cohort(SAMPLES / path)
     assert result.cohort is not None, result.report.format_text()

@@ -1,5 +1,5 @@
-"""Editing a groups plan by hand (workbench.groups_edit) and the app's groups helpers
-(workbench.groups_view), on a tiny hand-made cohort whose answers can be worked out by hand."""
+"""Editing a groups plan by hand (workbench.schemes.groups.edit) and the app's groups helpers
+(workbench.schemes.groups.view), on a tiny hand-made cohort whose answers can be worked out by hand."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from workbench import groups_edit as ge
-from workbench import groups_view as gv
-from workbench.domain import Cohort, Slot
-from workbench.groups import GroupSettings
+from workbench.cohort.domain import Cohort, Slot
+from workbench.schemes.groups import edit as ge
+from workbench.schemes.groups import view as gv
+from workbench.schemes.groups.solve import GroupSettings
 
 MON_9, MON_10 = Slot(0, 540, 600), Slot(0, 600, 660)
 
@@ -20,29 +20,48 @@ MON_9, MON_10 = Slot(0, 540, 600), Slot(0, 600, 660)
 def cohort() -> Cohort:
     """S1-S8 on M1 (S1, S2 international; programmes alternate); S8 busy Mon 10-11; S9 busy
     at both meeting times (cannot be placed); S3 and S4 must not share a group."""
-    students = [{"student_id": f"S{i}", "programme": ("Chemistry", "Physics")[i % 2],
-                 "level": "UG1", "home_status": "international" if i in (1, 2) else "home",
-                 "interests": "chess" if i < 5 else "film;chess"} for i in range(1, 10)]
+    students = [
+        {
+            "student_id": f"S{i}",
+            "programme": ("Chemistry", "Physics")[i % 2],
+            "level": "UG1",
+            "home_status": "international" if i in (1, 2) else "home",
+            "interests": "chess" if i < 5 else "film;chess",
+        }
+        for i in range(1, 10)
+    ]
     students.append({"student_id": "P1", "programme": "Physics", "level": "UG2"})
     return Cohort.from_records(
-        students=students, modules=[{"module_code": "M1", "module_name": "Mechanics"}],
+        students=students,
+        modules=[{"module_code": "M1", "module_name": "Mechanics"}],
         enrolments=[{"student_id": f"S{i}", "module_code": "M1"} for i in range(1, 10)],
         timetable=[{"module_code": "M1", "day": "Mon", "start": "11:00", "end": "12:00"}],
-        busy=[{"student_id": "S8", "day": "Mon", "start": "10:00", "end": "11:00"},
-              {"student_id": "S9", "day": "Mon", "start": "09:00", "end": "11:00"}],
-        avoid=[{"student_id_a": "S3", "student_id_b": "S4"}])
+        busy=[
+            {"student_id": "S8", "day": "Mon", "start": "10:00", "end": "11:00"},
+            {"student_id": "S9", "day": "Mon", "start": "09:00", "end": "11:00"},
+        ],
+        avoid=[{"student_id_a": "S3", "student_id_b": "S4"}],
+    )
 
 
 @pytest.fixture(scope="module")
 def settings() -> GroupSettings:
-    return GroupSettings(module="M1", min_size=4, max_size=4, diverse=["programme"],
-                         no_isolation=["home_status"], days=[0], first_start=540,
-                         last_start=600, time_limit=10)
+    return GroupSettings(
+        module="M1",
+        min_size=4,
+        max_size=4,
+        diverse=["programme"],
+        no_isolation=["home_status"],
+        days=[0],
+        first_start=540,
+        last_start=600,
+        time_limit=10,
+    )
 
 
 @pytest.fixture(scope="module")
 def solved(cohort: Cohort, settings: GroupSettings):
-    from workbench.scenario import solve_scenario
+    from workbench.scenarios.scenario import solve_scenario
 
     return solve_scenario(cohort, "groups", settings, name="tiny")
 
@@ -74,7 +93,11 @@ def test_move_student_takes_the_target_groups_time_and_keeps_the_rest(solved) ->
     row = moved.loc[moved["student_id"] == "S5"].iloc[0]
     model = groups.loc[groups["group_id"] == other].iloc[0]
     assert (row["day"], row["start"], row["end"], row["slot"]) == (
-        model["day"], model["start"], model["end"], model["slot"])
+        model["day"],
+        model["start"],
+        model["end"],
+        model["slot"],
+    )
     assert len(moved) == len(groups)
     unchanged = {s: g for s, g in ge.group_of(moved).items() if s != "S5"}
     assert unchanged == {s: g for s, g in where.items() if s != "S5"}
@@ -119,27 +142,27 @@ def test_an_edit_that_breaks_rules_names_each_broken_rule(cohort, settings, solv
     assert status.messages[1:] == plan.problems
 
 
-def test_an_edit_that_keeps_the_rules_is_scored_and_bounded_honestly(cohort, settings,
-                                                                      solved) -> None:
+def test_an_edit_that_keeps_the_rules_is_scored_and_bounded_honestly(
+    cohort, settings, solved
+) -> None:
     groups, unplaced = solved.results["groups"], solved.results["unplaced"]
     same = ge.check_edited(cohort, settings, groups, unplaced, groups)
     assert same.ok and same.changes == []
     assert ge.edited_status(same, solved.summary).status == "optimal"
     # S9 in S5's place: S9 is busy at the group's meeting time.
     where = ge.group_of(groups)
-    swapped = ge.move_student(ge.move_student(groups, "S5", ge.NOT_IN_A_GROUP), "S9",
-                              where["S5"])
+    swapped = ge.move_student(ge.move_student(groups, "S5", ge.NOT_IN_A_GROUP), "S9", where["S5"])
     plan = ge.check_edited(cohort, settings, groups, unplaced, swapped)
     assert any("S9 is not free at Mon 09:00-10:00" in p for p in plan.problems)
     assert plan.unplaced.set_index("student_id")["reason"].to_dict() == {
-        "S5": f"taken out of {where['S5']} by hand"}
+        "S5": f"taken out of {where['S5']} by hand"
+    }
     # A rule-keeping edit with fewer placed: the solve's proven placed bound gives the gap.
     small = GroupSettings(**{**settings.model_dump(), "min_size": 3})
     fewer = ge.move_student(groups, "S5", ge.NOT_IN_A_GROUP)
     plan = ge.check_edited(cohort, small, groups, unplaced, fewer)
     assert plan.ok, plan.problems
-    status = ge.edited_status(plan, {"placed_bound": 8, "worst_bound": 1.0,
-                                      "total_bound": 8.0})
+    status = ge.edited_status(plan, {"placed_bound": 8, "worst_bound": 1.0, "total_bound": 8.0})
     assert status.status == "feasible" and status.gap == pytest.approx(1 / 8)
     assert "7 students placed; perhaps up to 8" in status.messages[1]
     reasons = plan.unplaced.set_index("student_id")["reason"]
@@ -149,11 +172,32 @@ def test_an_edit_that_keeps_the_rules_is_scored_and_bounded_honestly(cohort, set
 def test_scores_after_an_edit_are_the_documented_score(cohort, settings, solved) -> None:
     """Diverse programme with groups of 4 and two programmes: part = (D - 1) / (2 - 1)."""
     groups, unplaced = solved.results["groups"], solved.results["unplaced"]
-    one_programme = pd.DataFrame([
-        {"group_id": "A", "student_id": s, "day": 0, "start": 540, "end": 600,
-         "slot": MON_9.label, "mentor_id": None} for s in ("S2", "S4", "S6", "S8")] + [
-        {"group_id": "B", "student_id": s, "day": 0, "start": 540, "end": 600,
-         "slot": MON_9.label, "mentor_id": None} for s in ("S1", "S3", "S5", "S7")])
+    one_programme = pd.DataFrame(
+        [
+            {
+                "group_id": "A",
+                "student_id": s,
+                "day": 0,
+                "start": 540,
+                "end": 600,
+                "slot": MON_9.label,
+                "mentor_id": None,
+            }
+            for s in ("S2", "S4", "S6", "S8")
+        ]
+        + [
+            {
+                "group_id": "B",
+                "student_id": s,
+                "day": 0,
+                "start": 540,
+                "end": 600,
+                "slot": MON_9.label,
+                "mentor_id": None,
+            }
+            for s in ("S1", "S3", "S5", "S7")
+        ]
+    )
     plan = ge.check_edited(cohort, settings, groups, unplaced, one_programme)
     programmes = cohort.students.set_index("student_id")["programme"]
     for gid, rows in one_programme.groupby("group_id"):
@@ -163,7 +207,8 @@ def test_scores_after_an_edit_are_the_documented_score(cohort, settings, solved)
     # S1 and S2 (the international students) study different programmes: apart, each alone.
     assert plan.problems == [
         "Group A: S2 is the only international student (no-isolation rule on home status).",
-        "Group B: S1 is the only international student (no-isolation rule on home status)."]
+        "Group B: S1 is the only international student (no-isolation rule on home status).",
+    ]
     # With that rule lifted the same plan keeps every rule; worst 0 against a bound of 1.
     free = GroupSettings(**{**settings.model_dump(), "no_isolation": []})
     plan = ge.check_edited(cohort, free, groups, unplaced, one_programme)
@@ -179,14 +224,16 @@ def test_free_times_and_retime(cohort, settings, solved) -> None:
     assert ge.free_times(cohort, settings, groups, other) == [MON_9, MON_10]
     later = ge.retime_group(groups, with_s8, MON_10)
     plan = ge.check_edited(cohort, settings, groups, solved.results["unplaced"], later)
-    assert plan.problems == [f"Group {with_s8}: S8 is not free at Mon 10:00-11:00 (own commitment)."]
+    assert plan.problems == [
+        f"Group {with_s8}: S8 is not free at Mon 10:00-11:00 (own commitment)."
+    ]
     assert plan.changes == [f"{with_s8} meets Mon 10:00-11:00 (was Mon 09:00-10:00)"]
     with pytest.raises(ValueError):
         ge.retime_group(groups, "G99", MON_9)
 
 
 def test_edited_scenario_is_a_real_scenario_with_its_status(solved) -> None:
-    from workbench.scenario import read_scenario_bytes
+    from workbench.scenarios.scenario import read_scenario_bytes
 
     groups = solved.results["groups"]
     other = next(g for g in ge.target_choices(groups) if g and g != ge.group_of(groups)["S1"])
@@ -214,22 +261,27 @@ def test_choices_come_from_the_cohort(cohort) -> None:
 
 
 def test_keep_together_pairs_are_read_line_by_line() -> None:
-    assert gv.parse_pairs("S1, S2\n\n S3:S4 \nS5 S6") == [("S1", "S2"), ("S3", "S4"),
-                                                          ("S5", "S6")]
+    assert gv.parse_pairs("S1, S2\n\n S3:S4 \nS5 S6") == [("S1", "S2"), ("S3", "S4"), ("S5", "S6")]
     with pytest.raises(ValueError, match="line 2: 'S3' is not two student ids"):
         gv.parse_pairs("S1,S2\nS3")
     assert gv.parse_pairs(gv.format_pairs([("a", "b")])) == [("a", "b")]
 
 
 def test_form_values_and_settings_round_trip(cohort) -> None:
-    values = {**gv.form_defaults(cohort), "size": (3, 5), "similar": ["interests"],
-              "keep": "S1, S2", "days": ["Mon", "Wed"], "first_start": dt.time(10),
-              "last_start": dt.time(15, 30), "minutes": 45}
+    values = {
+        **gv.form_defaults(cohort),
+        "size": (3, 5),
+        "similar": ["interests"],
+        "keep": "S1, S2",
+        "days": ["Mon", "Wed"],
+        "first_start": dt.time(10),
+        "last_start": dt.time(15, 30),
+        "minutes": 45,
+    }
     settings = gv.settings_from_form(values, 12)
     assert (settings.module, settings.min_size, settings.max_size) == ("M1", 3, 5)
     assert settings.keep_together == [("S1", "S2")] and settings.days == [0, 2]
-    assert (settings.first_start, settings.last_start, settings.session_minutes) == (
-        600, 930, 45)
+    assert (settings.first_start, settings.last_start, settings.session_minutes) == (600, 930, 45)
     assert settings.time_limit == 12 and settings.kind == "study"
     back = gv.form_from_settings(settings.model_dump(mode="json"))
     assert {k: back[k] for k in back} == {k: values[k] for k in back}
@@ -257,8 +309,8 @@ def test_pool_text_counts_the_students_and_groups(cohort, settings) -> None:
 
 
 def test_group_table_and_charts_show_the_plan(cohort, settings, solved) -> None:
-    from workbench.availability import free_matrix
-    from workbench.charts import chart_data, describe
+    from workbench.cohort.availability import free_matrix
+    from workbench.outcomes.charts import chart_data, describe
 
     groups, scores = solved.results["groups"], solved.results["group_scores"]
     table = gv.group_table(groups, scores)
@@ -268,8 +320,7 @@ def test_group_table_and_charts_show_the_plan(cohort, settings, solved) -> None:
         assert row.size == len(row.members.split(", "))
     assert "diverse_programme" in table and "free_times_shared" in table
     members = gv.member_table(cohort, groups, ["programme", "home_status"])
-    assert len(members) == len(groups) and set(members["home_status"]) == {"home",
-                                                                           "international"}
+    assert len(members) == len(groups) and set(members["home_status"]) == {"home", "international"}
 
     pool = ge.pool_of(groups, solved.results["unplaced"])
     free = gv.free_by_slot(cohort, settings, pool)
@@ -283,6 +334,5 @@ def test_group_table_and_charts_show_the_plan(cohort, settings, solved) -> None:
     assert len(chart_data(bars)) == len(scores) and "every group scores 1.00" in describe(bars)
     uneven = scores.assign(score=[0.5, 1.0][: len(scores)])
     assert "weakest 0.50 (G01)" in describe(gv.group_scores_chart(uneven))
-    assert chart_data(gv.group_scores_chart(uneven))["label"].tolist() == ["0.50 (weakest)",
-                                                                          "1.00"]
+    assert chart_data(gv.group_scores_chart(uneven))["label"].tolist() == ["0.50 (weakest)", "1.00"]
     assert gv.part_label("diverse_home_status") == "diverse home status"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.groups import GroupSettings, form_groups
+from workbench.schemes.groups.solve import GroupSettings, form_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
 from groups_helpers import (  # noqa: E402
@@ -42,8 +42,16 @@ CASES = [
 
 def _settings(case) -> GroupSettings:
     _, _, (lo, hi), similar, diverse, iso, keep = case
-    return GroupSettings(module="M1", min_size=lo, max_size=hi, similar=similar,
-                         diverse=diverse, no_isolation=iso, keep_together=keep, **GRID)
+    return GroupSettings(
+        module="M1",
+        min_size=lo,
+        max_size=hi,
+        similar=similar,
+        diverse=diverse,
+        no_isolation=iso,
+        keep_together=keep,
+        **GRID,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"seed{c[0]}" for c in CASES])
@@ -76,8 +84,15 @@ def test_tiny_cohorts_reach_the_brute_force_optimum(case) -> None:
 @pytest.mark.parametrize("seed", [21, 22, 23, 24])
 def test_mentor_led_tiny_cohorts_reach_the_brute_force_optimum(seed: int) -> None:
     cohort = tiny_cohort(seed, 7, busy_share=0.3, mentors=3)
-    settings = GroupSettings(kind="social", level="UG1", min_size=2, max_size=3,
-                             led_by_mentors=True, no_isolation=["home_status"], **GRID)
+    settings = GroupSettings(
+        kind="social",
+        level="UG1",
+        min_size=2,
+        max_size=3,
+        led_by_mentors=True,
+        no_isolation=["home_status"],
+        **GRID,
+    )
     result = form_groups(cohort, settings)
     w = world(cohort, settings, sorted(cohort.students.query("level == 'UG1'")["student_id"]))
     assert plan_problems(w, settings, result.groups) == []
@@ -109,19 +124,33 @@ def test_cbc_reaches_the_same_optimum() -> None:
     assert result_value(w, settings, result.groups) == brute_force(w, settings)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(100, 10_000), n=st.integers(4, 7), lo=st.integers(2, 3),
-       extra=st.integers(0, 1),
-       chosen=st.lists(st.sampled_from(["programme", "gender", "interests", "languages",
-                                        "home_status"]), unique=True, max_size=2),
-       split=st.integers(0, 2), iso=st.lists(st.sampled_from(["home_status", "gender"]),
-                                             unique=True, max_size=1))
+@settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    seed=st.integers(100, 10_000),
+    n=st.integers(4, 7),
+    lo=st.integers(2, 3),
+    extra=st.integers(0, 1),
+    chosen=st.lists(
+        st.sampled_from(["programme", "gender", "interests", "languages", "home_status"]),
+        unique=True,
+        max_size=2,
+    ),
+    split=st.integers(0, 2),
+    iso=st.lists(st.sampled_from(["home_status", "gender"]), unique=True, max_size=1),
+)
 def test_random_tiny_cohorts_match_brute_force(seed, n, lo, extra, chosen, split, iso) -> None:
     cohort = tiny_cohort(seed, n, busy_share=0.4)
-    config = GroupSettings(module="M1", min_size=lo, max_size=lo + extra,
-                           similar=chosen[:split], diverse=chosen[split:], no_isolation=iso,
-                           **GRID)
+    config = GroupSettings(
+        module="M1",
+        min_size=lo,
+        max_size=lo + extra,
+        similar=chosen[:split],
+        diverse=chosen[split:],
+        no_isolation=iso,
+        **GRID,
+    )
     result = form_groups(cohort, config)
     w = world(cohort, config, sorted(cohort.enrolments["student_id"]))
     assert plan_problems(w, config, result.groups) == []

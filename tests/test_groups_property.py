@@ -9,14 +9,21 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.generate import generate_cohort
-from workbench.groups import GroupSettings, check_groups, form_groups
+from workbench.cohort.generate import generate_cohort
+from workbench.schemes.groups.solve import GroupSettings, check_groups, form_groups
 
 sys.path.insert(0, str(Path(__file__).parent))
 from groups_helpers import plan_problems, world  # noqa: E402
 
-ATTRS = ["programme", "home_status", "gender", "first_generation", "commuter", "interests",
-         "languages"]
+ATTRS = [
+    "programme",
+    "home_status",
+    "gender",
+    "first_generation",
+    "commuter",
+    "interests",
+    "languages",
+]
 ONE_VALUE = ["programme", "home_status", "gender", "first_generation", "commuter"]
 
 
@@ -37,28 +44,45 @@ def scenarios(draw):
     chosen = draw(st.lists(st.sampled_from(ATTRS), unique=True, max_size=3))
     split = draw(st.integers(0, len(chosen)))
     iso = draw(st.lists(st.sampled_from(ONE_VALUE), unique=True, max_size=2))
-    common = {"min_size": lo, "max_size": hi, "similar": chosen[:split],
-              "diverse": chosen[split:], "no_isolation": iso, "time_limit": 4}
+    common = {
+        "min_size": lo,
+        "max_size": hi,
+        "similar": chosen[:split],
+        "diverse": chosen[split:],
+        "no_isolation": iso,
+        "time_limit": 4,
+    }
     if by == "module":
         ids = None
         module = draw(st.sampled_from(modules))
-        ids = sorted(cohort.enrolments.loc[cohort.enrolments["module_code"] == module,
-                                           "student_id"])
+        ids = sorted(
+            cohort.enrolments.loc[cohort.enrolments["module_code"] == module, "student_id"]
+        )
         keep = []
         if len(ids) > 3 and draw(st.booleans()):
             keep = [(ids[0], ids[1])]
         return cohort, GroupSettings(module=module, keep_together=keep, **common)
     level = draw(st.sampled_from(["UG2", "UG3", "PGT"]))
     if by == "social":
-        return cohort, GroupSettings(kind="social", level=level, **{
-            **common, "diverse": [a for a in common["diverse"] if a != "programme"],
-            "similar": [a for a in common["similar"] if a != "programme"],
-            "led_by_mentors": draw(st.booleans())})
+        return cohort, GroupSettings(
+            kind="social",
+            level=level,
+            **{
+                **common,
+                "diverse": [a for a in common["diverse"] if a != "programme"],
+                "similar": [a for a in common["similar"] if a != "programme"],
+                "led_by_mentors": draw(st.booleans()),
+            },
+        )
     return cohort, GroupSettings(level=level, **common)
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(scenarios())
 def test_every_hard_rule_holds_on_generated_cohorts(scenario) -> None:
     cohort, config = scenario
@@ -85,11 +109,19 @@ def test_every_hard_rule_holds_on_generated_cohorts(scenario) -> None:
 
 def test_a_short_time_limit_still_gives_a_valid_plan_and_an_honest_status() -> None:
     cohort = _cohort(1)
-    config = GroupSettings(kind="social", level="UG1", similar=["interests"],
-                           no_isolation=["home_status"], time_limit=1.0)
+    config = GroupSettings(
+        kind="social",
+        level="UG1",
+        similar=["interests"],
+        no_isolation=["home_status"],
+        time_limit=1.0,
+    )
     result = form_groups(cohort, config)
-    w = world(cohort, config, sorted(set(result.groups["student_id"])
-                                     | set(result.unplaced["student_id"])))
+    w = world(
+        cohort,
+        config,
+        sorted(set(result.groups["student_id"]) | set(result.unplaced["student_id"])),
+    )
     assert plan_problems(w, config, result.groups) == []
     assert result.placed + len(result.unplaced) == result.students
     assert result.status.seconds < 8

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import main
+from workbench.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile_corpus import CASES  # noqa: E402
@@ -50,7 +50,10 @@ def test_big_hostile_cohort_is_bounded(case, tmp_path: Path) -> None:
     limit = 1536 * 2**20
     run = subprocess.run(
         [sys.executable, "-m", "workbench", "validate", str(data)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit * 2, limit * 2)),
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
     )

@@ -10,14 +10,32 @@ import pandas as pd
 import pytest
 from dateutil.rrule import rrulestr
 
-from workbench.ics import first_occurrence, next_monday, sessions_ics
+from workbench.review.calendar import first_occurrence, next_monday, sessions_ics
 
-SESSIONS = pd.DataFrame([
-    {"module_code": "CH201", "module_name": "Physical Chemistry 2", "day": 1, "start": 600,
-     "end": 660, "room_id": "LIB-1.02", "leader_id": "2300123", "expected_attendance": 7.5},
-    {"module_code": "MA101", "module_name": "Calculus", "day": 4, "start": 14 * 60,
-     "end": 15 * 60, "room_id": None, "leader_id": None, "expected_attendance": 12.0},
-])
+SESSIONS = pd.DataFrame(
+    [
+        {
+            "module_code": "CH201",
+            "module_name": "Physical Chemistry 2",
+            "day": 1,
+            "start": 600,
+            "end": 660,
+            "room_id": "LIB-1.02",
+            "leader_id": "2300123",
+            "expected_attendance": 7.5,
+        },
+        {
+            "module_code": "MA101",
+            "module_name": "Calculus",
+            "day": 4,
+            "start": 14 * 60,
+            "end": 15 * 60,
+            "room_id": None,
+            "leader_id": None,
+            "expected_attendance": 12.0,
+        },
+    ]
+)
 
 
 def events(data: bytes) -> list[icalendar.Event]:
@@ -38,15 +56,13 @@ def test_one_weekly_event_per_session_for_the_teaching_weeks():
         start = ev.decoded("dtstart")
         end = ev.decoded("dtend")
         assert start.weekday() == row.day
-        assert (start.hour * 60 + start.minute, end.hour * 60 + end.minute) == (row.start,
-                                                                                row.end)
+        assert (start.hour * 60 + start.minute, end.hour * 60 + end.minute) == (row.start, row.end)
         assert start.tzinfo == london
         rule = ev["rrule"]
         assert rule["FREQ"] == ["WEEKLY"] and rule["COUNT"] == [11]
         dates = list(rrulestr(ev["rrule"].to_ical().decode(), dtstart=start))
         assert len(dates) == 11
-        assert all((b - a) == dt.timedelta(days=7) for a, b in zip(dates, dates[1:],
-                                                                   strict=False))
+        assert all((b - a) == dt.timedelta(days=7) for a, b in zip(dates, dates[1:], strict=False))
         assert dates[0].date() >= term and (dates[0].date() - term).days < 7
         assert str(ev["summary"]).startswith(f"PASS: {row.module_code}")
     assert str(evs[0]["location"]) == "LIB-1.02"

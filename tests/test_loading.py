@@ -11,8 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbench.cli import main
-from workbench.loading import Upload, load_cohort, load_mapping, load_uploads, template_tables
+from workbench.cli.main import main
+from workbench.cohort.loading import (
+    Upload,
+    load_cohort,
+    load_mapping,
+    load_uploads,
+    template_tables,
+)
 
 STUDENTS_CSV = "student_id,programme,level\nS1,Physics,UG1\nS2,Physics,UG3\n"
 
@@ -23,8 +29,10 @@ def problems(result) -> list[str]:
 
 def test_folder_with_bom_crlf_and_semicolons(tmp_path: Path) -> None:
     (tmp_path / "students.csv").write_bytes(
-        "\ufeffStudent ID;Programme;Level\r\nS1;Physics;year 1\r\nS2;Physics;UG3\r\n"
-        .encode("utf-8"))
+        "\ufeffStudent ID;Programme;Level\r\nS1;Physics;year 1\r\nS2;Physics;UG3\r\n".encode(
+            "utf-8"
+        )
+    )
     (tmp_path / "mentors.csv").write_text("student_id,capacity\nS2,2\n")
     (tmp_path / "notes.txt").write_text("not a table")
     result = load_cohort(tmp_path)
@@ -35,11 +43,14 @@ def test_folder_with_bom_crlf_and_semicolons(tmp_path: Path) -> None:
 
 def test_ragged_row_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "students.csv").write_text(
-        "student_id,programme,level\nS1,Physics,UG1,extra\nS2,Physics\n")
+        "student_id,programme,level\nS1,Physics,UG1,extra\nS2,Physics\n"
+    )
     result = load_cohort(tmp_path)
     assert result.cohort is None
-    assert problems(result) == ["students.csv:2: has 4 values but the header has 3 columns",
-                                "students.csv:3: level: level is empty"]
+    assert problems(result) == [
+        "students.csv:2: has 4 values but the header has 3 columns",
+        "students.csv:3: level: level is empty",
+    ]
 
 
 def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
@@ -49,9 +60,13 @@ def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "students.csv: the file is empty"),
-     (b"\x00\x01\x02binary\x00", "students.csv: is not a text file (it looks binary: save it as "
-                                 "CSV, UTF-8)")],
+    [
+        (b"", "students.csv: the file is empty"),
+        (
+            b"\x00\x01\x02binary\x00",
+            "students.csv: is not a text file (it looks binary: save it as CSV, UTF-8)",
+        ),
+    ],
 )
 def test_empty_and_binary_files(tmp_path: Path, content: bytes, message: str) -> None:
     (tmp_path / "students.csv").write_bytes(content)
@@ -61,8 +76,9 @@ def test_empty_and_binary_files(tmp_path: Path, content: bytes, message: str) ->
 
 
 def test_latin1_is_read_with_a_warning(tmp_path: Path) -> None:
-    (tmp_path / "students.csv").write_bytes("student_id,programme,level\nS1,Génétique,UG1\n"
-                                            .encode("latin-1"))
+    (tmp_path / "students.csv").write_bytes(
+        "student_id,programme,level\nS1,Génétique,UG1\n".encode("latin-1")
+    )
     result = load_cohort(tmp_path)
     assert result.cohort is not None
     assert result.cohort.students.loc[0, "programme"] == "Génétique"
@@ -84,12 +100,17 @@ def _zip(entries: dict[str, str]) -> bytes:
 
 
 def test_zip_with_nested_folder_and_escaping_paths(tmp_path: Path) -> None:
-    data = _zip({"export/cohort/students.csv": STUDENTS_CSV,
-                 "../mentors.csv": "student_id,capacity\nS2,1\n",
-                 "__MACOSX/._students.csv": "junk"})
+    data = _zip(
+        {
+            "export/cohort/students.csv": STUDENTS_CSV,
+            "../mentors.csv": "student_id,capacity\nS2,1\n",
+            "__MACOSX/._students.csv": "junk",
+        }
+    )
     result = load_uploads([Upload("cohort.zip", data)])
-    assert "cohort.zip/../mentors.csv: refused: the path points outside the archive" in \
-        problems(result)
+    assert "cohort.zip/../mentors.csv: refused: the path points outside the archive" in problems(
+        result
+    )
     assert result.cohort is None  # a refused member is an error the coordinator must see
     assert not (tmp_path.parent / "mentors.csv").exists()
 
@@ -97,9 +118,11 @@ def test_zip_with_nested_folder_and_escaping_paths(tmp_path: Path) -> None:
 def test_empty_zip_and_not_a_zip() -> None:
     assert problems(load_uploads([Upload("c.zip", _zip({}))])) == [
         "c.zip: the zip archive is empty",
-        "students: the cohort has no students table (a students.csv file or a 'students' sheet)"]
+        "students: the cohort has no students table (a students.csv file or a 'students' sheet)",
+    ]
     assert problems(load_uploads([Upload("c.zip", b"hello")]))[0].startswith(
-        "c.zip: is not a readable zip archive")
+        "c.zip: is not a readable zip archive"
+    )
 
 
 def test_workbook_with_time_cells_hidden_sheet_and_unknown_sheet(tmp_path: Path) -> None:
@@ -146,9 +169,13 @@ def test_workbook_good(tmp_path: Path) -> None:
 
 
 def test_uploads_mix_and_unknown_files() -> None:
-    result = load_uploads([Upload("students.csv", STUDENTS_CSV.encode()),
-                           Upload("photo.png", b"\x89PNG"),
-                           Upload("mentors.csv", b"student_id,capacity\nS2,2\n")])
+    result = load_uploads(
+        [
+            Upload("students.csv", STUDENTS_CSV.encode()),
+            Upload("photo.png", b"\x89PNG"),
+            Upload("mentors.csv", b"student_id,capacity\nS2,2\n"),
+        ]
+    )
     assert problems(result) == ["photo.png: not a cohort file (use .csv, .zip or .xlsx)"]
     assert result.cohort is None
 
@@ -161,9 +188,11 @@ def test_missing_path() -> None:
 def test_mapping_file(tmp_path: Path) -> None:
     (tmp_path / "students export.csv").write_text("Reg No,Course,Stage\nA,Physics,Foundation\n")
     mapping = tmp_path / "map.yaml"
-    mapping.write_text("tables:\n  students export: students\ncolumns:\n  students:\n"
-                       "    Reg No: student_id\n    Course: programme\n    Stage: level\n"
-                       "values:\n  students:\n    level:\n      Foundation: UG1\n")
+    mapping.write_text(
+        "tables:\n  students export: students\ncolumns:\n  students:\n"
+        "    Reg No: student_id\n    Course: programme\n    Stage: level\n"
+        "values:\n  students:\n    level:\n      Foundation: UG1\n"
+    )
     result = load_cohort(tmp_path, load_mapping(mapping))
     assert result.report.ok, problems(result)
     assert result.cohort.students["level"].tolist() == ["UG1"]
@@ -211,7 +240,8 @@ def test_template_round_trips_as_an_empty_cohort(tmp_path: Path) -> None:
     assert book.sheetnames == list(template_tables())
     assert [c.value for c in book["students"][1]][:3] == ["student_id", "programme", "level"]
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
-        f"{t}.csv" for t in template_tables())
+        f"{t}.csv" for t in template_tables()
+    )
 
 
 def test_shipped_templates_are_current() -> None:
@@ -223,4 +253,5 @@ def test_shipped_templates_are_current() -> None:
     for name, frame in expected.items():
         assert [c.value for c in book[name][1]] == list(frame.columns)
         assert (root / "cohort-template" / f"{name}.csv").read_text().strip() == ",".join(
-            frame.columns)
+            frame.columns
+        )

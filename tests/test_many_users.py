@@ -1,7 +1,7 @@
 """Many coordinators on one server: the solve cap, solves in worker processes, and sessions that
 never see each other's cohort, plans, charts or scenarios.
 
-The limiter and worker tests drive :mod:`workbench.concurrency` directly; the session tests drive
+The limiter and worker tests drive :mod:`workbench.scenarios.concurrency` directly; the session tests drive
 ``app.py`` through ``AppTest``, several sessions at once in threads of one process, as a real
 server runs them (one thread per browser session, caches shared by the process).
 """
@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import concurrency
-from workbench.concurrency import (
+from workbench.scenarios import concurrency
+from workbench.scenarios.concurrency import (
     SolveCancelled,
     SolveError,
     SolveLimiter,
@@ -236,8 +236,8 @@ def _sleep(seconds: float) -> str:
 
 @needs_sample
 def test_a_solve_in_the_worker_is_the_same_plan_as_in_the_server() -> None:
-    from workbench.loading import load_cohort
-    from workbench.scenario import default_settings, run_solver
+    from workbench.cohort.loading import load_cohort
+    from workbench.scenarios.scenario import default_settings, run_solver
 
     assert run_isolated(_pid) != os.getpid()
     cohort = load_cohort(SAMPLE).cohort
@@ -248,8 +248,9 @@ def test_a_solve_in_the_worker_is_the_same_plan_as_in_the_server() -> None:
         assert result.status.status == here.status.status == "optimal"
         assert result.status.objective == pytest.approx(here.status.objective, abs=1e-9)
         table = "matches" if scheme == "mentoring" else "sessions"
-        pd.testing.assert_frame_equal(made.results[table].reset_index(drop=True),
-                                      getattr(here, table).reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            made.results[table].reset_index(drop=True), getattr(here, table).reset_index(drop=True)
+        )
         assert made.name == "in a worker" and made.scheme == scheme
 
 
@@ -347,15 +348,21 @@ def _own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
 
 
-ID_COLUMNS = {"students": ["student_id"], "enrolments": ["student_id"], "busy": ["student_id"],
-              "mentors": ["student_id"], "mentees": ["student_id"], "leaders": ["student_id"],
-              "preferences": ["student_id", "prefers_id"],
-              "avoid": ["student_id_a", "student_id_b"]}
+ID_COLUMNS = {
+    "students": ["student_id"],
+    "enrolments": ["student_id"],
+    "busy": ["student_id"],
+    "mentors": ["student_id"],
+    "mentees": ["student_id"],
+    "leaders": ["student_id"],
+    "preferences": ["student_id", "prefers_id"],
+    "avoid": ["student_id_a", "student_id_b"],
+}
 
 
 def generated_zip(n: int, seed: int, prefix: str) -> tuple[bytes, set[str]]:
     """A generated cohort as a zip of CSVs, every student id starting with ``prefix``."""
-    from workbench.generate import generate_tables
+    from workbench.cohort.generate import generate_tables
 
     buffer = io.BytesIO()
     tables = generate_tables(n, seed)
@@ -420,8 +427,9 @@ def seen(at: AppTest) -> set[str]:
     """Every value the session's page shows: table cells, chart data and words of text."""
     values: set[str] = set()
     frames = [d.value for d in at.dataframe] + [d.value for d in at.data_editor]
-    for spec, _, table in at.session_state["_chart_memo"].values() if "_chart_memo" in \
-            at.session_state else []:
+    for spec, _, table in (
+        at.session_state["_chart_memo"].values() if "_chart_memo" in at.session_state else []
+    ):
         frames.append(table)
         for rows in (spec.get("datasets") or {}).values():
             frames.append(pd.DataFrame(rows))
@@ -436,8 +444,9 @@ def seen(at: AppTest) -> set[str]:
     return values
 
 
-def everything_seen(at: AppTest, pages: tuple[str, ...] = ("cohort", "solve", "coverage",
-                                                           "home")) -> tuple[AppTest, set[str]]:
+def everything_seen(
+    at: AppTest, pages: tuple[str, ...] = ("cohort", "solve", "coverage", "home")
+) -> tuple[AppTest, set[str]]:
     values: set[str] = set()
     for name in pages:
         at = page(at, name)
@@ -469,7 +478,7 @@ def test_two_sessions_with_their_own_cohorts_never_see_each_other() -> None:
     # Each session's scenario list has its own plan only.
     assert set(a.dataframe[0].value["name"]) == {plan_a.name}
     assert list(a.selectbox(key="reopen_choice").options) == [plan_a.name]
-    from workbench.store import ScenarioStore
+    from workbench.scenarios.store import ScenarioStore
 
     store = ScenarioStore()
     assert [i.id for i in store.list(a.session_state["owner"])] == [plan_a.id]
@@ -491,8 +500,10 @@ def test_same_page_same_file_name_different_cohorts_gives_different_data() -> No
     assert a.session_state["cohort_label"] == b.session_state["cohort_label"]
     assert a.session_state["cohort_fingerprint"] != b.session_state["cohort_fingerprint"]
     a, b = page(a, "cohort"), page(b, "cohort")
-    students = {at: int(next(m.value for m in at.metric if m.label == "Students").replace(",", ""))
-                for at in (a, b)}
+    students = {
+        at: int(next(m.value for m in at.metric if m.label == "Students").replace(",", ""))
+        for at in (a, b)
+    }
     assert students[a] == 200 and students[b] == 320
     facts_a, facts_b = a.dataframe[0].value, b.dataframe[0].value  # students per programme
     assert int(facts_a.to_numpy().sum()) != int(facts_b.to_numpy().sum())
@@ -503,10 +514,13 @@ def test_same_page_same_file_name_different_cohorts_gives_different_data() -> No
     for at in (a, b):  # the solve page's figures are the session's own plan
         plan = at.session_state["scenario"]
         metrics = {m.label: m.value for m in at.metric}
-        assert metrics["Mentees matched"] == (f"{plan.summary['matched']:,} of "
-                                              f"{plan.summary['mentees']:,}")
-    assert a.session_state["scenario"].summary["mentees"] != b.session_state[
-        "scenario"].summary["mentees"]
+        assert metrics["Mentees matched"] == (
+            f"{plan.summary['matched']:,} of {plan.summary['mentees']:,}"
+        )
+    assert (
+        a.session_state["scenario"].summary["mentees"]
+        != b.session_state["scenario"].summary["mentees"]
+    )
     a, seen_a = everything_seen(a, ("solve", "coverage"))
     b, seen_b = everything_seen(b, ("solve", "coverage"))
     assert seen_a & ids_a and seen_b & ids_b
@@ -524,8 +538,7 @@ def _session(index: int, upload: bytes | None, ids: set[str], results: dict) -> 
 
 
 @needs_sample
-def test_ten_sessions_at_once_stay_apart_and_the_cap_holds(one_runtime, counting_limiter
-                                                           ) -> None:
+def test_ten_sessions_at_once_stay_apart_and_the_cap_holds(one_runtime, counting_limiter) -> None:
     sample = sample_ids()
     uploads = {i: generated_zip(150 + 10 * i, seed=100 + i, prefix=f"G{i}-") for i in range(5)}
     results: dict[int, object] = {}
@@ -541,7 +554,7 @@ def test_ten_sessions_at_once_stay_apart_and_the_cap_holds(one_runtime, counting
     assert not failed, failed
     assert sorted(results) == list(range(10))
     assert counting_limiter.solves == 10 and counting_limiter.most == 2  # reached, never more
-    from workbench.store import ScenarioStore
+    from workbench.scenarios.store import ScenarioStore
 
     store = ScenarioStore()
     owners, plans = set(), set()
@@ -565,7 +578,7 @@ def test_a_long_solve_does_not_block_other_sessions_pages(one_runtime, monkeypat
     """Session A solves a 10,000-student cohort in a worker process; meanwhile session B loads
     the sample and opens its pages. With one solver place, B's own solve waits in line (and
     says so) until A's is done."""
-    from workbench.generate import generate_cohort
+    from workbench.cohort.generate import generate_cohort
 
     events: list[str] = []
 
@@ -610,10 +623,8 @@ def test_a_long_solve_does_not_block_other_sessions_pages(one_runtime, monkeypat
         rendered_while_a_solved.append((step, time.monotonic() - started, worker_alive()))
     assert b.title[0].value == "Solve" and len(b.session_state["cohort"].students) == 300
     # B was served while A's solve was running (not after it), each page within seconds.
-    assert rendered_while_a_solved[0][2] and rendered_while_a_solved[1][2], \
-        rendered_while_a_solved
-    assert all(seconds < 20 for _, seconds, _ in rendered_while_a_solved), \
-        rendered_while_a_solved
+    assert rendered_while_a_solved[0][2] and rendered_while_a_solved[1][2], rendered_while_a_solved
+    assert all(seconds < 20 for _, seconds, _ in rendered_while_a_solved), rendered_while_a_solved
     # B's solve waits for A's: one place on this server.
     assert limit.running == 1 and worker_alive(), "A's solve ended before B asked for a solver"
     button(b, "Solve").click().run()
@@ -624,17 +635,19 @@ def test_a_long_solve_does_not_block_other_sessions_pages(one_runtime, monkeypat
     assert len(a.session_state["scenario"].cohort().students) == 10_000
     assert b.session_state["scenario"].status["status"] == "optimal"
     assert done_a and events == ["start", "end", "start", "end"]  # B's solve began after A's
-    assert any(c.value.startswith("Waited ") and "for a free solver" in c.value
-               for c in b.caption), [c.value for c in b.caption]
+    assert any(
+        c.value.startswith("Waited ") and "for a free solver" in c.value for c in b.caption
+    ), [c.value for c in b.caption]
     assert limit.running == 0 and limit.waiting == 0
 
 
 @needs_sample
-def test_a_sweep_leaves_a_solver_for_others_and_runs_in_a_worker(counting_limiter,
-                                                                 monkeypatch) -> None:
+def test_a_sweep_leaves_a_solver_for_others_and_runs_in_a_worker(
+    counting_limiter, monkeypatch
+) -> None:
     """On a two-place server a sweep holds one place and solves its points in one worker
     process (not in the server's threads)."""
-    from workbench import whatif
+    from workbench.review import whatif
 
     pools: list[int] = []
     make_pool = whatif._pool

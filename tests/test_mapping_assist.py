@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import main
-from workbench.loading import Upload, load_uploads
-from workbench.mapping_assist import (
+from workbench.cli.main import main
+from workbench.cohort.loading import Upload, load_uploads
+from workbench.cohort.mapping import (
     extend_mapping,
     mapping_from_bytes,
     mapping_needs,
@@ -16,8 +16,11 @@ from workbench.mapping_assist import (
 )
 
 EXPORT = [
-    Upload("SITS export.csv", b"Reg No,Course,Stage,Tutor\nA1,Physics,Foundation,Dr X\n"
-                              b"A2,Physics,Final,Dr Y\nA3,Physics,Year 2,Dr X\n"),
+    Upload(
+        "SITS export.csv",
+        b"Reg No,Course,Stage,Tutor\nA1,Physics,Foundation,Dr X\n"
+        b"A2,Physics,Final,Dr Y\nA3,Physics,Year 2,Dr X\n",
+    ),
     Upload("mentors.csv", b"student_id,capacity\nA2,3\n"),
 ]
 
@@ -35,16 +38,17 @@ def test_needs_name_the_unknown_file_then_its_columns_then_its_values() -> None:
     assert students.unused_headers == ["Reg No", "Course", "Tutor"]
     assert not needs.complete
 
-    step2 = extend_mapping(step1, columns={"students": {"student_id": "Reg No",
-                                                        "programme": "Course",
-                                                        "faculty": ""}})
+    step2 = extend_mapping(
+        step1, columns={"students": {"student_id": "Reg No", "programme": "Course", "faculty": ""}}
+    )
     needs = mapping_needs(EXPORT, step2)
     assert needs.tables["students"].missing_required == []
     assert needs.tables["students"].unused_headers == ["Tutor"]
     assert needs.values == {("students", "level"): ["Final", "Foundation"]}
 
-    step3 = extend_mapping(step2, values={"students": {"level": {"Foundation": "UG1",
-                                                                 "Final": "UG3"}}})
+    step3 = extend_mapping(
+        step2, values={"students": {"level": {"Foundation": "UG1", "Final": "UG3"}}}
+    )
     needs = mapping_needs(EXPORT, step3)
     assert needs.complete
     result = load_uploads(EXPORT, step3)
@@ -57,7 +61,8 @@ def test_the_mapping_round_trips_through_yaml_and_the_command_line(tmp_path: Pat
     mapping = extend_mapping(
         tables={"SITS export.csv": "students"},
         columns={"students": {"student_id": "Reg No", "programme": "Course", "level": "Stage"}},
-        values={"students": {"level": {"Foundation": "UG1", "Final": "UG3"}}})
+        values={"students": {"level": {"Foundation": "UG1", "Final": "UG3"}}},
+    )
     text = mapping_yaml(mapping)
     again = mapping_from_bytes("mapping.yaml", text.encode())
     assert again == mapping
@@ -70,13 +75,16 @@ def test_the_mapping_round_trips_through_yaml_and_the_command_line(tmp_path: Pat
     assert main(["validate", str(folder)]) == 2
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "the mapping file is empty"),
-    (b"tables: [1, 2", "not a JSON or YAML mapping file"),
-    (b"colums: {}", "unknown mapping section"),
-    (b'{"tables": {"x": "pupils"}}', "unknown table 'pupils'"),
-    (b"- just\n- a list\n", "a mapping must be an object"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the mapping file is empty"),
+        (b"tables: [1, 2", "not a JSON or YAML mapping file"),
+        (b"colums: {}", "unknown mapping section"),
+        (b'{"tables": {"x": "pupils"}}', "unknown table 'pupils'"),
+        (b"- just\n- a list\n", "a mapping must be an object"),
+    ],
+)
 def test_bad_mapping_files_say_what_is_wrong(data: bytes, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         mapping_from_bytes("m.yaml", data)

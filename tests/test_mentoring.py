@@ -19,10 +19,10 @@ from test_mentoring_support import (
     student,
 )
 
-import workbench.mentoring as mentoring
-from workbench.domain import SolveStatus
-from workbench.mentoring import MentoringSettings, solve_mentoring
-from workbench.mentoring_scoring import CRITERIA, DEFAULT_WEIGHTS
+import workbench.schemes.mentoring.solve as mentoring
+from workbench.cohort.domain import SolveStatus
+from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
+from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
 
 
 def pairs_of(result) -> set[tuple[str, str]]:
@@ -40,10 +40,18 @@ def reason_of(result, mentee: str) -> str:
 
 def test_programme_rule_level_gap_capacity_and_self():
     c = cohort(
-        [student("e1"), student("e2"), student("e3", "Chemistry"),
-         student("m1", level="UG3"), student("m2", level="UG1"), student("m3", "Chemistry", "UG2"),
-         student("e4", level="UG2")],
-        mentors={"m1": 1, "m2": 2, "m3": 1, "e4": 1}, mentees=["e1", "e2", "e3", "e4"])
+        [
+            student("e1"),
+            student("e2"),
+            student("e3", "Chemistry"),
+            student("m1", level="UG3"),
+            student("m2", level="UG1"),
+            student("m3", "Chemistry", "UG2"),
+            student("e4", level="UG2"),
+        ],
+        mentors={"m1": 1, "m2": 2, "m3": 1, "e4": 1},
+        mentees=["e1", "e2", "e3", "e4"],
+    )
     r = solve_mentoring(c)
     check_plan(c, r.matches)
     assert r.status.status == "optimal"
@@ -58,58 +66,81 @@ def test_programme_rule_level_gap_capacity_and_self():
 
 
 def test_min_level_gap_two_and_zero():
-    c = cohort([student("e1"), student("m2", level="UG2"), student("m3", level="UG3")],
-               mentors={"m2": 1, "m3": 1}, mentees=["e1"])
+    c = cohort(
+        [student("e1"), student("m2", level="UG2"), student("m3", level="UG3")],
+        mentors={"m2": 1, "m3": 1},
+        mentees=["e1"],
+    )
     r = solve_mentoring(c, MentoringSettings(min_level_gap=2))
     assert pairs_of(r) == {("e1", "m3")}
-    c = cohort([student("e1"), student("m1", level="UG1")], mentors={"m1": 1, "e1": 1},
-               mentees=["e1"])
+    c = cohort(
+        [student("e1"), student("m1", level="UG1")], mentors={"m1": 1, "e1": 1}, mentees=["e1"]
+    )
     r = solve_mentoring(c, MentoringSettings(min_level_gap=0))
     assert pairs_of(r) == {("e1", "m1")}  # same level allowed, but never themself
 
 
-@pytest.mark.parametrize("rule, expected", [
-    ("programme", {("e1", "m1")}),
-    ("faculty", {("e1", "m1"), ("e2", "m2")}),
-    ("any", {("e1", "m1"), ("e2", "m2"), ("e3", "m3")}),
-])
+@pytest.mark.parametrize(
+    "rule, expected",
+    [
+        ("programme", {("e1", "m1")}),
+        ("faculty", {("e1", "m1"), ("e2", "m2")}),
+        ("any", {("e1", "m1"), ("e2", "m2"), ("e3", "m3")}),
+    ],
+)
 def test_rules(rule, expected):
     c = cohort(
-        [student("e1", "Physics", faculty="Science"), student("e2", "Chemistry", faculty="Science"),
-         student("e3", "History", faculty="Arts"),
-         student("m1", "Physics", "UG3", faculty="Science"),
-         student("m2", "Maths", "UG3", faculty="Science"),
-         student("m3", "Law", "PGT", faculty="Law")],
-        mentors={"m1": 1, "m2": 1, "m3": 1}, mentees=["e1", "e2", "e3"])
+        [
+            student("e1", "Physics", faculty="Science"),
+            student("e2", "Chemistry", faculty="Science"),
+            student("e3", "History", faculty="Arts"),
+            student("m1", "Physics", "UG3", faculty="Science"),
+            student("m2", "Maths", "UG3", faculty="Science"),
+            student("m3", "Law", "PGT", faculty="Law"),
+        ],
+        mentors={"m1": 1, "m2": 1, "m3": 1},
+        mentees=["e1", "e2", "e3"],
+    )
     r = solve_mentoring(c, MentoringSettings(rule=rule))
     check_plan(c, r.matches, rule)
     assert pairs_of(r) == expected
 
 
 def test_faculty_rule_falls_back_to_programme_when_faculty_missing():
-    c = cohort([student("e1", "Physics"), student("m1", "Physics", "UG3"),
-                student("m2", "Maths", "UG3")], mentors={"m1": 1, "m2": 1}, mentees=["e1"])
+    c = cohort(
+        [student("e1", "Physics"), student("m1", "Physics", "UG3"), student("m2", "Maths", "UG3")],
+        mentors={"m1": 1, "m2": 1},
+        mentees=["e1"],
+    )
     r = solve_mentoring(c, MentoringSettings(rule="faculty"))
     assert pairs_of(r) == {("e1", "m1")}
 
 
 def test_avoid_pairs_either_way_round():
-    c = cohort([student("e1"), student("e2"), student("m1", level="UG3"),
-                student("m2", level="UG3")],
-               mentors={"m1": 2, "m2": 2}, mentees=["e1", "e2"],
-               avoid=[("e1", "m1"), ("m2", "e2")])
+    c = cohort(
+        [student("e1"), student("e2"), student("m1", level="UG3"), student("m2", level="UG3")],
+        mentors={"m1": 2, "m2": 2},
+        mentees=["e1", "e2"],
+        avoid=[("e1", "m1"), ("m2", "e2")],
+    )
     r = solve_mentoring(c)
     assert pairs_of(r) == {("e1", "m2"), ("e2", "m1")}
 
 
 def test_zero_eligible_pairs_is_a_correct_empty_plan():
-    c = cohort([student("e1"), student("e2", "Chemistry"), student("m1", "Law", "UG3")],
-               mentors={"m1": 3}, mentees=["e1", "e2"])
+    c = cohort(
+        [student("e1"), student("e2", "Chemistry"), student("m1", "Law", "UG3")],
+        mentors={"m1": 3},
+        mentees=["e1", "e2"],
+    )
     for objective in ("coverage", "quality", "fairness"):
         r = solve_mentoring(c, MentoringSettings(objective=objective))
         assert r.status.status == "optimal" and r.matched == 0 and r.mentees == 2
-        assert r.matches.empty and list(r.matches.columns)[:3] == ["mentee_id", "mentor_id",
-                                                                    "score"]
+        assert r.matches.empty and list(r.matches.columns)[:3] == [
+            "mentee_id",
+            "mentor_id",
+            "score",
+        ]
         assert set(r.unmatched["reason_code"]) == {"no_mentor"}
         assert r.coverage == 0.0
     r = solve_mentoring(c, MentoringSettings(stable="best_score"))
@@ -130,13 +161,32 @@ def test_no_mentees_and_no_mentors():
 
 def test_score_breakdown_by_criterion():
     c = cohort(
-        [student("e1", faculty="Science", interests="chess;music;film;go", languages="en;fr",
-                 home_status="Home", first_generation="yes", commuter="yes"),
-         student("m1", level="UG3", faculty="Science", interests="chess;music;film;go",
-                 languages="fr", home_status="home", first_generation="yes", commuter="no"),
-         student("m2", level="UG3", interests="music", first_generation="no")],
-        mentors={"m1": 1, "m2": 1}, mentees=["e1"],
-        preferences=[("e1", "m2", 1), ("e1", "m1", 2)])
+        [
+            student(
+                "e1",
+                faculty="Science",
+                interests="chess;music;film;go",
+                languages="en;fr",
+                home_status="Home",
+                first_generation="yes",
+                commuter="yes",
+            ),
+            student(
+                "m1",
+                level="UG3",
+                faculty="Science",
+                interests="chess;music;film;go",
+                languages="fr",
+                home_status="home",
+                first_generation="yes",
+                commuter="no",
+            ),
+            student("m2", level="UG3", interests="music", first_generation="no"),
+        ],
+        mentors={"m1": 1, "m2": 1},
+        mentees=["e1"],
+        preferences=[("e1", "m2", 1), ("e1", "m1", 2)],
+    )
     r = solve_mentoring(c, MentoringSettings(objective="quality"))
     row = r.matches.iloc[0]
     assert row["mentor_id"] == "m1"
@@ -155,15 +205,22 @@ def test_score_breakdown_by_criterion():
 def _objective_cohort():
     # Weights make: A-X 10, A-Y 5, B-X 5, B-Y 1.
     return cohort(
-        [student("A", home_status="home", commuter="yes", languages="fr"),
-         student("B", home_status="intl", commuter="yes", languages="es"),
-         student("X", level="UG3", home_status="home", commuter="yes", languages="de"),
-         student("Y", level="UG3", home_status="home", commuter="no", languages="es")],
-        mentors={"X": 1, "Y": 1}, mentees=["A", "B"])
+        [
+            student("A", home_status="home", commuter="yes", languages="fr"),
+            student("B", home_status="intl", commuter="yes", languages="es"),
+            student("X", level="UG3", home_status="home", commuter="yes", languages="de"),
+            student("Y", level="UG3", home_status="home", commuter="no", languages="es"),
+        ],
+        mentors={"X": 1, "Y": 1},
+        mentees=["A", "B"],
+    )
 
 
-WEIGHTS = {k: 0.0 for k in CRITERIA} | {"same_home_status": 5.0, "commuter": 5.0,
-                                        "shared_language": 1.0}
+WEIGHTS = {k: 0.0 for k in CRITERIA} | {
+    "same_home_status": 5.0,
+    "commuter": 5.0,
+    "shared_language": 1.0,
+}
 
 
 def test_objectives_on_a_known_instance():
@@ -185,16 +242,30 @@ def test_objectives_on_a_known_instance():
 
 
 def test_quality_prefers_score_over_coverage():
-    c = cohort([student("A", interests="x;y;z"), student("B"),
-                student("X", level="UG3", interests="x;y;z")],
-               mentors={"X": 1}, mentees=["A", "B"])
+    c = cohort(
+        [
+            student("A", interests="x;y;z"),
+            student("B"),
+            student("X", level="UG3", interests="x;y;z"),
+        ],
+        mentors={"X": 1},
+        mentees=["A", "B"],
+    )
     for objective in ("coverage", "quality"):
         r = solve_mentoring(c, MentoringSettings(objective=objective))
         assert pairs_of(r) == {("A", "X")}
     # Coverage first matches more mentees even at a lower total score.
-    c = cohort([student("A", interests="x;y;z"), student("B"),
-                student("X", level="UG3", interests="x;y;z"), student("Y", level="UG3")],
-               mentors={"X": 1, "Y": 1}, mentees=["A", "B"], avoid=[("A", "Y")])
+    c = cohort(
+        [
+            student("A", interests="x;y;z"),
+            student("B"),
+            student("X", level="UG3", interests="x;y;z"),
+            student("Y", level="UG3"),
+        ],
+        mentors={"X": 1, "Y": 1},
+        mentees=["A", "B"],
+        avoid=[("A", "Y")],
+    )
     r = solve_mentoring(c, MentoringSettings(objective="coverage"))
     assert pairs_of(r) == {("A", "X"), ("B", "Y")}
 
@@ -209,21 +280,35 @@ def tiny_cohorts(draw):
     students = []
     for i in range(n_e + n_m):
         sid = f"e{i}" if i < n_e else f"m{i - n_e}"
-        students.append(student(
-            sid, draw(st.sampled_from(progs)),
-            draw(st.sampled_from(levels[:2] if i < n_e else levels[1:])),
-            faculty=draw(st.sampled_from(["F", "G", None])),
-            interests=";".join(draw(st.lists(st.sampled_from("abcd"), max_size=3))),
-            languages=";".join(draw(st.lists(st.sampled_from("xy"), max_size=2))),
-            home_status=draw(st.sampled_from(["home", "intl", None])),
-            first_generation=draw(flags), commuter=draw(flags)))
+        students.append(
+            student(
+                sid,
+                draw(st.sampled_from(progs)),
+                draw(st.sampled_from(levels[:2] if i < n_e else levels[1:])),
+                faculty=draw(st.sampled_from(["F", "G", None])),
+                interests=";".join(draw(st.lists(st.sampled_from("abcd"), max_size=3))),
+                languages=";".join(draw(st.lists(st.sampled_from("xy"), max_size=2))),
+                home_status=draw(st.sampled_from(["home", "intl", None])),
+                first_generation=draw(flags),
+                commuter=draw(flags),
+            )
+        )
     mentees = [f"e{i}" for i in range(n_e)]
     mentors = {f"m{j}": draw(st.integers(1, 2)) for j in range(n_m)}
-    avoid = draw(st.lists(st.tuples(st.sampled_from(mentees), st.sampled_from(list(mentors))),
-                          max_size=2, unique=True))
-    prefs = draw(st.lists(st.tuples(st.sampled_from(mentees), st.sampled_from(list(mentors)),
-                                    st.integers(1, 3)), max_size=4,
-                          unique_by=lambda t: (t[0], t[1])))
+    avoid = draw(
+        st.lists(
+            st.tuples(st.sampled_from(mentees), st.sampled_from(list(mentors))),
+            max_size=2,
+            unique=True,
+        )
+    )
+    prefs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(mentees), st.sampled_from(list(mentors)), st.integers(1, 3)),
+            max_size=4,
+            unique_by=lambda t: (t[0], t[1]),
+        )
+    )
     rule = draw(st.sampled_from(["programme", "faculty", "any"]))
     weights = {k: draw(st.sampled_from([0.0, 1.0, 2.5])) for k in CRITERIA}
     return cohort(students, mentors, mentees, avoid, prefs), rule, weights
@@ -263,16 +348,20 @@ def _brute_force_check(case, min_score):
         "fairness": max((len(p), lowest(p), total(p)) for p in plans),
     }
     for objective, best in expected.items():
-        r = solve_mentoring(c, MentoringSettings(rule=rule, weights=weights,
-                                                 objective=objective, min_score=min_score))
+        r = solve_mentoring(
+            c,
+            MentoringSettings(rule=rule, weights=weights, objective=objective, min_score=min_score),
+        )
         check_plan(c, r.matches, rule)
         plan = list(pairs_of(r))
         assert r.status.status == "optimal"
         for row in r.matches.itertuples():
             assert row.score == pytest.approx(s[(row.mentee_id, row.mentor_id)])
-        got = {"coverage": (len(plan), total(plan)),
-               "quality": (total(plan), len(plan)),
-               "fairness": (len(plan), lowest(plan), total(plan))}[objective]
+        got = {
+            "coverage": (len(plan), total(plan)),
+            "quality": (total(plan), len(plan)),
+            "fairness": (len(plan), lowest(plan), total(plan)),
+        }[objective]
         assert got == pytest.approx(best), objective
         if objective == "quality":
             assert all(s[p] >= min_score for p in plan)
@@ -282,14 +371,28 @@ def _brute_force_check(case, min_score):
 
 
 def _resolve_cohort():
-    students = [student("A"), student("B"), student("C"), student("X", level="UG3"),
-                student("Y", level="UG3", interests="a;b;c"), student("Z", level="UG3")]
+    students = [
+        student("A"),
+        student("B"),
+        student("C"),
+        student("X", level="UG3"),
+        student("Y", level="UG3", interests="a;b;c"),
+        student("Z", level="UG3"),
+    ]
     return cohort(students, {"X": 1, "Y": 1, "Z": 1}, ["A", "B", "C"])
 
 
 def test_locked_pairs_hold():
-    c = cohort([student("A", interests="a;b;c"), student("B"), student("X", level="UG3"),
-                student("Y", level="UG3", interests="a;b;c")], {"X": 1, "Y": 1}, ["A", "B"])
+    c = cohort(
+        [
+            student("A", interests="a;b;c"),
+            student("B"),
+            student("X", level="UG3"),
+            student("Y", level="UG3", interests="a;b;c"),
+        ],
+        {"X": 1, "Y": 1},
+        ["A", "B"],
+    )
     r = solve_mentoring(c)
     assert ("A", "Y") in pairs_of(r)
     r = solve_mentoring(c, MentoringSettings(locked_pairs=[("B", "Y")]))
@@ -298,8 +401,11 @@ def test_locked_pairs_hold():
 
 
 def test_infeasible_locks_are_explained():
-    c = cohort([student("A"), student("B"), student("X", level="UG3"),
-                student("W", "Law", "UG3")], {"X": 1, "W": 1}, ["A", "B"])
+    c = cohort(
+        [student("A"), student("B"), student("X", level="UG3"), student("W", "Law", "UG3")],
+        {"X": 1, "W": 1},
+        ["A", "B"],
+    )
     r = solve_mentoring(c, MentoringSettings(locked_pairs=[("A", "W")]))
     assert r.status.status == "infeasible" and r.matched == 0
     assert "locked pair A - W breaks a hard rule" in r.fixes[0]
@@ -319,26 +425,43 @@ def test_resolve_keeps_previous_pairs_unless_moving_matches_more():
     r = solve_mentoring(c, MentoringSettings(previous_pairs=previous))
     assert pairs_of(r) == set(previous) and r.changed_pairs == 0
     # Z drops out and a late sign-up D arrives: only B's pair changes.
-    c2 = cohort([*(student(s) for s in "ABCD"), student("X", level="UG3"),
-                 student("Y", level="UG3"), student("W", level="UG3")],
-                {"X": 1, "Y": 1, "W": 1}, ["A", "B", "C", "D"])
+    c2 = cohort(
+        [
+            *(student(s) for s in "ABCD"),
+            student("X", level="UG3"),
+            student("Y", level="UG3"),
+            student("W", level="UG3"),
+        ],
+        {"X": 1, "Y": 1, "W": 1},
+        ["A", "B", "C", "D"],
+    )
     r = solve_mentoring(c2, MentoringSettings(previous_pairs=previous))
     assert {("A", "X"), ("C", "Y")} <= pairs_of(r) and r.matched == 3
     assert r.changed_pairs == 1
     # Moving is needed to match more: B can only have X, A could have X or Y.
-    c3 = cohort([student("A"), student("B"), student("X", level="UG3"),
-                 student("Y", level="UG3")], {"X": 1, "Y": 1}, ["A", "B"], avoid=[("B", "Y")])
+    c3 = cohort(
+        [student("A"), student("B"), student("X", level="UG3"), student("Y", level="UG3")],
+        {"X": 1, "Y": 1},
+        ["A", "B"],
+        avoid=[("B", "Y")],
+    )
     r = solve_mentoring(c3, MentoringSettings(previous_pairs=[("A", "X")]))
     assert pairs_of(r) == {("A", "Y"), ("B", "X")} and r.changed_pairs == 1
 
 
 def test_resolve_keeps_pairs_over_a_better_score():
-    c = cohort([student("A", interests="a;b;c"), student("X", level="UG3"),
-                student("Y", level="UG3", interests="a;b;c")], {"X": 1, "Y": 1}, ["A"])
+    c = cohort(
+        [
+            student("A", interests="a;b;c"),
+            student("X", level="UG3"),
+            student("Y", level="UG3", interests="a;b;c"),
+        ],
+        {"X": 1, "Y": 1},
+        ["A"],
+    )
     assert pairs_of(solve_mentoring(c)) == {("A", "Y")}
     for objective in ("coverage", "quality", "fairness"):
-        r = solve_mentoring(c, MentoringSettings(previous_pairs=[("A", "X")],
-                                                 objective=objective))
+        r = solve_mentoring(c, MentoringSettings(previous_pairs=[("A", "X")], objective=objective))
         assert pairs_of(r) == {("A", "X")} and r.changed_pairs == 0, objective
 
 
@@ -347,39 +470,68 @@ def test_resolve_keeps_pairs_over_a_better_score():
 
 def test_reasons_in_the_coordinators_words():
     c = cohort(
-        [student("p1", "Physics"), student("c1", "Chemistry"), student("c2", "Chemistry"),
-         student("b1", "Biology"), student("b2", "Biology"), student("g1", "Geology"),
-         student("g2", "Geology"), student("MC", "Chemistry", "UG2"),
-         student("MB1", "Biology", "UG3"), student("MB2", "Biology", "UG3"),
-         student("MG", "Geology", "UG3"), student("MP", "Physics", "UG1")],
+        [
+            student("p1", "Physics"),
+            student("c1", "Chemistry"),
+            student("c2", "Chemistry"),
+            student("b1", "Biology"),
+            student("b2", "Biology"),
+            student("g1", "Geology"),
+            student("g2", "Geology"),
+            student("MC", "Chemistry", "UG2"),
+            student("MB1", "Biology", "UG3"),
+            student("MB2", "Biology", "UG3"),
+            student("MG", "Geology", "UG3"),
+            student("MP", "Physics", "UG1"),
+        ],
         mentors={"MC": 1, "MB1": 1, "MB2": 1, "MG": 1, "MP": 3},
         mentees=["p1", "c1", "c2", "b1", "b2", "g1", "g2"],
-        avoid=[("g1", "MG"), ("MC", "c1")])
+        avoid=[("g1", "MG"), ("MC", "c1")],
+    )
     r = solve_mentoring(c)
     check_plan(c, r.matches)
     assert reason_of(r, "p1") == "no mentor in Physics at a higher level"
     assert reason_of(r, "c1") == "the only eligible mentor is on your avoid list"
     assert reason_of(r, "g1") == "the only eligible mentor is on your avoid list"
     assert r.matched == 4  # c2-MC, b1/b2 with MB1/MB2, g2-MG
-    c = cohort([student("b1", "Biology"), student("b2", "Biology"), student("b3", "Biology"),
-                student("MB1", "Biology", "UG3"), student("MB2", "Biology", "UG3")],
-               mentors={"MB1": 1, "MB2": 1}, mentees=["b1", "b2", "b3"])
+    c = cohort(
+        [
+            student("b1", "Biology"),
+            student("b2", "Biology"),
+            student("b3", "Biology"),
+            student("MB1", "Biology", "UG3"),
+            student("MB2", "Biology", "UG3"),
+        ],
+        mentors={"MB1": 1, "MB2": 1},
+        mentees=["b1", "b2", "b3"],
+    )
     r = solve_mentoring(c)
     (unmatched,) = r.unmatched["mentee_id"]
     assert reason_of(r, unmatched) == "all 2 eligible mentors are full"
-    c = cohort([student("b1", "Biology"), student("MB1", "Biology", "UG3"),
-                student("MB2", "Biology", "UG3")],
-               mentors={"MB1": 1, "MB2": 1}, mentees=["b1"], avoid=[("b1", "MB1"),
-                                                                   ("MB2", "b1")])
+    c = cohort(
+        [
+            student("b1", "Biology"),
+            student("MB1", "Biology", "UG3"),
+            student("MB2", "Biology", "UG3"),
+        ],
+        mentors={"MB1": 1, "MB2": 1},
+        mentees=["b1"],
+        avoid=[("b1", "MB1"), ("MB2", "b1")],
+    )
     assert reason_of(solve_mentoring(c), "b1") == "all 2 eligible mentors are on your avoid list"
-    r = solve_mentoring(cohort([student("b1"), student("M", level="UG2")], {"M": 1}, ["b1"]),
-                        MentoringSettings(min_level_gap=2))
+    r = solve_mentoring(
+        cohort([student("b1"), student("M", level="UG2")], {"M": 1}, ["b1"]),
+        MentoringSettings(min_level_gap=2),
+    )
     assert reason_of(r, "b1") == "no mentor in Physics at least 2 levels above UG1"
-    r = solve_mentoring(cohort([student("b1"), student("M", "Law", "UG3")], {"M": 1}, ["b1"]),
-                        MentoringSettings(rule="any", min_level_gap=3))
+    r = solve_mentoring(
+        cohort([student("b1"), student("M", "Law", "UG3")], {"M": 1}, ["b1"]),
+        MentoringSettings(rule="any", min_level_gap=3),
+    )
     assert reason_of(r, "b1") == "no mentor at least 3 levels above UG1"
-    r = solve_mentoring(cohort([student("b1")], {"b1": 2}, ["b1"]),
-                        MentoringSettings(min_level_gap=0))
+    r = solve_mentoring(
+        cohort([student("b1")], {"b1": 2}, ["b1"]), MentoringSettings(min_level_gap=0)
+    )
     assert reason_of(r, "b1") == "the only eligible mentor is the mentee themself"
 
 
@@ -394,28 +546,45 @@ def test_cohort_fix_is_true():
     """'3 more Physics mentors with capacity 4 ...': adding them matches everyone."""
     mentees = [student(f"e{i:02d}") for i in range(19)]
     mentors = [student("M1", level="UG3"), student("M2", level="UG3")]
-    c = cohort([*mentees, *mentors, student("h1", "History")], {"M1": 4, "M2": 4},
-               [s["student_id"] for s in mentees] + ["h1"])
+    c = cohort(
+        [*mentees, *mentors, student("h1", "History")],
+        {"M1": 4, "M2": 4},
+        [s["student_id"] for s in mentees] + ["h1"],
+    )
     r = solve_mentoring(c)
     assert r.matched == 8
-    assert ("3 more Physics mentors with capacity 4 at UG2 or above would match all 11 "
-            "unmatched Physics mentees") in r.fixes
-    assert ("1 more History mentor with capacity 4 at UG2 or above would match the 1 "
-            "unmatched History mentee") in r.fixes
+    assert (
+        "3 more Physics mentors with capacity 4 at UG2 or above would match all 11 "
+        "unmatched Physics mentees"
+    ) in r.fixes
+    assert (
+        "1 more History mentor with capacity 4 at UG2 or above would match the 1 "
+        "unmatched History mentee"
+    ) in r.fixes
     extra = [student(f"N{i}", level="UG2") for i in range(3)] + [student("H", "History", "UG2")]
-    c2 = cohort([*mentees, *mentors, student("h1", "History"), *extra],
-                {"M1": 4, "M2": 4, "N0": 4, "N1": 4, "N2": 4, "H": 4},
-                [s["student_id"] for s in mentees] + ["h1"])
+    c2 = cohort(
+        [*mentees, *mentors, student("h1", "History"), *extra],
+        {"M1": 4, "M2": 4, "N0": 4, "N1": 4, "N2": 4, "H": 4},
+        [s["student_id"] for s in mentees] + ["h1"],
+    )
     r2 = solve_mentoring(c2)
     assert r2.matched == r2.mentees == 20 and r2.fixes == []
 
 
 def test_broader_rule_fix():
-    c = cohort([student("e1", "Physics", faculty="Science"),
-                student("m1", "Maths", "UG3", faculty="Science")], {"m1": 1}, ["e1"])
+    c = cohort(
+        [
+            student("e1", "Physics", faculty="Science"),
+            student("m1", "Maths", "UG3", faculty="Science"),
+        ],
+        {"m1": 1},
+        ["e1"],
+    )
     r = solve_mentoring(c)
-    assert ("allowing mentors from the same faculty (rule 'faculty') would give all 1 mentees "
-            "with no eligible mentor at least one candidate") in r.fixes
+    assert (
+        "allowing mentors from the same faculty (rule 'faculty') would give all 1 mentees "
+        "with no eligible mentor at least one candidate"
+    ) in r.fixes
     assert pairs_of(solve_mentoring(c, MentoringSettings(rule="faculty"))) == {("e1", "m1")}
 
 
@@ -424,8 +593,9 @@ def test_broader_rule_fix():
 
 def test_time_limit_fallback_is_a_valid_greedy_plan(monkeypatch):
     c = _resolve_cohort()
-    monkeypatch.setattr(mentoring, "solve",
-                        lambda *a, **k: SolveStatus("timed out", seconds=1.0, solver="highs"))
+    monkeypatch.setattr(
+        mentoring, "solve", lambda *a, **k: SolveStatus("timed out", seconds=1.0, solver="highs")
+    )
     r = solve_mentoring(c)
     assert r.status.status == "feasible" and r.matched == 3
     check_plan(c, r.matches)
@@ -436,10 +606,14 @@ def test_cbc_agrees_with_highs():
     c = _objective_cohort()
     for objective in ("coverage", "fairness", "quality"):
         a = solve_mentoring(c, MentoringSettings(weights=WEIGHTS, objective=objective))
-        b = solve_mentoring(c, MentoringSettings(weights=WEIGHTS, objective=objective,
-                                                 solver="cbc"))
-        assert (a.matched, a.total_score, a.lowest_score) == (b.matched, b.total_score,
-                                                              b.lowest_score)
+        b = solve_mentoring(
+            c, MentoringSettings(weights=WEIGHTS, objective=objective, solver="cbc")
+        )
+        assert (a.matched, a.total_score, a.lowest_score) == (
+            b.matched,
+            b.total_score,
+            b.lowest_score,
+        )
         assert b.status.status == "optimal" and b.status.solver == "cbc"
 
 
@@ -470,23 +644,34 @@ def test_summary_content():
     r = solve_mentoring(_objective_cohort(), MentoringSettings(weights=WEIGHTS))
     s = r.summary()
     json.dumps(s)
-    for key in ("status", "matched", "mentees", "coverage", "objective", "gap", "seconds",
-                "solver", "settings"):
+    for key in (
+        "status",
+        "matched",
+        "mentees",
+        "coverage",
+        "objective",
+        "gap",
+        "seconds",
+        "solver",
+        "settings",
+    ):
         assert key in s
     assert s["coverage"] == 1.0 and s["objective"] == 11 and s["gap"] == 0.0
     assert s["settings"]["weights"]["commuter"] == 5.0
 
 
 def test_core_does_not_import_streamlit():
-    code = ("import sys, workbench.mentoring, workbench.cli_mentoring; "
-            "assert 'streamlit' not in sys.modules")
+    code = (
+        "import sys, workbench.schemes.mentoring.solve, workbench.cli.mentoring; "
+        "assert 'streamlit' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_popcount_without_numpy_2(monkeypatch):
     import numpy as np
 
-    from workbench.mentoring_scoring import popcount
+    from workbench.schemes.mentoring.scoring import popcount
 
     x = np.array([[0, 7, 2**63 + 1], [255, 1, 2**64 - 1]], dtype=np.uint64)
     expected = [[0, 3, 2], [8, 1, 64]]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.cli import main
-from workbench.mentoring_scoring import CRITERIA
+from workbench.cli.main import main
+from workbench.schemes.mentoring.scoring import CRITERIA
 
 
 def write_cohort(folder: Path, students, mentors=None, mentees=None, preferences=None) -> Path:
@@ -17,12 +17,14 @@ def write_cohort(folder: Path, students, mentors=None, mentees=None, preferences
     pd.DataFrame(students).to_csv(folder / "students.csv", index=False)
     if mentors is not None:
         pd.DataFrame(mentors, columns=["student_id", "capacity"]).to_csv(
-            folder / "mentors.csv", index=False)
+            folder / "mentors.csv", index=False
+        )
     if mentees is not None:
         pd.DataFrame({"student_id": mentees}).to_csv(folder / "mentees.csv", index=False)
     if preferences is not None:
         pd.DataFrame(preferences, columns=["student_id", "prefers_id", "rank"]).to_csv(
-            folder / "preferences.csv", index=False)
+            folder / "preferences.csv", index=False
+        )
     return folder
 
 
@@ -37,10 +39,22 @@ STUDENTS = [
 
 @pytest.fixture
 def data(tmp_path):
-    return write_cohort(tmp_path / "cohort", STUDENTS, [("m1", 1), ("m2", 1)],
-                        ["e1", "e2", "e3"],
-                        [("e1", "m1", 1), ("e1", "m2", 2), ("e2", "m1", 1), ("e2", "m2", 2), ("m1", "e2", 1),
-                         ("m1", "e1", 2), ("m2", "e1", 1), ("m2", "e2", 2)])
+    return write_cohort(
+        tmp_path / "cohort",
+        STUDENTS,
+        [("m1", 1), ("m2", 1)],
+        ["e1", "e2", "e3"],
+        [
+            ("e1", "m1", 1),
+            ("e1", "m2", 2),
+            ("e2", "m1", 1),
+            ("e2", "m2", 2),
+            ("m1", "e2", 1),
+            ("m1", "e1", 2),
+            ("m2", "e1", 1),
+            ("m2", "e2", 2),
+        ],
+    )
 
 
 def test_solve_writes_matches_unmatched_summary(data, tmp_path, capsys):
@@ -50,7 +64,9 @@ def test_solve_writes_matches_unmatched_summary(data, tmp_path, capsys):
     assert list(matches.columns[:3]) == ["mentee_id", "mentor_id", "score"]
     assert set(CRITERIA) <= set(matches.columns)
     assert set(zip(matches["mentee_id"], matches["mentor_id"], strict=True)) == {
-        ("e1", "m1"), ("e2", "m2")}
+        ("e1", "m1"),
+        ("e2", "m2"),
+    }
     unmatched = pd.read_csv(out / "unmatched.csv")
     assert list(unmatched["mentee_id"]) == ["e3"]
     assert unmatched["reason"].iloc[0] == "no mentor in Chemistry at a higher level"
@@ -67,9 +83,28 @@ def test_solve_writes_matches_unmatched_summary(data, tmp_path, capsys):
 
 def test_options_rule_objective_stable_solver(data, tmp_path):
     out = tmp_path / "o"
-    assert main(["solve", "mentoring", str(data), "--out", str(out), "--rule", "any",
-                 "--objective", "fairness", "--solver", "cbc", "--time-limit", "20",
-                 "--weight", "preference=5"]) == 0
+    assert (
+        main(
+            [
+                "solve",
+                "mentoring",
+                str(data),
+                "--out",
+                str(out),
+                "--rule",
+                "any",
+                "--objective",
+                "fairness",
+                "--solver",
+                "cbc",
+                "--time-limit",
+                "20",
+                "--weight",
+                "preference=5",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["objective"] == "fairness"
     assert summary["settings"]["weights"]["preference"] == 5.0
@@ -79,10 +114,11 @@ def test_options_rule_objective_stable_solver(data, tmp_path):
     matches = pd.read_csv(out / "matches.csv")
     # e1 and e2 both want m1 most; m1 prefers e2, so e1 falls back to m2 (ranked by both).
     assert set(zip(matches["mentee_id"], matches["mentor_id"], strict=True)) == {
-        ("e2", "m1"), ("e1", "m2")}
+        ("e2", "m1"),
+        ("e1", "m2"),
+    }
     assert summary["settings"]["stable"] == "mentee_optimal"
-    assert main(["solve", "mentoring", str(data), "--out", str(out), "--stable",
-                 "best_score"]) == 0
+    assert main(["solve", "mentoring", str(data), "--out", str(out), "--stable", "best_score"]) == 0
 
 
 def test_locked_and_previous(data, tmp_path, capsys):
@@ -98,8 +134,20 @@ def test_locked_and_previous(data, tmp_path, capsys):
     fewer = write_cohort(tmp_path / "fewer", STUDENTS, [("m2", 1)], ["e1", "e2", "e3"])
     out = tmp_path / "again"
     capsys.readouterr()
-    assert main(["solve", "mentoring", str(fewer), "--out", str(out), "--previous",
-                 str(first / "matches.csv")]) == 0
+    assert (
+        main(
+            [
+                "solve",
+                "mentoring",
+                str(fewer),
+                "--out",
+                str(out),
+                "--previous",
+                str(first / "matches.csv"),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["changed_pairs"] == 1 and summary["matched"] == 1
     assert "1 of 2 previous pairs changed" in capsys.readouterr().out
@@ -125,13 +173,16 @@ def test_no_eligible_pairs_exit_0(tmp_path):
     assert pd.read_csv(out / "matches.csv").empty
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--weight", "height=2"], "--weight height=2"),
-    (["--weight", "commuter=x"], "is not a number"),
-    (["--weight", "commuter=-1"], "0 or more"),
-    (["--min-level-gap", "9"], "min_level_gap"),
-    (["--locked", "MISSING.csv"], "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--weight", "height=2"], "--weight height=2"),
+        (["--weight", "commuter=x"], "is not a number"),
+        (["--weight", "commuter=-1"], "0 or more"),
+        (["--min-level-gap", "9"], "min_level_gap"),
+        (["--locked", "MISSING.csv"], "cannot be read"),
+    ],
+)
 def test_bad_input_exit_2(data, tmp_path, capsys, extra, message):
     args = ["solve", "mentoring", str(data), "--out", str(tmp_path / "o"), *extra]
     assert main(args) == 2

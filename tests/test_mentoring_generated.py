@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from test_mentoring_support import check_plan, eligible, max_b_matching
 
-from workbench.generate import generate_cohort
-from workbench.mentoring import MentoringSettings, solve_mentoring
+from workbench.cohort.generate import generate_cohort
+from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,7 @@ def test_scores_never_exceed_the_best_possible(cohorts):
 def test_other_objectives_hold_the_rules(cohorts, objective):
     c = cohorts[1]
     base = solve_mentoring(c, MentoringSettings(min_level_gap=2))
-    r = solve_mentoring(c, MentoringSettings(objective=objective, min_score=4.0,
-                                             min_level_gap=2))
+    r = solve_mentoring(c, MentoringSettings(objective=objective, min_score=4.0, min_level_gap=2))
     assert r.status.status == "optimal"
     check_plan(c, r.matches, gap=2)
     if objective == "quality":
@@ -73,8 +72,9 @@ def test_resolve_after_a_mentor_drops_out(cohorts):
     c = cohorts[3]
     first = solve_mentoring(c)
     busiest = first.mentor_load.sort_values(["assigned", "mentor_id"]).iloc[-1]["mentor_id"]
-    fewer = c.model_copy(update={"mentors": c.mentors[c.mentors["student_id"] != busiest]
-                                 .reset_index(drop=True)})
+    fewer = c.model_copy(
+        update={"mentors": c.mentors[c.mentors["student_id"] != busiest].reset_index(drop=True)}
+    )
     previous = list(zip(first.matches["mentee_id"], first.matches["mentor_id"], strict=True))
     again = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
     check_plan(fewer, again.matches)
@@ -83,33 +83,39 @@ def test_resolve_after_a_mentor_drops_out(cohorts):
     fresh = solve_mentoring(fewer)
     assert again.matched == fresh.matched
     assert again.changed_pairs >= lost
-    kept = set(previous) & set(zip(again.matches["mentee_id"], again.matches["mentor_id"],
-                                   strict=True))
+    kept = set(previous) & set(
+        zip(again.matches["mentee_id"], again.matches["mentor_id"], strict=True)
+    )
     assert len(kept) == len(previous) - again.changed_pairs
-    fresh_kept = set(previous) & set(zip(fresh.matches["mentee_id"], fresh.matches["mentor_id"],
-                                         strict=True))
+    fresh_kept = set(previous) & set(
+        zip(fresh.matches["mentee_id"], fresh.matches["mentor_id"], strict=True)
+    )
     assert len(kept) >= len(fresh_kept)
     assert len(kept) > 0.9 * (len(previous) - lost)
 
 
 def _force_pricing(mp, per_mentee: int = 1, per_mentor: int = 0) -> None:
-    import workbench.mentoring as mentoring
+    import workbench.schemes.mentoring.solve as mentoring
 
     mp.setattr(mentoring, "PRICING_MIN_PAIRS", 0)
     mp.setattr(mentoring, "START_PER_MENTEE", per_mentee)
     mp.setattr(mentoring, "START_PER_MENTOR", per_mentor)
 
 
-@pytest.mark.parametrize("settings", [
-    MentoringSettings(),
-    MentoringSettings(rule="any"),
-    MentoringSettings(objective="quality", min_score=4.0),
-    MentoringSettings(objective="fairness"),
-    MentoringSettings(solver="cbc"),
-], ids=["coverage", "any", "quality", "fairness", "cbc"])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        MentoringSettings(),
+        MentoringSettings(rule="any"),
+        MentoringSettings(objective="quality", min_score=4.0),
+        MentoringSettings(objective="fairness"),
+        MentoringSettings(solver="cbc"),
+    ],
+    ids=["coverage", "any", "quality", "fairness", "cbc"],
+)
 def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
     """Pricing from a tiny start (one pair per mentee) ends where the whole model does."""
-    import workbench.mentoring as mentoring
+    import workbench.schemes.mentoring.solve as mentoring
 
     c = cohorts[1]
     with pytest.MonkeyPatch.context() as mp:
@@ -127,7 +133,7 @@ def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
 
 
 def test_pricing_with_previous_pairs_and_invalid_duals(cohorts):
-    import workbench.mentoring as mentoring
+    import workbench.schemes.mentoring.solve as mentoring
 
     c = cohorts[2]
     first = solve_mentoring(c)
@@ -140,11 +146,17 @@ def test_pricing_with_previous_pairs_and_invalid_duals(cohorts):
         _force_pricing(mp)
         priced = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
     assert (priced.matched, priced.changed_pairs, priced.total_score) == (
-        whole.matched, whole.changed_pairs, whole.total_score)
+        whole.matched,
+        whole.changed_pairs,
+        whole.total_score,
+    )
     # Duals that do not certify optimality make the group be solved whole.
     with pytest.MonkeyPatch.context() as mp:
         _force_pricing(mp)
         mp.setattr(mentoring, "_reduced_costs", lambda *a, **k: None)
         fallback = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
     assert (fallback.matched, fallback.changed_pairs, fallback.total_score) == (
-        whole.matched, whole.changed_pairs, whole.total_score)
+        whole.matched,
+        whole.changed_pairs,
+        whole.total_score,
+    )

@@ -6,19 +6,31 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from workbench.domain import LEVEL_RANK, Cohort
+from workbench.cohort.domain import LEVEL_RANK, Cohort
 
-WEIGHT_NAMES = ("same_programme", "same_faculty", "shared_interests", "shared_language",
-                "same_home_status", "first_generation", "commuter", "preference")
+WEIGHT_NAMES = (
+    "same_programme",
+    "same_faculty",
+    "shared_interests",
+    "shared_language",
+    "same_home_status",
+    "first_generation",
+    "commuter",
+    "preference",
+)
 
 
 def student(sid: str, programme: str = "Physics", level: str = "UG1", **extra: Any) -> dict:
     return {"student_id": sid, "programme": programme, "level": level, **extra}
 
 
-def cohort(students: list[dict], mentors: dict[str, int], mentees: list[str],
-           avoid: list[tuple[str, str]] = (), preferences: list[tuple[str, str, int]] = ()
-           ) -> Cohort:
+def cohort(
+    students: list[dict],
+    mentors: dict[str, int],
+    mentees: list[str],
+    avoid: list[tuple[str, str]] = (),
+    preferences: list[tuple[str, str, int]] = (),
+) -> Cohort:
     """A validated cohort from plain lists (mentors: id -> capacity)."""
     tables: dict[str, list[dict]] = {"students": students}
     if mentors:
@@ -28,8 +40,9 @@ def cohort(students: list[dict], mentors: dict[str, int], mentees: list[str],
     if avoid:
         tables["avoid"] = [{"student_id_a": a, "student_id_b": b} for a, b in avoid]
     if preferences:
-        tables["preferences"] = [{"student_id": a, "prefers_id": b, "rank": r}
-                                 for a, b, r in preferences]
+        tables["preferences"] = [
+            {"student_id": a, "prefers_id": b, "rank": r} for a, b, r in preferences
+        ]
     return Cohort.from_records(**tables)
 
 
@@ -43,8 +56,7 @@ def _info(c: Cohort) -> dict[str, dict]:
 def eligible(c: Cohort, rule: str = "programme", gap: int = 1) -> set[tuple[str, str]]:
     """Every (mentee, mentor) pair that passes the hard rules, checked one pair at a time."""
     info = _info(c)
-    avoid = {(a, b) for a, b in zip(c.avoid["student_id_a"], c.avoid["student_id_b"],
-                                    strict=True)}
+    avoid = {(a, b) for a, b in zip(c.avoid["student_id_a"], c.avoid["student_id_b"], strict=True)}
     out = set()
     for e in c.mentees["student_id"]:
         for m in c.mentors["student_id"]:
@@ -73,8 +85,11 @@ def score(c: Cohort, e: str, m: str, weights: dict[str, float]) -> float:
     ranks = sorted(set(ranked["rank"]))
     mine = ranked[ranked["prefers_id"] == m]
     pref = 1 / (ranks.index(int(mine["rank"].iloc[0])) + 1) if len(mine) else 0.0
-    home = (se.home_status is not None and sm.home_status is not None
-            and se.home_status.lower() == sm.home_status.lower())
+    home = (
+        se.home_status is not None
+        and sm.home_status is not None
+        and se.home_status.lower() == sm.home_status.lower()
+    )
     values = {
         "same_programme": float(se.programme == sm.programme),
         "same_faculty": float(se.faculty is not None and se.faculty == sm.faculty),
@@ -102,8 +117,7 @@ def check_plan(c: Cohort, matches, rule: str = "programme", gap: int = 1) -> Non
     assert all(load[m] <= cap[m] for m in load), f"over capacity: {load} vs {cap}"
 
 
-def all_matchings(mentees: list[str], mentors: dict[str, int],
-                  pairs: set[tuple[str, str]]):
+def all_matchings(mentees: list[str], mentors: dict[str, int], pairs: set[tuple[str, str]]):
     """Every feasible matching (as a list of pairs) by brute force."""
     options = [[None] + [m for m in mentors if (e, m) in pairs] for e in mentees]
     for choice in itertools.product(*options):
@@ -119,8 +133,7 @@ def all_matchings(mentees: list[str], mentors: dict[str, int],
             yield [(e, m) for e, m in zip(mentees, choice, strict=True) if m is not None]
 
 
-def max_b_matching(mentees: list[str], mentors: dict[str, int],
-                   pairs: set[tuple[str, str]]) -> int:
+def max_b_matching(mentees: list[str], mentors: dict[str, int], pairs: set[tuple[str, str]]) -> int:
     """Size of a maximum b-matching by augmenting paths (mentor copies per place)."""
     adj: dict[str, list[tuple[str, int]]] = {e: [] for e in mentees}
     for e, m in sorted(pairs):
@@ -139,5 +152,6 @@ def max_b_matching(mentees: list[str], mentors: dict[str, int],
         return False
 
     import sys
+
     sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
     return sum(augment(e, set()) for e in mentees)

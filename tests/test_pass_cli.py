@@ -8,9 +8,9 @@ import icalendar
 import pandas as pd
 import pytest
 
-from workbench.cli import main
-from workbench.generate import generate_tables
-from workbench.loading import write_tables
+from workbench.cli.main import main
+from workbench.cohort.generate import generate_tables
+from workbench.cohort.loading import write_tables
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +29,42 @@ def test_writes_the_plan_the_coverage_the_summary_and_the_calendar(data, tmp_pat
     assert code == 0
     printed = capsys.readouterr().out
     assert "PASS: optimal; reach" in printed and "sessions.ics" in printed
-    for name in ("sessions.csv", "coverage.csv", "summary.json", "sessions.ics",
-                 "unreached.csv", "free_by_slot.csv"):
+    for name in (
+        "sessions.csv",
+        "coverage.csv",
+        "summary.json",
+        "sessions.ics",
+        "unreached.csv",
+        "free_by_slot.csv",
+    ):
         assert (tmp_path / name).exists(), name
     sessions = pd.read_csv(tmp_path / "sessions.csv", dtype=str)
-    assert list(sessions.columns[:7]) == ["module_code", "day", "start", "end", "room_id",
-                                          "leader_id", "expected_attendance"]
+    assert list(sessions.columns[:7]) == [
+        "module_code",
+        "day",
+        "start",
+        "end",
+        "room_id",
+        "leader_id",
+        "expected_attendance",
+    ]
     assert set(sessions["day"]) <= {"Mon", "Tue", "Wed", "Thu", "Fri"}
     assert sessions["start"].str.fullmatch(r"\d\d:\d\d").all()
     coverage = pd.read_csv(tmp_path / "coverage.csv")
-    assert {"module_code", "enrolled", "reachable", "expected_attendance"} <= set(
-        coverage.columns)
+    assert {"module_code", "enrolled", "reachable", "expected_attendance"} <= set(coverage.columns)
     assert len(coverage) == 4
     summary = json.loads((tmp_path / "summary.json").read_text())
-    for key in ("status", "reach", "targeted", "coverage", "expected_attendance", "gap",
-                "seconds", "solver", "settings"):
+    for key in (
+        "status",
+        "reach",
+        "targeted",
+        "coverage",
+        "expected_attendance",
+        "gap",
+        "seconds",
+        "solver",
+        "settings",
+    ):
         assert key in summary, key
     assert summary["status"] == "optimal" and summary["settings"]["top"] == 4
     assert summary["reach"] == int(coverage["reachable"].sum())
@@ -65,16 +86,31 @@ def test_locked_sessions_from_an_edited_sessions_csv(data, tmp_path):
     assert run(data, second, "--top", "3", "--locked", str(tmp_path / "locks.csv")) == 0
     again = pd.read_csv(second / "sessions.csv", dtype=str)
     row = keep.iloc[0]
-    hit = again[(again["module_code"] == row["module_code"]) & (again["day"] == row["day"])
-                & (again["start"] == "12:30")]
+    hit = again[
+        (again["module_code"] == row["module_code"])
+        & (again["day"] == row["day"])
+        & (again["start"] == "12:30")
+    ]
     assert len(hit) == 1 and hit.iloc[0]["locked"] == "True"
     assert hit.iloc[0]["room_id"] == row["room_id"]
 
 
 def test_settings_from_a_previous_summary(data, tmp_path):
     first = tmp_path / "first"
-    assert run(data, first, "--threshold", "0.3", "--sessions-per-module", "1",
-               "--avoid-lunch", "--days", "Mon,Wed,Fri") == 0
+    assert (
+        run(
+            data,
+            first,
+            "--threshold",
+            "0.3",
+            "--sessions-per-module",
+            "1",
+            "--avoid-lunch",
+            "--days",
+            "Mon,Wed,Fri",
+        )
+        == 0
+    )
     second = tmp_path / "second"
     assert run(data, second, "--settings", str(first / "summary.json")) == 0
     a = pd.read_csv(first / "sessions.csv")
@@ -86,18 +122,21 @@ def test_settings_from_a_previous_summary(data, tmp_path):
     assert "12:00" not in set(a["start"])
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--modules", "NOPE101"], "unknown module(s): NOPE101"),
-    (["--modules", "A", "--top", "3"], "not allowed with argument"),
-    (["--threshold", "1.5"], "threshold"),
-    (["--sessions-per-module", "0"], "sessions_per_module"),
-    (["--term-start", "22/09/2025"], "use YYYY-MM-DD"),
-    (["--days", "Funday"], "is not a day"),
-    (["--first-start", "9am"], "HH:MM"),
-    (["--uptake", "0.6", "--uptake-once", "0.5"], "cannot be below"),
-    (["--timezone", "Mars/Olympus"], "not a known time zone"),
-    (["--threshold", "0.99"], "nothing to target"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--modules", "NOPE101"], "unknown module(s): NOPE101"),
+        (["--modules", "A", "--top", "3"], "not allowed with argument"),
+        (["--threshold", "1.5"], "threshold"),
+        (["--sessions-per-module", "0"], "sessions_per_module"),
+        (["--term-start", "22/09/2025"], "use YYYY-MM-DD"),
+        (["--days", "Funday"], "is not a day"),
+        (["--first-start", "9am"], "HH:MM"),
+        (["--uptake", "0.6", "--uptake-once", "0.5"], "cannot be below"),
+        (["--timezone", "Mars/Olympus"], "not a known time zone"),
+        (["--threshold", "0.99"], "nothing to target"),
+    ],
+)
 def test_bad_input_exits_2_with_a_message(data, tmp_path, capsys, extra, message):
     assert run(data, tmp_path / "out", *extra) == 2
     assert message in capsys.readouterr().err

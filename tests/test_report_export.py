@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from workbench.cli import main
-from workbench.export import (
+from workbench.cli.main import main
+from workbench.cohort.generate import generate_cohort
+from workbench.cohort.loading import write_tables
+from workbench.review.export import (
     neutralise,
     safe_frame,
     scenario_csv_zip,
@@ -24,17 +26,22 @@ from workbench.export import (
     to_csv_bytes,
     to_excel_bytes,
 )
-from workbench.generate import generate_cohort
-from workbench.loading import write_tables
-from workbench.mentoring import MentoringSettings
-from workbench.pass_settings import PassSettings
-from workbench.report import render_report
-from workbench.scenario import read_scenario, solve_scenario
+from workbench.review.report import render_report
+from workbench.scenarios.scenario import read_scenario, solve_scenario
+from workbench.schemes.mentoring.solve import MentoringSettings
+from workbench.schemes.pass_sessions.settings import PassSettings
 
 HOSTILE = "<script>alert('x')</script>"
 ATTRIBUTE_BREAK = '"><img src=x onerror=alert(1)>'
-FORMULAS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A2)", "\tTAB", "\rCR",
-            '=HYPERLINK("http://evil.example","click")']
+FORMULAS = [
+    "=1+1",
+    "+44 20 7946 0000",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\tTAB",
+    "\rCR",
+    '=HYPERLINK("http://evil.example","click")',
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +51,20 @@ def cohort():
 
 @pytest.fixture(scope="module")
 def mentoring_scenario(cohort):
-    return solve_scenario(cohort, "mentoring", MentoringSettings(), name=HOSTILE,
-                          notes=f"Check with the department.\n{ATTRIBUTE_BREAK}\n& more")
+    return solve_scenario(
+        cohort,
+        "mentoring",
+        MentoringSettings(),
+        name=HOSTILE,
+        notes=f"Check with the department.\n{ATTRIBUTE_BREAK}\n& more",
+    )
 
 
 @pytest.fixture(scope="module")
 def pass_scenario(cohort):
-    return solve_scenario(cohort, "pass", PassSettings(), name="PASS autumn",
-                          notes="Rooms to confirm")
+    return solve_scenario(
+        cohort, "pass", PassSettings(), name="PASS autumn", notes="Rooms to confirm"
+    )
 
 
 # ------------------------------------------------------------------------------ export
@@ -65,13 +78,15 @@ def test_neutralise_rules() -> None:
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "name": FORMULAS + ["plain"],
-        "count": list(range(-3, 5)),
-        "share": [0.5, -0.25, 1.0, 0.0, 2.5, -1.0, 0.1, 0.2],
-        "flag": [True, False] * 4,
-        "languages": [("english", "welsh")] * 8,
-    })
+    return pd.DataFrame(
+        {
+            "name": FORMULAS + ["plain"],
+            "count": list(range(-3, 5)),
+            "share": [0.5, -0.25, 1.0, 0.0, 2.5, -1.0, 0.1, 0.2],
+            "flag": [True, False] * 4,
+            "languages": [("english", "welsh")] * 8,
+        }
+    )
 
 
 def test_csv_export_neutralises_text_and_keeps_numbers() -> None:
@@ -92,8 +107,13 @@ def test_csv_export_neutralises_text_and_keeps_numbers() -> None:
 
 
 def test_excel_export_has_no_formulas_and_real_numbers() -> None:
-    data = to_excel_bytes({"plan/one:[x]": _frame(), "plan one x": _frame().head(1),
-                           "a" * 40: pd.DataFrame({"v": ["ok\x01"]})})
+    data = to_excel_bytes(
+        {
+            "plan/one:[x]": _frame(),
+            "plan one x": _frame().head(1),
+            "a" * 40: pd.DataFrame({"v": ["ok\x01"]}),
+        }
+    )
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["plan one  x", "plan one x", "a" * 31]
     sheet = book["plan one  x"]
@@ -138,11 +158,17 @@ def test_scenario_workbook_and_csv_zip(mentoring_scenario) -> None:
     with zipfile.ZipFile(io.BytesIO(scenario_csv_zip(mentoring_scenario))) as archive:
         names = archive.namelist()
         assert {"summary.csv", "matches.csv", "parameters.csv"} <= set(names)
-        matches = pd.read_csv(io.BytesIO(archive.read("matches.csv")), encoding="utf-8-sig",
-                              dtype={"mentee_id": str, "mentor_id": str})
+        matches = pd.read_csv(
+            io.BytesIO(archive.read("matches.csv")),
+            encoding="utf-8-sig",
+            dtype={"mentee_id": str, "mentor_id": str},
+        )
     pd.testing.assert_series_equal(
-        matches["mentee_id"], mentoring_scenario.results["matches"]["mentee_id"].astype(str),
-        check_dtype=False, check_names=False)
+        matches["mentee_id"],
+        mentoring_scenario.results["matches"]["mentee_id"].astype(str),
+        check_dtype=False,
+        check_names=False,
+    )
 
 
 def test_pass_calendar_export(pass_scenario) -> None:
@@ -150,7 +176,7 @@ def test_pass_calendar_export(pass_scenario) -> None:
 
     from icalendar import Calendar
 
-    from workbench.export import pass_ics_bytes
+    from workbench.review.export import pass_ics_bytes
 
     data = pass_ics_bytes(pass_scenario, term_start=dt.date(2025, 9, 22))
     calendar = Calendar.from_ical(data)
@@ -158,10 +184,13 @@ def test_pass_calendar_export(pass_scenario) -> None:
     events = [c for c in calendar.walk() if c.name == "VEVENT"]
     sessions = pass_scenario.results["sessions"]
     assert len(events) == len(sessions)
-    starts = sorted((e["dtstart"].dt.weekday(), e["dtstart"].dt.hour * 60
-                     + e["dtstart"].dt.minute) for e in events)
-    assert starts == sorted(zip(sessions["day"].astype(int), sessions["start"].astype(int),
-                                strict=True))
+    starts = sorted(
+        (e["dtstart"].dt.weekday(), e["dtstart"].dt.hour * 60 + e["dtstart"].dt.minute)
+        for e in events
+    )
+    assert starts == sorted(
+        zip(sessions["day"].astype(int), sessions["start"].astype(int), strict=True)
+    )
     assert all(int(e["rrule"]["count"][0]) == 10 for e in events)
     assert pass_ics_bytes(pass_scenario, term_start=dt.date(2025, 9, 22)) == data
     with pytest.raises(ValueError, match="PASS"):
@@ -199,7 +228,7 @@ def test_report_escapes_hostile_names_and_notes(mentoring_scenario) -> None:
     assert not [t for t, _ in parsed.tags if t in ("script", "iframe", "object", "embed")]
     text = "".join(parsed.text)
     assert HOSTILE in text and ATTRIBUTE_BREAK in text  # shown as text, intact
-    title = page[page.index("<title>"):page.index("</title>")]
+    title = page[page.index("<title>") : page.index("</title>")]
     assert "&lt;script&gt;" in title
 
 
@@ -234,8 +263,14 @@ def test_report_is_self_contained_with_inline_charts(pass_scenario) -> None:
     assert 'http-equiv="Content-Security-Policy"' in page and "default-src 'none'" in page
     # The plan, the figures, the assumptions and the notes are all there.
     text = "".join(parsed.text)
-    for needle in ("Weekly PASS sessions", "Headline figures", "Cost line by line",
-                   "pass_uptake_regular", "Rooms to confirm", "Who the plan reaches"):
+    for needle in (
+        "Weekly PASS sessions",
+        "Headline figures",
+        "Cost line by line",
+        "pass_uptake_regular",
+        "Rooms to confirm",
+        "Who the plan reaches",
+    ):
         assert needle in text, needle
     for code in pass_scenario.results["sessions"]["module_code"]:
         assert code in text
@@ -260,7 +295,7 @@ def test_report_survives_a_round_trip_and_missing_tables(mentoring_scenario, tmp
 
 @pytest.fixture(scope="module")
 def cohort_dir(tmp_path_factory, cohort) -> Path:
-    from workbench.loading import cohort_to_tables
+    from workbench.cohort.loading import cohort_to_tables
 
     out = tmp_path_factory.mktemp("cohort")
     write_tables(cohort_to_tables(cohort), out, "csv")
@@ -270,9 +305,25 @@ def cohort_dir(tmp_path_factory, cohort) -> Path:
 def test_cli_report_from_cohort_and_from_scenario(cohort_dir, tmp_path, capsys) -> None:
     html_path, scenario_path = tmp_path / "r.html", tmp_path / "plan.wbscenario"
     xlsx = tmp_path / "plan.xlsx"
-    code = main(["report", str(cohort_dir), "--scheme", "mentoring", "--out", str(html_path),
-                 "--name", "Mentoring 2025", "--notes", "<b>draft</b>", "--scenario",
-                 str(scenario_path), "--excel", str(xlsx), "--no-charts"])
+    code = main(
+        [
+            "report",
+            str(cohort_dir),
+            "--scheme",
+            "mentoring",
+            "--out",
+            str(html_path),
+            "--name",
+            "Mentoring 2025",
+            "--notes",
+            "<b>draft</b>",
+            "--scenario",
+            str(scenario_path),
+            "--excel",
+            str(xlsx),
+            "--no-charts",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     page = html_path.read_text(encoding="utf-8")
     assert "Mentoring 2025" in page and "&lt;b&gt;draft&lt;/b&gt;" in page
@@ -296,17 +347,56 @@ def test_cli_report_refuses_bad_input_without_a_traceback(cohort_dir, tmp_path, 
 
 def test_cli_whatif_writes_the_sweep_and_charts(cohort_dir, tmp_path, capsys) -> None:
     out = tmp_path / "sweep"
-    code = main(["whatif", str(cohort_dir), "--scheme", "mentoring", "--vary",
-                 "mentors=-10,0,10", "--out", str(out), "--serial", "--seed", "3"])
+    code = main(
+        [
+            "whatif",
+            str(cohort_dir),
+            "--scheme",
+            "mentoring",
+            "--vary",
+            "mentors=-10,0,10",
+            "--out",
+            str(out),
+            "--serial",
+            "--seed",
+            "3",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     table = pd.read_csv(out / "sweep.csv")
     assert table["value"].tolist() == [-10, 0, 10]
     assert table["reached"].is_monotonic_increasing
     for name in ("sweep.png", "cost_per_student.png"):
         assert (out / name).read_bytes().startswith(b"\x89PNG")
-    assert main(["whatif", str(cohort_dir), "--scheme", "pass", "--vary", "mentors=1,2",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "whatif",
+                str(cohort_dir),
+                "--scheme",
+                "pass",
+                "--vary",
+                "mentors=1,2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "does not apply" in capsys.readouterr().err
-    assert main(["whatif", str(cohort_dir), "--scheme", "pass", "--vary", "intake=2:1:0.1",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "whatif",
+                str(cohort_dir),
+                "--scheme",
+                "pass",
+                "--vary",
+                "intake=2:1:0.1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "not a range" in capsys.readouterr().err

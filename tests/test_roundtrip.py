@@ -9,9 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.domain import TABLES, Cohort
-from workbench.generate import generate_cohort, generate_tables
-from workbench.loading import cohort_to_tables, load_cohort, write_tables
+from workbench.cohort.domain import TABLES, Cohort
+from workbench.cohort.generate import generate_cohort, generate_tables
+from workbench.cohort.loading import cohort_to_tables, load_cohort, write_tables
 
 SUFFIX = {"csv": "", "zip": ".zip", "xlsx": ".xlsx"}
 sizes = st.integers(min_value=10, max_value=90)
@@ -52,8 +52,12 @@ def test_xlsx_round_trip(n, seed):
 
 
 @settings(max_examples=6, deadline=None)
-@given(n=sizes, seed=seeds, fmt=st.sampled_from(["csv", "zip", "xlsx"]),
-       share=st.one_of(st.none(), st.floats(min_value=0.05, max_value=0.8)))
+@given(
+    n=sizes,
+    seed=seeds,
+    fmt=st.sampled_from(["csv", "zip", "xlsx"]),
+    share=st.one_of(st.none(), st.floats(min_value=0.05, max_value=0.8)),
+)
 def test_a_loaded_cohort_written_back_loads_the_same(n, seed, fmt, share):
     cohort = generate_cohort(n, seed, mentee_share=share)
     again = write_and_load(cohort_to_tables(cohort), fmt)

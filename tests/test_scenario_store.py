@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.scenario import (
+from workbench.scenarios.scenario import (
     FILE_SCHEMA_VERSION,
     Scenario,
     ScenarioFileError,
@@ -26,7 +26,7 @@ from workbench.scenario import (
     read_scenario,
     read_scenario_bytes,
 )
-from workbench.store import (
+from workbench.scenarios.store import (
     DEFAULT_OWNER,
     SCHEMA_VERSION,
     ScenarioNotFound,
@@ -40,34 +40,44 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cohort_tables(n: int = 6) -> dict[str, pd.DataFrame]:
-    students = pd.DataFrame({
-        "student_id": [f"S{i:03d}" for i in range(n)],
-        "programme": ["Chemistry", "Physics"] * (n // 2),
-        "level": ["UG1", "UG2", "UG3"] * (n // 3),
-        "first_generation": ["yes", "no", ""] * (n // 3),
-        "languages": ["english;welsh", "", "french"] * (n // 3),
-    })
+    students = pd.DataFrame(
+        {
+            "student_id": [f"S{i:03d}" for i in range(n)],
+            "programme": ["Chemistry", "Physics"] * (n // 2),
+            "level": ["UG1", "UG2", "UG3"] * (n // 3),
+            "first_generation": ["yes", "no", ""] * (n // 3),
+            "languages": ["english;welsh", "", "french"] * (n // 3),
+        }
+    )
     mentees = pd.DataFrame({"student_id": ["S000", "S003"]})
     mentors = pd.DataFrame({"student_id": ["S002", "S005"], "capacity": ["2", "3"]})
     return {"students": students, "mentees": mentees, "mentors": mentors}
 
 
-def make_scenario(name: str = "Autumn plan", notes: str = "first draft", rows: int = 2,
-                  pad: int = 0) -> Scenario:
-    matches = pd.DataFrame({
-        "mentor_id": ["S002", "S005"][:rows],
-        "mentee_id": ["S000", "S003"][:rows],
-        "score": [1.5, 2.25][:rows],
-        "same_programme": [True, False][:rows],
-        "why": ["=HYPERLINK(\"x\")", "shared language, \"quoted\"\nnext line"][:rows],
-    })
+def make_scenario(
+    name: str = "Autumn plan", notes: str = "first draft", rows: int = 2, pad: int = 0
+) -> Scenario:
+    matches = pd.DataFrame(
+        {
+            "mentor_id": ["S002", "S005"][:rows],
+            "mentee_id": ["S000", "S003"][:rows],
+            "score": [1.5, 2.25][:rows],
+            "same_programme": [True, False][:rows],
+            "why": ['=HYPERLINK("x")', 'shared language, "quoted"\nnext line'][:rows],
+        }
+    )
     return Scenario(
-        name=name, scheme="mentoring", cohort_tables=_cohort_tables(),
+        name=name,
+        scheme="mentoring",
+        cohort_tables=_cohort_tables(),
         settings={"max_level_gap": 2, "weights": {"programme": 1.0}},
-        notes=notes + ("x" * pad), assumptions={"mentoring_active_share": 0.5},
+        notes=notes + ("x" * pad),
+        assumptions={"mentoring_active_share": 0.5},
         cost_rates={"leader_hourly": 15.0},
-        results={"matches": matches, "mentor_load": pd.DataFrame({"mentor_id": ["S002"],
-                                                                  "load": [1]})},
+        results={
+            "matches": matches,
+            "mentor_load": pd.DataFrame({"mentor_id": ["S002"], "load": [1]}),
+        },
         status={"status": "optimal", "objective": 3.75, "gap": 0.0, "messages": []},
         summary={"matched": rows, "coverage": 1.0},
     )
@@ -86,18 +96,20 @@ def test_scenario_file_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert back.settings == scenario.settings
     assert back.assumptions == scenario.assumptions and back.cost_rates == scenario.cost_rates
     assert back.status == scenario.status and back.summary == scenario.summary
-    pd.testing.assert_frame_equal(back.results["matches"], scenario.results["matches"],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        back.results["matches"], scenario.results["matches"], check_dtype=False
+    )
     assert back.results["matches"]["score"].dtype == "float64"
     assert back.results["matches"]["same_programme"].dtype == bool
-    assert back.results["matches"]["why"].iloc[1] == "shared language, \"quoted\"\nnext line"
+    assert back.results["matches"]["why"].iloc[1] == 'shared language, "quoted"\nnext line'
     for name, frame in scenario.cohort_tables.items():
         got = back.cohort_tables[name].fillna("")
         pd.testing.assert_frame_equal(got, frame.astype(object), check_dtype=False)
     # The cohort in the file validates again into the same students.
     cohort = back.cohort()
-    assert list(cohort.students["student_id"]) == list(scenario.cohort_tables["students"][
-        "student_id"])
+    assert list(cohort.students["student_id"]) == list(
+        scenario.cohort_tables["students"]["student_id"]
+    )
     assert cohort.students["languages"].iloc[0] == ("english", "welsh")
     manifest = read_manifest(path.read_bytes())
     assert manifest["schema_version"] == FILE_SCHEMA_VERSION
@@ -115,16 +127,21 @@ def _rewrite(data: bytes, change: dict[str, bytes | None]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: b"", "is empty"),
-    (lambda d: b"not a zip at all", "not a scenario file"),
-    (lambda d: d[: len(d) // 2], "not a scenario file"),
-    (lambda d: _rewrite(d, {"manifest.json": b"{not json"}), "manifest is not valid JSON"),
-    (lambda d: _rewrite(d, {"manifest.json": None}), "manifest.json is missing"),
-    (lambda d: _rewrite(d, {"results/matches.csv": b"mentor_id\nS999\n"}),
-     "does not match its checksum"),
-    (lambda d: _rewrite(d, {"settings.json": None}), "settings.json is missing"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: b"", "is empty"),
+        (lambda d: b"not a zip at all", "not a scenario file"),
+        (lambda d: d[: len(d) // 2], "not a scenario file"),
+        (lambda d: _rewrite(d, {"manifest.json": b"{not json"}), "manifest is not valid JSON"),
+        (lambda d: _rewrite(d, {"manifest.json": None}), "manifest.json is missing"),
+        (
+            lambda d: _rewrite(d, {"results/matches.csv": b"mentor_id\nS999\n"}),
+            "does not match its checksum",
+        ),
+        (lambda d: _rewrite(d, {"settings.json": None}), "settings.json is missing"),
+    ],
+)
 def test_damaged_scenario_file_is_refused_with_a_message(damage, message) -> None:
     data = make_scenario().to_bytes()
     with pytest.raises(ScenarioFileError, match=message):
@@ -185,8 +202,9 @@ def test_store_save_list_load_rename_delete(tmp_path: Path) -> None:
     assert infos[0].summary["matched"] == 1 and infos[0].summary["status"] == "optimal"
     loaded = store.load(first.id)
     assert loaded.name == "First"
-    pd.testing.assert_frame_equal(loaded.results["matches"], first.results["matches"],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        loaded.results["matches"], first.results["matches"], check_dtype=False
+    )
     store.rename(first.id, "  Renamed  ")
     assert store.load(first.id).name == "Renamed"
     assert {i.name for i in store.list()} == {"Renamed", "Second"}
@@ -236,8 +254,9 @@ def test_default_path_follows_the_environment(tmp_path: Path, monkeypatch) -> No
     assert default_store_path() == tmp_path / "xdg" / "peer-support-workbench" / "scenarios.sqlite3"
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_store_path() == (tmp_path / "home" / ".local" / "share"
-                                    / "peer-support-workbench" / "scenarios.sqlite3")
+    assert default_store_path() == (
+        tmp_path / "home" / ".local" / "share" / "peer-support-workbench" / "scenarios.sqlite3"
+    )
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
     store = ScenarioStore()
     assert store.path == tmp_path / "data" / "scenarios.sqlite3" and store.path.exists()
@@ -262,7 +281,7 @@ def test_corrupt_database_is_refused_with_a_message(tmp_path: Path) -> None:
     conn.close()
     data = bytearray(path.read_bytes())
     assert len(data) > 8192
-    data[4096:len(data) - 4096] = b"\x5a" * (len(data) - 8192)
+    data[4096 : len(data) - 4096] = b"\x5a" * (len(data) - 8192)
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match="damaged"):
         ScenarioStore(path).list()
@@ -289,9 +308,10 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 
 def test_v1_database_is_migrated_on_open(tmp_path: Path) -> None:
     old = [make_scenario("Old mentoring"), make_scenario("Old second", rows=1)]
-    path = create_v1_store(tmp_path / "v1.sqlite3",
-                           [(s.name, s.scheme, s.to_bytes()) for s in old]
-                           + [("Broken", "pass", b"not a zip")])
+    path = create_v1_store(
+        tmp_path / "v1.sqlite3",
+        [(s.name, s.scheme, s.to_bytes()) for s in old] + [("Broken", "pass", b"not a zip")],
+    )
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 1
     assert "owner" not in {r[1] for r in conn.execute("PRAGMA table_info(scenarios)")}
@@ -317,7 +337,7 @@ _WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
     from test_scenario_store import make_scenario
-    from workbench.store import ScenarioStore
+    from workbench.scenarios.store import ScenarioStore
     store = ScenarioStore({path!r})
     i = 0
     while True:
@@ -330,8 +350,13 @@ _WRITER = textwrap.dedent("""
 
 def _writer(path: Path, owner: str, pad: int) -> subprocess.Popen:
     code = _WRITER.format(tests=str(ROOT / "tests"), path=str(path), owner=owner, pad=pad)
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def test_killed_mid_save_loses_nothing_already_saved(tmp_path: Path) -> None:
@@ -398,8 +423,8 @@ def test_concurrent_writers_in_processes_and_threads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("scheme", ["mentoring", "pass"])
 def test_solved_scenario_survives_store_and_file(tmp_path: Path, scheme: str) -> None:
-    from workbench.generate import generate_cohort
-    from workbench.scenario import solve_scenario
+    from workbench.cohort.generate import generate_cohort
+    from workbench.scenarios.scenario import solve_scenario
 
     cohort = generate_cohort(300, seed=2)
     scenario = solve_scenario(cohort, scheme, name=f"{scheme} plan", notes="n", budget=1.0)
@@ -413,8 +438,12 @@ def test_solved_scenario_survives_store_and_file(tmp_path: Path, scheme: str) ->
     assert back.settings_model() == scenario.settings_model()
     assert set(back.results) == set(scenario.results)
     for name, frame in scenario.results.items():
-        pd.testing.assert_frame_equal(back.results[name].reset_index(drop=True),
-                                      frame.reset_index(drop=True), check_dtype=False,
-                                      check_index_type=False, check_column_type=False)
+        pd.testing.assert_frame_equal(
+            back.results[name].reset_index(drop=True),
+            frame.reset_index(drop=True),
+            check_dtype=False,
+            check_index_type=False,
+            check_column_type=False,
+        )
     assert back.cohort().counts() == cohort.counts()
     pd.testing.assert_frame_equal(back.cohort().enrolments, cohort.enrolments)

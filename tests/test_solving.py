@@ -7,7 +7,7 @@ import random
 import pulp
 import pytest
 
-from workbench.solving import relative_gap, solve
+from workbench.schemes.solving import relative_gap, solve
 
 
 def knapsack(n: int = 30, seed: int = 1) -> pulp.LpProblem:
@@ -61,7 +61,7 @@ def test_lp_stopped_by_its_iteration_limit_is_not_called_optimal() -> None:
     for i in range(n):
         prob += pulp.lpSum(x[i, j] for j in range(n)) <= 1, f"row_{i}"
         prob += pulp.lpSum(x[j, i] for j in range(n)) <= 1, f"col_{i}"
-    from workbench import solving
+    from workbench.schemes import solving
 
     engine = solving.make_solver("highs", time_limit=60, mip=False)
     engine.optionsDict["simplex_iteration_limit"] = 3

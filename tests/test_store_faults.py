@@ -16,12 +16,12 @@ import pytest
 from test_mentoring_support import check_plan
 from test_pass_sessions import assert_hard_rules
 
-from workbench import solving
-from workbench.concurrency import SolveCrashed, run_isolated
-from workbench.domain import SolveStatus
-from workbench.loading import load_cohort
-from workbench.scenario import Scenario, default_settings, run_solver, solve_scenario
-from workbench.store import ScenarioStore, StoreError
+from workbench.cohort.domain import SolveStatus
+from workbench.cohort.loading import load_cohort
+from workbench.scenarios.concurrency import SolveCrashed, run_isolated
+from workbench.scenarios.scenario import Scenario, default_settings, run_solver, solve_scenario
+from workbench.scenarios.store import ScenarioStore, StoreError
+from workbench.schemes import solving
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data")) / "department"
@@ -48,7 +48,8 @@ def knapsack(n: int, rows: int, seed: int = 1) -> tuple[pulp.LpProblem, list, li
     xs = [prob.add_variable(f"take_{i}", 0, 1, pulp.LpBinary) for i in range(n)]
     big = n > 1000
     prob += pulp.LpAffineExpression(
-        zip(xs, [rng.randint(1, 100) if big else rng.randint(50, 100) for _ in xs], strict=True))
+        zip(xs, [rng.randint(1, 100) if big else rng.randint(50, 100) for _ in xs], strict=True)
+    )
     checks, constraints = [], {}
     for k in range(rows):
         if big:
@@ -57,8 +58,9 @@ def knapsack(n: int, rows: int, seed: int = 1) -> tuple[pulp.LpProblem, list, li
         else:
             weights = {i: rng.randint(20, 60) for i in range(n)}
             limit = sum(weights.values()) // 2
-        constraints[f"capacity_{k}"] = pulp.LpAffineExpression(
-            (xs[i], w) for i, w in weights.items()) <= limit
+        constraints[f"capacity_{k}"] = (
+            pulp.LpAffineExpression((xs[i], w) for i, w in weights.items()) <= limit
+        )
         checks.append((weights, limit))
     prob.extend(constraints)
     return prob, xs, checks
@@ -97,7 +99,8 @@ def test_an_enormous_model_returns_a_status_soon_after_its_limit(solver: str) ->
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_failing_solver_gives_not_solved_with_the_reason(
-        solver: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    solver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _break_solvers(monkeypatch)
     prob, _, _ = knapsack(10, 2)
     status = solving.solve(prob, solver, time_limit=5)
@@ -123,11 +126,12 @@ def _break_solvers(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _group_settings(cohort, **extra):
-    from workbench.groups import GroupSettings
+    from workbench.schemes.groups.solve import GroupSettings
 
     level = "UG1"
-    programme = cohort.students.loc[cohort.students["level"] == level,
-                                    "programme"].value_counts().index[0]
+    programme = (
+        cohort.students.loc[cohort.students["level"] == level, "programme"].value_counts().index[0]
+    )
     return GroupSettings(programme=programme, level=level, **extra)
 
 
@@ -138,7 +142,7 @@ def _check(cohort, scheme: str, settings, result) -> None:
     elif scheme == "pass":
         assert_hard_rules(cohort, settings, result)
     else:
-        from workbench.groups_check import check_groups
+        from workbench.schemes.groups.check import check_groups
 
         assert check_groups(cohort, settings, result.groups) == []
 
@@ -151,7 +155,7 @@ def _settings(cohort, scheme: str, **extra):
 
 def _run(cohort, scheme: str, settings):
     if scheme == "groups":
-        from workbench.groups import form_groups
+        from workbench.schemes.groups.solve import form_groups
 
         return form_groups(cohort, settings)
     return run_solver(cohort, scheme, settings)
@@ -161,7 +165,8 @@ def _run(cohort, scheme: str, settings):
 @pytest.mark.parametrize("scheme", ["mentoring", "pass", "groups"])
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_each_scheme_with_a_failing_solver_says_so_and_keeps_the_rules(
-        department, scheme: str, solver: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    department, scheme: str, solver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = _settings(department, scheme, solver=solver, time_limit=5)
     _break_solvers(monkeypatch)
     result = _run(department, scheme, settings)
@@ -243,7 +248,8 @@ def _same(store: ScenarioStore, scenario: Scenario, owner: str) -> None:
 
 
 def test_a_full_disk_saves_nothing_says_so_and_keeps_what_was_saved(
-        tmp_path: Path, plans, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, plans, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = plans
     store = ScenarioStore(tmp_path / "scenarios.sqlite3")
     store.save(first, "me")
@@ -281,8 +287,9 @@ class _FullAtCommit:
         return getattr(self._conn, name)
 
 
-def test_a_full_disk_at_commit_rolls_back(tmp_path: Path, plans,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_at_commit_rolls_back(
+    tmp_path: Path, plans, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = plans
     store = ScenarioStore(tmp_path / "scenarios.sqlite3")
     store.save(first, "me")
@@ -298,8 +305,9 @@ def test_a_full_disk_at_commit_rolls_back(tmp_path: Path, plans,
     assert store.integrity_ok()
 
 
-def test_a_new_store_on_a_full_disk_says_so(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_store_on_a_full_disk_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _disk_fills_up(monkeypatch, spare_pages=0)
     with pytest.raises(StoreError, match="is full"):
         ScenarioStore(tmp_path / "new.sqlite3")
@@ -309,8 +317,11 @@ def _mount_tiny_disk(where: Path) -> bool:
     if os.geteuid() != 0:
         return False
     where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)],
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)],
+        capture_output=True,
+        check=False,
+    )
     return done.returncode == 0
 
 
@@ -344,8 +355,9 @@ def test_a_really_full_disk(tmp_path: Path) -> None:
 
 
 @needs_sample
-def test_the_app_says_when_a_plan_cannot_be_saved(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_app_says_when_a_plan_cannot_be_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
@@ -356,8 +368,9 @@ def test_the_app_says_when_a_plan_cannot_be_saved(tmp_path: Path,
     [b for b in at.button if b.label == "Solve"][0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     warnings = [w.value for w in at.warning]
-    assert any("could not be saved to your scenarios" in w and "is full" in w
-               for w in warnings), warnings
+    assert any("could not be saved to your scenarios" in w and "is full" in w for w in warnings), (
+        warnings
+    )
     plan = at.session_state["scenario"]  # the plan stays open in the session
     assert plan.status["status"] == "optimal"
     assert any(plan.name in s.value for s in at.success)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.domain import Cohort
-from workbench.validation import Mapping, parse_day, parse_level, parse_time, validate_tables
+from workbench.cohort.domain import Cohort
+from workbench.cohort.validation import Mapping, parse_day, parse_level, parse_time, validate_tables
 
 STUDENTS = [
     {"student_id": "S1", "programme": "Physics", "level": "UG1"},
@@ -30,9 +30,23 @@ def errors_only(tables: dict[str, list[dict]]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("text", "level"),
-    [("UG1", "UG1"), ("ug2", "UG2"), ("Year 1", "UG1"), ("y3", "UG3"), ("2", "UG2"),
-     ("first year", "UG1"), ("PGT", "PGT"), ("Masters", "PGT"), ("PhD", "PGR"), ("pgr", "PGR"),
-     ("UG6", "UG6"), ("UG7", None), ("Year 9", None), ("", None), ("level", None)],
+    [
+        ("UG1", "UG1"),
+        ("ug2", "UG2"),
+        ("Year 1", "UG1"),
+        ("y3", "UG3"),
+        ("2", "UG2"),
+        ("first year", "UG1"),
+        ("PGT", "PGT"),
+        ("Masters", "PGT"),
+        ("PhD", "PGR"),
+        ("pgr", "PGR"),
+        ("UG6", "UG6"),
+        ("UG7", None),
+        ("Year 9", None),
+        ("", None),
+        ("level", None),
+    ],
 )
 def test_levels(text: str, level: str | None) -> None:
     assert parse_level(text) == level
@@ -40,8 +54,20 @@ def test_levels(text: str, level: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "day"),
-    [("Mon", 0), ("monday", 0), ("TUES", 1), ("Tue", 1), ("wednesday", 2), ("Thurs", 3),
-     ("fri", 4), ("Sat", 5), ("SUNDAY", 6), ("M", None), ("Funday", None), ("", None)],
+    [
+        ("Mon", 0),
+        ("monday", 0),
+        ("TUES", 1),
+        ("Tue", 1),
+        ("wednesday", 2),
+        ("Thurs", 3),
+        ("fri", 4),
+        ("Sat", 5),
+        ("SUNDAY", 6),
+        ("M", None),
+        ("Funday", None),
+        ("", None),
+    ],
 )
 def test_days(text: str, day: int | None) -> None:
     assert parse_day(text) == day
@@ -49,9 +75,19 @@ def test_days(text: str, day: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("09:00", 540), ("9:30", 570), ("23:59", 1439), ("24:00", 1440), ("13:00:00", 780),
-     ("25:61", None), ("12:60", None), ("24:30", None), ("9am", None), ("0930", None),
-     ("13:00:30", None)],
+    [
+        ("09:00", 540),
+        ("9:30", 570),
+        ("23:59", 1439),
+        ("24:00", 1440),
+        ("13:00:00", 780),
+        ("25:61", None),
+        ("12:60", None),
+        ("24:30", None),
+        ("9am", None),
+        ("0930", None),
+        ("13:00:30", None),
+    ],
 )
 def test_times(text: str, minutes: int | None) -> None:
     assert parse_time(text) == minutes
@@ -71,8 +107,9 @@ def test_good_cohort_has_no_problems() -> None:
 def test_missing_students_table() -> None:
     result = validate_tables({"mentees": frame([{"student_id": "S1"}])})
     assert result.cohort is None
-    assert ("students: the cohort has no students table (a students.csv file or a 'students' "
-            "sheet)") in [str(p) for p in result.report.problems]
+    assert (
+        "students: the cohort has no students table (a students.csv file or a 'students' sheet)"
+    ) in [str(p) for p in result.report.problems]
 
 
 def test_missing_required_column() -> None:
@@ -88,40 +125,51 @@ def test_doubled_column() -> None:
     rows = [{"Student ID": "S1", "Student Number": "S1", "programme": "P", "level": "UG1"}]
     result = validate_tables({"students": frame(rows)})
     assert result.cohort is None
-    assert ("students.csv:1: Student Number: columns 'Student ID' and 'Student Number' both give "
-            "student_id; keep one of them") in [str(p) for p in result.report.problems]
+    assert (
+        "students.csv:1: Student Number: columns 'Student ID' and 'Student Number' both give "
+        "student_id; keep one of them"
+    ) in [str(p) for p in result.report.problems]
 
 
 def test_empty_required_value() -> None:
-    assert errors_only({"students": [*STUDENTS, {"student_id": "S3", "programme": "",
-                                                  "level": "UG1"}]}) == [
-        "students.csv:4: programme: programme is empty"]
+    assert errors_only(
+        {"students": [*STUDENTS, {"student_id": "S3", "programme": "", "level": "UG1"}]}
+    ) == ["students.csv:4: programme: programme is empty"]
 
 
 def test_duplicate_id() -> None:
-    assert errors_only({"students": [*STUDENTS, {"student_id": "S1", "programme": "Maths",
-                                                  "level": "UG2"}]}) == [
-        "students.csv:4: student_id: duplicate student_id 'S1' (first given at row 2)"]
+    assert errors_only(
+        {"students": [*STUDENTS, {"student_id": "S1", "programme": "Maths", "level": "UG2"}]}
+    ) == ["students.csv:4: student_id: duplicate student_id 'S1' (first given at row 2)"]
 
 
 def test_bad_level() -> None:
     assert errors_only({"students": [{"student_id": "S1", "programme": "P", "level": "UG9"}]}) == [
         "students.csv:2: level: 'UG9' is not a level (use one of UG1, UG2, UG3, UG4, UG5, UG6, "
-        "PGT, PGR)"]
+        "PGT, PGR)"
+    ]
 
 
 def test_bad_boolean() -> None:
-    assert errors_only({"students": [{"student_id": "S1", "programme": "P", "level": "UG1",
-                                      "commuter": "sometimes"}]}) == [
-        "students.csv:2: commuter: 'sometimes' is not yes or no"]
+    assert errors_only(
+        {
+            "students": [
+                {"student_id": "S1", "programme": "P", "level": "UG1", "commuter": "sometimes"}
+            ]
+        }
+    ) == ["students.csv:2: commuter: 'sometimes' is not yes or no"]
 
 
 def test_bad_day_time_and_backwards_interval() -> None:
-    assert errors_only({"busy": [
-        {"student_id": "S1", "day": "Funday", "start": "09:00", "end": "10:00"},
-        {"student_id": "S1", "day": "Mon", "start": "25:61", "end": "10:00"},
-        {"student_id": "S1", "day": "Mon", "start": "11:00", "end": "10:00"},
-    ]}) == [
+    assert errors_only(
+        {
+            "busy": [
+                {"student_id": "S1", "day": "Funday", "start": "09:00", "end": "10:00"},
+                {"student_id": "S1", "day": "Mon", "start": "25:61", "end": "10:00"},
+                {"student_id": "S1", "day": "Mon", "start": "11:00", "end": "10:00"},
+            ]
+        }
+    ) == [
         "busy.csv:2: day: 'Funday' is not a day (use Mon..Sun)",
         "busy.csv:3: start: '25:61' is not a 24-hour time HH:MM",
         "busy.csv:4: end: ends before or when it starts (11:00-10:00)",
@@ -129,13 +177,20 @@ def test_bad_day_time_and_backwards_interval() -> None:
 
 
 def test_numbers_out_of_range_and_not_numbers() -> None:
-    assert errors_only({
-        "mentors": [{"student_id": "S2", "capacity": "25"}],
-        "rooms": [{"room_id": "R1", "capacity": "0"}, {"room_id": "R2", "capacity": "ten"},
-                  {"room_id": "R3", "capacity": "12.5"}],
-        "modules": [{"module_code": "M1", "fail_rate": "1.5"}, {"module_code": "M2",
-                                                                "fail_rate": "35%"}],
-    }) == [
+    assert errors_only(
+        {
+            "mentors": [{"student_id": "S2", "capacity": "25"}],
+            "rooms": [
+                {"room_id": "R1", "capacity": "0"},
+                {"room_id": "R2", "capacity": "ten"},
+                {"room_id": "R3", "capacity": "12.5"},
+            ],
+            "modules": [
+                {"module_code": "M1", "fail_rate": "1.5"},
+                {"module_code": "M2", "fail_rate": "35%"},
+            ],
+        }
+    ) == [
         "modules.csv:2: fail_rate: '1.5' is out of range (must be between 0 and 1)",
         "rooms.csv:2: capacity: '0' is out of range (must be from 1 to 100000)",
         "rooms.csv:3: capacity: 'ten' is not a whole number",
@@ -145,18 +200,23 @@ def test_numbers_out_of_range_and_not_numbers() -> None:
 
 
 def test_percent_fail_rate_is_read() -> None:
-    cohort = Cohort.from_records(students=STUDENTS, modules=[{"module_code": "M", "fail_rate":
-                                                              "35%"}])
+    cohort = Cohort.from_records(
+        students=STUDENTS, modules=[{"module_code": "M", "fail_rate": "35%"}]
+    )
     assert cohort.modules["fail_rate"].tolist() == [pytest.approx(0.35)]
 
 
 def test_unknown_references() -> None:
-    assert errors_only({
-        "modules": [{"module_code": "M1"}],
-        "enrolments": [{"student_id": "S9", "module_code": "M1"},
-                       {"student_id": "S1", "module_code": "M7"}],
-        "mentees": [{"student_id": "S8"}],
-    }) == [
+    assert errors_only(
+        {
+            "modules": [{"module_code": "M1"}],
+            "enrolments": [
+                {"student_id": "S9", "module_code": "M1"},
+                {"student_id": "S1", "module_code": "M7"},
+            ],
+            "mentees": [{"student_id": "S8"}],
+        }
+    ) == [
         "enrolments.csv:2: student_id: 'S9' is not in students.csv",
         "enrolments.csv:3: module_code: 'M7' is not in modules.csv",
         "mentees.csv:2: student_id: 'S8' is not in students.csv",
@@ -164,18 +224,22 @@ def test_unknown_references() -> None:
 
 
 def test_reference_to_missing_table() -> None:
-    assert errors_only({"room_busy": [{"room_id": "R1", "day": "Mon", "start": "09:00",
-                                       "end": "10:00"}]}) == [
-        "room_busy.csv: room_id: refers to the rooms table, which the cohort does not have"]
+    assert errors_only(
+        {"room_busy": [{"room_id": "R1", "day": "Mon", "start": "09:00", "end": "10:00"}]}
+    ) == ["room_busy.csv: room_id: refers to the rooms table, which the cohort does not have"]
 
 
 def test_self_avoid_and_self_rank_and_unordered_avoid_duplicates() -> None:
-    assert errors_only({
-        "avoid": [{"student_id_a": "S1", "student_id_b": "S1"},
-                  {"student_id_a": "S1", "student_id_b": "S2"},
-                  {"student_id_a": "S2", "student_id_b": "S1"}],
-        "preferences": [{"student_id": "S1", "prefers_id": "S1", "rank": "1"}],
-    }) == [
+    assert errors_only(
+        {
+            "avoid": [
+                {"student_id_a": "S1", "student_id_b": "S1"},
+                {"student_id_a": "S1", "student_id_b": "S2"},
+                {"student_id_a": "S2", "student_id_b": "S1"},
+            ],
+            "preferences": [{"student_id": "S1", "prefers_id": "S1", "rank": "1"}],
+        }
+    ) == [
         "preferences.csv:2: prefers_id: a student cannot rank themself",
         "avoid.csv:2: student_id_b: a student cannot be on their own avoid list",
         "avoid.csv:4: student_id_a: duplicate student_id_a and student_id_b 'S1, S2' (first "
@@ -196,13 +260,20 @@ def test_many_identical_problems_are_summarised() -> None:
     report = validate_tables({"students": frame(bad)}).report
     listed = [p for p in report.errors if p.row is not None]
     assert len(listed) == 50
-    assert str(report.errors[-1]) == ("students.csv: level: ... and 70 more rows with this "
-                                      "problem: not a level")
+    assert str(report.errors[-1]) == (
+        "students.csv: level: ... and 70 more rows with this problem: not a level"
+    )
 
 
 def test_aliases_and_extra_columns() -> None:
-    rows = [{" Student Number ": "S1", "Programme Name": "Physics", "Year of Study": "Year 1",
-             "Tutor": "Dr A"}]
+    rows = [
+        {
+            " Student Number ": "S1",
+            "Programme Name": "Physics",
+            "Year of Study": "Year 1",
+            "Tutor": "Dr A",
+        }
+    ]
     result = validate_tables({"students": frame(rows)})
     assert result.report.ok
     students = result.cohort.students
@@ -213,13 +284,18 @@ def test_aliases_and_extra_columns() -> None:
 
 
 def test_mapping_renames_columns_and_values() -> None:
-    mapping = Mapping.from_dict({
-        "columns": {"students": {"Reg No": "student_id", "Course": "programme",
-                                 "Stage": "level"}},
-        "values": {"students": {"level": {"Foundation": "UG1", "Final": "UG3"}}},
-    })
-    rows = [{"Reg No": "A", "Course": "Physics", "Stage": "Foundation"},
-            {"Reg No": "B", "Course": "Physics", "Stage": "final"}]
+    mapping = Mapping.from_dict(
+        {
+            "columns": {
+                "students": {"Reg No": "student_id", "Course": "programme", "Stage": "level"}
+            },
+            "values": {"students": {"level": {"Foundation": "UG1", "Final": "UG3"}}},
+        }
+    )
+    rows = [
+        {"Reg No": "A", "Course": "Physics", "Stage": "Foundation"},
+        {"Reg No": "B", "Course": "Physics", "Stage": "final"},
+    ]
     result = validate_tables({"students": frame(rows)}, mapping)
     assert result.report.ok, result.report.format_text()
     assert result.cohort.students["level"].tolist() == ["UG1", "UG3"]
@@ -233,31 +309,46 @@ def test_mapping_rejects_unknown_sections_and_tables() -> None:
 
 
 def test_lists_are_lowercase_sorted_sets() -> None:
-    cohort = Cohort.from_records(students=[{"student_id": "S1", "programme": "P", "level": "UG1",
-                                            "languages": "Welsh; english;; English"}])
+    cohort = Cohort.from_records(
+        students=[
+            {
+                "student_id": "S1",
+                "programme": "P",
+                "level": "UG1",
+                "languages": "Welsh; english;; English",
+            }
+        ]
+    )
     assert cohort.students.loc[0, "languages"] == ("english", "welsh")
 
 
 def test_empty_optional_table_is_valid() -> None:
-    result = validate_tables({"students": frame(STUDENTS), "avoid": pd.DataFrame(
-        columns=["student_id_a", "student_id_b"])})
+    result = validate_tables(
+        {
+            "students": frame(STUDENTS),
+            "avoid": pd.DataFrame(columns=["student_id_a", "student_id_b"]),
+        }
+    )
     assert result.report.ok
     assert len(result.cohort.avoid) == 0
     assert "avoid" in result.cohort.supplied
 
 
 def test_modules_stand_alone_when_no_modules_table() -> None:
-    cohort = Cohort.from_records(students=STUDENTS, enrolments=[
-        {"student_id": "S1", "module_code": "PH101"}])
+    cohort = Cohort.from_records(
+        students=STUDENTS, enrolments=[{"student_id": "S1", "module_code": "PH101"}]
+    )
     assert cohort.modules["module_code"].tolist() == ["PH101"]
 
 
 def test_warnings_do_not_block() -> None:
-    result = validate_tables({
-        "students": frame(STUDENTS),
-        "mentors": frame([{"student_id": "S1", "capacity": "2"}]),
-        "mentees": frame([{"student_id": "S1"}, {"student_id": "S2"}]),
-    })
+    result = validate_tables(
+        {
+            "students": frame(STUDENTS),
+            "mentors": frame([{"student_id": "S1", "capacity": "2"}]),
+            "mentees": frame([{"student_id": "S1"}, {"student_id": "S2"}]),
+        }
+    )
     assert result.cohort is not None
     assert [str(w) for w in result.report.warnings] == [
         "mentors.csv: student_id: warning: 1 student(s) are both mentor and mentee (e.g. S1)",

@@ -8,14 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.generate import generate_cohort
-from workbench.loading import cohort_to_tables
-from workbench.mentoring import MentoringSettings, solve_mentoring
-from workbench.pass_sessions import solve_pass
-from workbench.pass_settings import PassSettings
-from workbench.scenario import solve_scenario
-from workbench.validation import validate_tables
-from workbench.whatif import (
+from workbench.cohort.generate import generate_cohort
+from workbench.cohort.loading import cohort_to_tables
+from workbench.cohort.validation import validate_tables
+from workbench.review.whatif import (
     SWEEP_COLUMNS,
     apply_variation,
     change_leaders,
@@ -29,6 +25,10 @@ from workbench.whatif import (
     resample_cohort,
     run_sweep,
 )
+from workbench.scenarios.scenario import solve_scenario
+from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
+from workbench.schemes.pass_sessions.settings import PassSettings
+from workbench.schemes.pass_sessions.solve import solve_pass
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +73,26 @@ def test_resampled_students_copy_a_real_student(cohort) -> None:
         source = clone.rsplit("-r", 1)[0]
         src_row = cohort.students.set_index("student_id").loc[source]
         new_row = grown.students.set_index("student_id").loc[clone]
-        assert (src_row.drop(["languages", "interests"]).fillna("") ==
-                new_row.drop(["languages", "interests"]).fillna("")).all()
-        modules = lambda c, s: set(c.enrolments.loc[c.enrolments["student_id"] == s,  # noqa: E731
-                                                     "module_code"])
+        assert (
+            src_row.drop(["languages", "interests"]).fillna("")
+            == new_row.drop(["languages", "interests"]).fillna("")
+        ).all()
+        modules = lambda c, s: set(
+            c.enrolments.loc[
+                c.enrolments["student_id"] == s,  # noqa: E731
+                "module_code",
+            ]
+        )
         assert modules(grown, clone) == modules(cohort, source)
-        busy = lambda c, s: sorted(map(tuple, c.busy.loc[c.busy["student_id"] == s,  # noqa: E731
-                                                          ["day", "start", "end"]].to_numpy()))
+        busy = lambda c, s: sorted(
+            map(
+                tuple,
+                c.busy.loc[
+                    c.busy["student_id"] == s,  # noqa: E731
+                    ["day", "start", "end"],
+                ].to_numpy(),
+            )
+        )
         assert busy(grown, clone) == busy(cohort, source)
         assert (clone in set(grown.mentees["student_id"])) == (source in mentees)
         assert (clone in set(grown.mentors["student_id"])) == (source in mentors)
@@ -92,18 +105,23 @@ def test_shrinking_removes_every_row_of_removed_students(cohort) -> None:
     small = resample_cohort(cohort, 0.5, seed=2)
     kept = set(small.students["student_id"])
     assert kept < set(cohort.students["student_id"])
-    for name, cols in (("enrolments", ["student_id"]), ("busy", ["student_id"]),
-                       ("mentors", ["student_id"]), ("mentees", ["student_id"]),
-                       ("leaders", ["student_id"]),
-                       ("preferences", ["student_id", "prefers_id"]),
-                       ("avoid", ["student_id_a", "student_id_b"])):
+    for name, cols in (
+        ("enrolments", ["student_id"]),
+        ("busy", ["student_id"]),
+        ("mentors", ["student_id"]),
+        ("mentees", ["student_id"]),
+        ("leaders", ["student_id"]),
+        ("preferences", ["student_id", "prefers_id"]),
+        ("avoid", ["student_id_a", "student_id_b"]),
+    ):
         for col in cols:
             assert set(small.table(name)[col]) <= kept, (name, col)
     # Nothing about the kept students changed.
     e = cohort.enrolments
     pd.testing.assert_frame_equal(
         small.enrolments.reset_index(drop=True),
-        e.loc[e["student_id"].isin(kept)].reset_index(drop=True))
+        e.loc[e["student_id"].isin(kept)].reset_index(drop=True),
+    )
     _revalidates(small)
 
 
@@ -117,8 +135,9 @@ def test_resampling_is_seeded(cohort) -> None:
 
 def test_one_programme_or_level_only(cohort) -> None:
     programme = cohort.students["programme"].value_counts().index[0]
-    varied, _ = apply_variation(cohort, MentoringSettings(), f"intake[programme={programme}]",
-                                2.0, seed=1)
+    varied, _ = apply_variation(
+        cohort, MentoringSettings(), f"intake[programme={programme}]", 2.0, seed=1
+    )
     before = cohort.students["programme"].value_counts()
     after = varied.students["programme"].value_counts()
     assert after[programme] == 2 * before[programme]
@@ -139,11 +158,13 @@ def test_mentor_recruitment_is_eligible_and_nested(cohort) -> None:
     order = mentor_recruitment_order(cohort, seed=3)
     taken = set(cohort.mentors["student_id"]) | set(cohort.mentees["student_id"])
     assert not set(order["student_id"]) & taken
-    mentor_levels = set(cohort.students.set_index("student_id").loc[
-        cohort.mentors["student_id"], "level"])
+    mentor_levels = set(
+        cohort.students.set_index("student_id").loc[cohort.mentors["student_id"], "level"]
+    )
     assert set(order["level"]) <= mentor_levels
-    mentee_programmes = set(cohort.students.set_index("student_id").loc[
-        cohort.mentees["student_id"], "programme"])
+    mentee_programmes = set(
+        cohort.students.set_index("student_id").loc[cohort.mentees["student_id"], "programme"]
+    )
     assert set(order["programme"]) <= mentee_programmes
     few = change_mentors(cohort, 5, seed=3)
     more = change_mentors(cohort, 25, seed=3)
@@ -159,10 +180,10 @@ def test_mentor_recruitment_is_eligible_and_nested(cohort) -> None:
 def test_leader_recruitment_targets_the_targeted_modules(cohort) -> None:
     settings = PassSettings(top=8)
     more = change_leaders(cohort, settings, 12, seed=1)
-    new = more.leaders.iloc[len(cohort.leaders):]
+    new = more.leaders.iloc[len(cohort.leaders) :]
     assert new["student_id"].nunique() == 12
     assert not set(new["student_id"]) & set(cohort.leaders["student_id"])
-    from workbench.pass_settings import targeted_modules
+    from workbench.schemes.pass_sessions.settings import targeted_modules
 
     assert set(new["module_code"]) <= set(targeted_modules(cohort, settings)[0])
     enrolled = set(map(tuple, cohort.enrolments[["student_id", "module_code"]].to_numpy()))
@@ -190,8 +211,7 @@ def test_settings_variations(cohort) -> None:
 
 
 def test_parse_range() -> None:
-    assert parse_range("0.8:1.5:0.1") == pytest.approx(
-        [0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5])
+    assert parse_range("0.8:1.5:0.1") == pytest.approx([0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5])
     assert parse_range("0:60:20") == [0, 20, 40, 60]
     assert parse_range("1, 2,5") == [1, 2, 5]
     for bad in ("1:0:1", "a:b:c", "1:2", "", "0:1:0"):
@@ -222,22 +242,30 @@ def test_headline_figures_match_the_plan(cohort) -> None:
 
 
 def test_more_mentors_never_lower_coverage(cohort) -> None:
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "mentors",
-                      [-30, -10, 0, 10, 30, 60], parallel=False)
-    assert list(table.columns[:len(SWEEP_COLUMNS)]) == SWEEP_COLUMNS
+    table = run_sweep(
+        cohort,
+        "mentoring",
+        MentoringSettings(),
+        "mentors",
+        [-30, -10, 0, 10, 30, 60],
+        parallel=False,
+    )
+    assert list(table.columns[: len(SWEEP_COLUMNS)]) == SWEEP_COLUMNS
     assert (table["status"] == "optimal").all()
     assert table["coverage"].is_monotonic_increasing
     assert table["reached"].is_monotonic_increasing
-    assert table["volunteers"].tolist() == [len(cohort.mentors) + d
-                                            for d in (-30, -10, 0, 10, 30, 60)]
+    assert table["volunteers"].tolist() == [
+        len(cohort.mentors) + d for d in (-30, -10, 0, 10, 30, 60)
+    ]
     # The unvaried point is today's plan.
     today = solve_mentoring(cohort, MentoringSettings())
     assert table.loc[table["value"] == 0, "reached"].item() == today.matched
 
 
 def test_more_capacity_and_leaders_never_lower_reach(cohort) -> None:
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "capacity", [1, 2, 3, 5],
-                      parallel=False)
+    table = run_sweep(
+        cohort, "mentoring", MentoringSettings(), "capacity", [1, 2, 3, 5], parallel=False
+    )
     assert table["reached"].is_monotonic_increasing
     settings = PassSettings(top=10, sessions_per_module=1)
     table = run_sweep(cohort, "pass", settings, "leaders", [-6, -3, 0, 5, 15], parallel=False)
@@ -246,11 +274,13 @@ def test_more_capacity_and_leaders_never_lower_reach(cohort) -> None:
 
 
 def test_uptake_scales_expected_coverage_only(cohort) -> None:
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "uptake", [0.25, 0.5, 1.0],
-                      parallel=False)
+    table = run_sweep(
+        cohort, "mentoring", MentoringSettings(), "uptake", [0.25, 0.5, 1.0], parallel=False
+    )
     assert table["coverage"].nunique() == 1
     assert table["expected_coverage"].tolist() == pytest.approx(
-        [table["coverage"].iloc[0] * u for u in (0.25, 0.5, 1.0)])
+        [table["coverage"].iloc[0] * u for u in (0.25, 0.5, 1.0)]
+    )
 
     settings = PassSettings(top=3, sessions_per_module=1)
     table = run_sweep(cohort, "pass", settings, "uptake", [0.2, 0.4], parallel=False)
@@ -262,8 +292,16 @@ def test_uptake_scales_expected_coverage_only(cohort) -> None:
 def test_intake_sweep_parallel_equals_serial_and_reports_progress(cohort) -> None:
     values = [0.8, 1.0, 1.3]
     seen: list[tuple[int, int]] = []
-    parallel = run_sweep(cohort, "pass", PassSettings(), "intake", values, parallel=True,
-                         progress=lambda d, t: seen.append((d, t)), seed=7)
+    parallel = run_sweep(
+        cohort,
+        "pass",
+        PassSettings(),
+        "intake",
+        values,
+        parallel=True,
+        progress=lambda d, t: seen.append((d, t)),
+        seed=7,
+    )
     serial = run_sweep(cohort, "pass", PassSettings(), "intake", values, parallel=False, seed=7)
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -282,22 +320,36 @@ def test_cancelling_returns_a_marked_partial_table(cohort, parallel) -> None:
             stop.set()
 
     values = [0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4]
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "intake", values,
-                      parallel=parallel, progress=progress, cancel=stop)
+    table = run_sweep(
+        cohort,
+        "mentoring",
+        MentoringSettings(),
+        "intake",
+        values,
+        parallel=parallel,
+        progress=progress,
+        cancel=stop,
+    )
     assert table.attrs["cancelled"] is True
     assert len(table) == len(values) and table["value"].tolist() == values
     done = table["status"] == "optimal"
     assert 1 <= done.sum() < len(values)
     assert (table.loc[~done, "status"] == "cancelled").all()
     # A callable works as well as an Event.
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "intake", values,
-                      parallel=False, cancel=lambda: True)
+    table = run_sweep(
+        cohort,
+        "mentoring",
+        MentoringSettings(),
+        "intake",
+        values,
+        parallel=False,
+        cancel=lambda: True,
+    )
     assert (table["status"] == "cancelled").all()
 
 
 def test_a_failing_point_does_not_sink_the_sweep(cohort) -> None:
-    table = run_sweep(cohort, "mentoring", MentoringSettings(), "capacity", [2, 50],
-                      parallel=False)
+    table = run_sweep(cohort, "mentoring", MentoringSettings(), "capacity", [2, 50], parallel=False)
     assert table["status"].tolist() == ["optimal", "error"]
     assert "1 to 20" in table["message"].iloc[1]
 
@@ -356,15 +408,17 @@ def test_compare_scenarios_side_by_side(cohort) -> None:
     assert list(table.columns[:4]) == ["label", "Two a week", "One a week", "One a week (2)"]
     assert table.loc["sessions", "Two a week"] == a.summary["sessions"]
     assert table.loc["sessions", "change: One a week"] == pytest.approx(
-        b.summary["sessions"] - a.summary["sessions"])
+        b.summary["sessions"] - a.summary["sessions"]
+    )
     assert table.loc["cost", "change: One a week"] == pytest.approx(
-        b.summary["cost"] - a.summary["cost"])
+        b.summary["cost"] - a.summary["cost"]
+    )
     assert pd.isna(table.loc["status", "change: One a week"])
     assert table.loc["setting: sessions_per_module", "One a week"] == 1
 
 
 def test_groups_scenario_and_intake_sweep(cohort) -> None:
-    from workbench.groups import GroupSettings, form_groups
+    from workbench.schemes.groups.solve import GroupSettings, form_groups
 
     module = cohort.enrolments["module_code"].value_counts().index[0]
     settings = GroupSettings(module=module)

@@ -13,8 +13,9 @@ from e2e_support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Server, start_serv
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not CHROMIUM.exists():
-        message = ("Debian's chromium is not installed (/usr/bin/chromium); "
-                   "scripts/test.sh installs it")
+        message = (
+            "Debian's chromium is not installed (/usr/bin/chromium); scripts/test.sh installs it"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)  # in CI the browser tests must run, never skip quietly
         pytest.skip(message)
@@ -27,8 +28,9 @@ def browser(chromium_path: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -45,5 +47,3 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-

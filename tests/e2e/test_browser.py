@@ -18,8 +18,16 @@ from e2e_support import IDLE, ROOT, copy_to_docs, start_server
 pytestmark = pytest.mark.e2e
 
 SAMPLE = ROOT / "sample_data" / "department"
-README_SHOTS = ["home.png", "cohort.png", "scheme.png", "solve_mentoring.png", "solve_pass.png",
-                "coverage.png", "whatif.png", "report.png"]
+README_SHOTS = [
+    "home.png",
+    "cohort.png",
+    "scheme.png",
+    "solve_mentoring.png",
+    "solve_pass.png",
+    "coverage.png",
+    "whatif.png",
+    "report.png",
+]
 
 
 def _idle(page, timeout: float = 60_000) -> None:
@@ -30,15 +38,16 @@ def _idle(page, timeout: float = 60_000) -> None:
 
 
 def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1500},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1500}, accept_downloads=True)
     page = context.new_page()
     outside: list[str] = []
 
     def watch(request) -> None:
         host = urlparse(request.url).hostname
         if request.url.startswith(("http://", "https://", "ws://", "wss://")) and host not in (
-                "127.0.0.1", "localhost"):
+            "127.0.0.1",
+            "localhost",
+        ):
             outside.append(request.url)
 
     page.on("request", watch)
@@ -70,8 +79,15 @@ def test_cold_deep_link_shows_navigation_and_first_step(browser, tmp_path, scree
     try:
         context, page, outside = _open(browser, f"{fresh.url}/solve")
         nav = page.locator('[data-testid="stSidebarNav"]')
-        for title in ("Home", "Cohort", "Scheme", "Solve", "Coverage", "What-if",
-                      "Report and export"):
+        for title in (
+            "Home",
+            "Cohort",
+            "Scheme",
+            "Solve",
+            "Coverage",
+            "What-if",
+            "Report and export",
+        ):
             assert nav.get_by_text(title, exact=True).count() == 1, title
         page.get_by_text("First, load a cohort").wait_for()
         assert page.get_by_text("Page not found").count() == 0
@@ -93,8 +109,8 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
     # Upload through the real file input.
     _nav(page, "Cohort")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        files=[{"name": "department.zip", "mimeType": "application/zip",
-                "buffer": _sample_zip()}])
+        files=[{"name": "department.zip", "mimeType": "application/zip", "buffer": _sample_zip()}]
+    )
     page.get_by_text("department.zip").first.wait_for()
     _idle(page)
     page.get_by_text("Quick facts", exact=True).wait_for(timeout=60_000)
@@ -113,8 +129,9 @@ def test_upload_solve_chart_table_report(browser, server, screenshots, tmp_path)
     page.get_by_text("No better plan exists").or_(page.get_by_text("time limit")).first.wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-    page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-                 ).first.wait_for()
+    page.locator(
+        '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+    ).first.wait_for()
     _shot(page, screenshots, "solve_mentoring.png")
 
     _nav(page, "Coverage")

@@ -67,8 +67,11 @@ def test_study_groups_solve_move_and_download(browser, server, screenshots):
     button.wait_for()
     with page.expect_download() as info:
         button.click()
-    groups = pd.read_csv(io.BytesIO(Path(info.value.path()).read_bytes()),
-                         encoding="utf-8-sig", dtype={"student_id": str})
+    groups = pd.read_csv(
+        io.BytesIO(Path(info.value.path()).read_bytes()),
+        encoding="utf-8-sig",
+        dtype={"student_id": str},
+    )
     assert len(groups) == 55 and groups["group_id"].nunique() >= 10
     assert not outside, f"requests left the machine: {outside}"
     context.close()

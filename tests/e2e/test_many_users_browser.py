@@ -16,10 +16,16 @@ from test_browser import _idle, _nav, _open
 pytestmark = pytest.mark.e2e
 
 SAMPLE = ROOT / "sample_data" / "department"
-ID_COLUMNS = {"students": ["student_id"], "enrolments": ["student_id"], "busy": ["student_id"],
-              "mentors": ["student_id"], "mentees": ["student_id"], "leaders": ["student_id"],
-              "preferences": ["student_id", "prefers_id"],
-              "avoid": ["student_id_a", "student_id_b"]}
+ID_COLUMNS = {
+    "students": ["student_id"],
+    "enrolments": ["student_id"],
+    "busy": ["student_id"],
+    "mentors": ["student_id"],
+    "mentees": ["student_id"],
+    "leaders": ["student_id"],
+    "preferences": ["student_id", "prefers_id"],
+    "avoid": ["student_id_a", "student_id_b"],
+}
 
 
 def _sample_zip() -> bytes:
@@ -31,7 +37,7 @@ def _sample_zip() -> bytes:
 
 
 def _generated_zip(n: int, seed: int, prefix: str) -> bytes:
-    from workbench.generate import generate_tables
+    from workbench.cohort.generate import generate_tables
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -46,7 +52,8 @@ def _generated_zip(n: int, seed: int, prefix: str) -> bytes:
 def _upload(page, name: str, data: bytes) -> None:
     _nav(page, "Cohort")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        files=[{"name": name, "mimeType": "application/zip", "buffer": data}])
+        files=[{"name": name, "mimeType": "application/zip", "buffer": data}]
+    )
     page.get_by_text("Quick facts", exact=True).wait_for(timeout=60_000)
     _idle(page)
 
@@ -91,10 +98,16 @@ def test_two_coordinators_see_only_their_own_data(browser, server) -> None:
         text_a, text_b = a.locator("body").inner_text(), b.locator("body").inner_text()
         assert "Plan of A" in text_a and "Plan of B" not in text_a
         assert "Plan of B" in text_b and "Plan of A" not in text_b
-        matched_a = a.locator('[data-testid="stMetric"]').filter(
-            has_text="Mentees matched").first.inner_text()
-        matched_b = b.locator('[data-testid="stMetric"]').filter(
-            has_text="Mentees matched").first.inner_text()
+        matched_a = (
+            a.locator('[data-testid="stMetric"]')
+            .filter(has_text="Mentees matched")
+            .first.inner_text()
+        )
+        matched_b = (
+            b.locator('[data-testid="stMetric"]')
+            .filter(has_text="Mentees matched")
+            .first.inner_text()
+        )
         assert matched_a != matched_b
         for page in (a, b):
             page.locator('[data-testid="stDataFrame"]').first.wait_for()

@@ -1,0 +1,725 @@
+"""What every page of the app shares: session keys, the loaded cohort, cached look-ups.
+
+Streamlit lives here and in the page scripts only; all modelling and data work is in
+``workbench/``. Heavy results are cached on their inputs (a cohort fingerprint, the settings),
+never per rerun; solver objects are never cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from workbench.cohort.domain import Cohort
+from workbench.cohort.loading import (
+    Upload,
+    cohort_to_tables,
+    load_cohort,
+    load_uploads,
+    tables_to_bytes,
+    template_tables,
+)
+from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
+from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
+SAMPLES = {
+    "department": "Sample department (about 300 students)",
+    "faculty": "Sample faculty (about 3,000 students)",
+}
+
+# Page files, for st.page_link / st.switch_page (app.py registers them with st.navigation).
+HOME = "app_pages/home.py"
+COHORT = "app_pages/cohort.py"
+SCHEME = "app_pages/scheme.py"
+SOLVE = "app_pages/solve.py"
+COVERAGE = "app_pages/coverage.py"
+WHATIF = "app_pages/whatif.py"
+REPORT = "app_pages/report.py"
+
+# Session-state keys. Widgets whose value must survive a page change use the "keep_" prefix.
+OWNER = "owner"  # this browser session's workspace key (also in the URL as ?ws=...)
+COHORT_KEY = "cohort"
+FINGERPRINT = "cohort_fingerprint"
+LABEL = "cohort_label"
+LAST_REPORT = "last_report"  # the report of the most recent load attempt
+LAST_SOURCE = "last_source"
+UPLOAD_SIG = "upload_signature"
+KEEP = "keep_"
+
+_WS = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class LoadAttempt:
+    """What the last load or correction produced, kept to show its report."""
+
+    source: str
+    ok: bool
+    report: ValidationReport
+
+
+def start_session() -> None:
+    """Called by app.py on every run: the workspace key and widget values kept across pages."""
+    ss = st.session_state
+    if OWNER not in ss:
+        given = st.query_params.get("ws", "")
+        ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
+        if ss[OWNER] == given:
+            restore_last(st.query_params.get("plan", ""))
+        if cohort() is None and start_sample():
+            load_sample(start_sample())
+    if st.query_params.get("ws") != ss[OWNER]:
+        st.query_params["ws"] = ss[OWNER]
+    # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(KEEP)]:
+        ss[key] = ss[key]
+
+
+def start_sample() -> str:
+    """The sample a new session starts with: ``streamlit run app.py -- --sample department``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--sample" and i + 1 < len(args):
+            return args[i + 1] if args[i + 1] in SAMPLES else ""
+        if arg.startswith("--sample="):
+            name = arg.split("=", 1)[1]
+            return name if name in SAMPLES else ""
+    return ""
+
+
+def owner() -> str:
+    return st.session_state[OWNER]
+
+
+# ----------------------------------------------------------------------------- the cohort
+
+
+def cohort() -> Cohort | None:
+    return st.session_state.get(COHORT_KEY)
+
+
+def fingerprint() -> str:
+    return st.session_state.get(FINGERPRINT, "")
+
+
+def set_cohort(result: ValidationResult, source: str, fp: str) -> bool:
+    """Use the loaded cohort when it validated; otherwise keep the previous one."""
+    ss = st.session_state
+    ss[LAST_REPORT] = LoadAttempt(source, result.cohort is not None, result.report)
+    if result.cohort is None:
+        return False
+    ss[COHORT_KEY] = result.cohort
+    ss[FINGERPRINT] = fp
+    ss[LABEL] = source
+    return True
+
+
+def _folder_fingerprint(path: Path) -> str:
+    h = hashlib.sha256(str(path).encode())
+    for p in sorted(path.iterdir()) if path.is_dir() else [path]:
+        stat = p.stat()
+        h.update(f"{p.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def sample_path(name: str) -> Path:
+    return SAMPLE_ROOT / name
+
+
+def available_samples() -> dict[str, str]:
+    return {k: v for k, v in SAMPLES.items() if sample_path(k).is_dir()}
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the sample cohort...")
+def _load_folder(path: str, fp: str) -> ValidationResult:
+    return load_cohort(path)
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading and checking your files...")
+def _load_files(files: tuple[tuple[str, bytes], ...], mapping_text: str = "") -> ValidationResult:
+    mapping = mapping_from_bytes("mapping", mapping_text.encode()) if mapping_text else None
+    return load_uploads([Upload(name, data) for name, data in files], mapping)
+
+
+def load_sample(name: str = "department") -> bool:
+    path = sample_path(name)
+    if not path.is_dir():
+        st.error(f"The {name} sample is not installed (looked in {path}).")
+        return False
+    fp = "sample-" + _folder_fingerprint(path)
+    result = _load_folder(str(path), fp)
+    return set_cohort(result, SAMPLES.get(name, name), fp)
+
+
+def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> bool:
+    """Read and check uploaded files (with the coordinator's mapping, if any)."""
+    text = mapping_yaml(mapping) if mapping is not None else ""
+    h = hashlib.sha256(text.encode())
+    for name, data in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    fp = "upload-" + h.hexdigest()[:16]
+    result = _load_files(tuple(files), text)
+    if result.cohort is not None:
+        result.cohort = result.cohort.model_copy(update={"name": Path(files[0][0]).stem})
+    names = ", ".join(name for name, _ in files)
+    return set_cohort(result, f"Uploaded: {names}", fp)
+
+
+def apply_corrections(table: str, edited: pd.DataFrame) -> bool:
+    """Re-validate the whole cohort with one table corrected; keep the old cohort if it fails."""
+    from workbench.cohort.validation import validate_tables
+
+    current = cohort()
+    if current is None:
+        return False
+    tables = {name: frame for name, frame in contract_tables(fingerprint(), current).items()}
+    tables[table] = edited.astype(object).where(edited.notna(), None)
+    result = validate_tables(tables)
+    if result.cohort is not None:
+        result.cohort = result.cohort.model_copy(update={"name": current.name})
+    digest = hashlib.sha256(pd.util.hash_pandas_object(edited.astype(str)).values.tobytes())
+    fp = f"edit-{fingerprint()}-{table}-{digest.hexdigest()[:12]}"
+    return set_cohort(result, f"{st.session_state.get(LABEL, 'cohort')} (corrected)", fp)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def contract_tables(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The cohort in contract form (as the coordinator typed it), cached per fingerprint."""
+    return cohort_to_tables(_cohort)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def quick_facts(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
+    """The Cohort page's quick facts, computed once per cohort."""
+    from workbench.cohort import summary
+
+    return {
+        "programmes": summary.students_by_programme_level(_cohort),
+        "ratio": summary.mentor_ratio_by_programme(_cohort),
+        "fail_rates": summary.modules_by_fail_rate(_cohort),
+        "busiest": summary.busiest_hours(_cohort),
+    }
+
+
+@st.cache_data(show_spinner=False)
+def template_zip() -> bytes:
+    """Empty cohort tables with every column as a header, zipped CSVs."""
+    return tables_to_bytes(template_tables(), "zip")
+
+
+@st.cache_data(show_spinner=False)
+def template_workbook() -> bytes:
+    return tables_to_bytes(template_tables(), "xlsx")
+
+
+# ----------------------------------------------------------------------------- page helpers
+
+
+def require_cohort(scheme: str | None = None) -> Cohort:
+    """The loaded cohort; otherwise say what to do first and stop the page here."""
+    current = cohort()
+    if current is None:
+        st.info(
+            "**First, load a cohort.** Start with the sample department in one click, or "
+            "upload your own files on the Cohort page."
+        )
+        cols = st.columns(2)
+        if (
+            available_samples()
+            and cols[0].button("Load the sample department", key="need_sample", type="primary")
+            and load_sample("department")
+        ):
+            st.rerun()
+        cols[1].page_link(COHORT, label="Go to the Cohort page", icon=":material/upload_file:")
+        st.stop()
+    if scheme is not None:
+        missing = scheme_problems(current, scheme)
+        if missing:
+            st.warning(
+                "This cohort cannot run this scheme yet:\n\n"
+                + "\n".join(f"- {p.message} ({p.file})" for p in missing)
+            )
+            st.page_link(
+                COHORT,
+                label="Add the missing tables on the Cohort page",
+                icon=":material/upload_file:",
+            )
+            st.stop()
+    return current
+
+
+CHART_MEMO = "_chart_memo"
+
+
+def chart_with_table(build, title: str, key: str, memo: str) -> None:
+    """An Altair chart, its one-line summary, and its numbers on demand (the text alternative).
+
+    ``build`` makes the chart; its Vega-Lite spec, summary and table are kept in this session
+    under ``memo`` (say what the chart depends on), so a rerun does not rebuild or re-validate.
+    """
+    from workbench.outcomes import charts
+
+    kept = st.session_state.setdefault(CHART_MEMO, {})
+    if memo not in kept:
+        chart = build()
+        kept[memo] = (chart.to_dict(), charts.describe(chart), charts.chart_data(chart))
+        while len(kept) > 40:
+            kept.pop(next(iter(kept)))
+    spec, summary, table = kept[memo]
+    st.vega_lite_chart(
+        spec=spec, width="stretch", alt=None if summary else f"Chart: {title}", key=f"{key}_chart"
+    )
+    if summary:
+        st.caption(summary)
+    with st.expander(f"Table: {title}", expanded=False):
+        st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
+
+
+SHARES = {"coverage", "expected_coverage"}
+MONEY = {"cost", "cost_per_student_reached"}
+
+
+def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A comparison table as text: shares as percentages, money in pounds, blanks for n/a."""
+    if frame is None:
+        return None
+
+    def cell(metric: str, value: Any, change: bool = False) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return str(value)
+        sign = "+" if change and value > 0 else ""
+        if metric in SHARES:
+            return f"{sign}{value * 100:.1f} points" if change else f"{value:.1%}"
+        if metric in MONEY:
+            return f"{sign}£{value:,.2f}" if metric != "cost" else f"{sign}£{value:,.0f}"
+        return f"{sign}{value:,.0f}" if float(value).is_integer() else f"{sign}{value:,.2f}"
+
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("metric", "label"):
+            continue
+        out[col] = [
+            cell(m, v, str(col).startswith("change"))
+            for m, v in zip(frame["metric"], frame[col], strict=True)
+        ]
+    return out.drop(columns=["metric"])
+
+
+def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
+    """The coordinator's notes for this page, kept for the session and the report."""
+    return st.text_area(
+        "Your notes",
+        key=f"{KEEP}notes_{page}",
+        help=help_text,
+        placeholder="What you decided here and why",
+    )
+
+
+def all_notes() -> dict[str, str]:
+    ss = st.session_state
+    prefix = f"{KEEP}notes_"
+    return {
+        k[len(prefix) :]: ss[k] for k in ss if isinstance(k, str) and k.startswith(prefix) and ss[k]
+    }
+
+
+def sidebar_status(slot) -> None:
+    """A reminder of the loaded cohort and the current plan, in the sidebar on every page."""
+    current = cohort()
+    if current is None:
+        slot.caption("No cohort loaded yet.")
+        return
+    text = (
+        f"**Cohort:** {st.session_state.get(LABEL, current.name)}  \n"
+        f"{len(current.students):,} students, {len(current.modules):,} modules"
+    )
+    chosen = st.session_state.get(SCENARIO)
+    if chosen is not None:
+        text += f"  \n**Plan:** {chosen.name} ({chosen.status_label})"
+    slot.caption(text)
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+SCENARIO = "scenario"  # the current Scenario (a solved plan with its cohort and settings)
+RESULT = "result"  # the live result object behind it (this session only; not after a restore)
+SCHEME_KEY = "keep_scheme"
+SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions", "groups": "Study groups"}
+A = "keep_a_"  # coverage assumptions
+C = "keep_c_"  # cost rates
+RATE_FIELDS = (
+    "leader_pay_per_hour",
+    "leader_prep_hours_per_session",
+    "leader_training_hours",
+    "mentor_training_hours",
+    "mentor_stipend_per_term",
+    "staff_hourly_cost",
+    "room_cost_per_hour",
+    "weeks_per_term",
+)
+GROUP_RATE_FIELDS = ("groups_staff_hours_per_week", "groups_book_rooms")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str):
+    from workbench.scenarios.store import ScenarioStore
+
+    return ScenarioStore(path)
+
+
+def store():
+    """The embedded scenario store (shared file; every call filters by this session's owner)."""
+    from workbench.scenarios.store import StoreError, default_store_path
+
+    try:
+        return _store(str(default_store_path()))
+    except StoreError as exc:
+        st.warning(f"Saved scenarios are not available: {exc}")
+        return None
+
+
+def scenario():
+    return st.session_state.get(SCENARIO)
+
+
+def current_scheme() -> str:
+    return st.session_state.setdefault(SCHEME_KEY, "mentoring")
+
+
+def assumptions(scheme: str, settings: Any = None):
+    """Coverage assumptions from the widgets; PASS uptake follows the PASS settings."""
+    from workbench.outcomes.coverage import Assumptions
+
+    defaults = Assumptions()
+    values = {
+        "mentoring_active_share": st.session_state.get(
+            A + "mentoring_active_share", defaults.mentoring_active_share
+        ),
+        "groups_active_share": st.session_state.get(
+            A + "groups_active_share", defaults.groups_active_share
+        ),
+    }
+    if scheme == "pass" and settings is not None:
+        values.update(
+            pass_uptake_once=settings.uptake_once, pass_uptake_regular=settings.uptake_regular
+        )
+    return Assumptions(**values)
+
+
+def cost_rates():
+    from workbench.outcomes.costs import CostRates
+
+    defaults = CostRates()
+    return CostRates(
+        **{
+            name: st.session_state.get(C + name, getattr(defaults, name))
+            for name in (*RATE_FIELDS, *GROUP_RATE_FIELDS)
+        }
+    )
+
+
+def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
+    """Make a scenario the current one; a scenario from the store also brings its cohort."""
+    from app_common import forms
+
+    ss = st.session_state
+    ss[SCENARIO] = chosen
+    ss[RESULT] = result
+    if from_store:
+        ss[COHORT_KEY] = chosen.cohort()
+        ss[FINGERPRINT] = f"scenario-{chosen.id}"
+        ss[LABEL] = f"{chosen.cohort_name} (from the scenario '{chosen.name}')"
+        ss[SCHEME_KEY] = chosen.scheme
+        forms.load_settings(chosen.scheme, chosen.settings)
+        for key in ("locked_pairs", "previous_pairs", "locked_sessions"):
+            ss.pop(key, None)
+
+
+def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):
+    """Solve, wrap the plan as a scenario and save it for this workspace (never cached)."""
+    from workbench.scenarios.concurrency import solve_plan
+
+    result, made = run_solve(
+        solve_plan,
+        current,
+        scheme,
+        settings,
+        name=name,
+        notes=notes,
+        assumptions=assumptions(scheme, settings),
+        cost_rates=cost_rates(),
+    )
+    made._cohort = current  # the worker's copy of the cohort is the same cohort
+    save_to_store(made)
+    use_scenario(made, result)
+    return made
+
+
+# How long a solve waits in line for a free solver before giving up (seconds).
+SOLVE_WAIT_S = float(os.environ.get("WORKBENCH_SOLVE_WAIT_S", "900"))
+
+
+@contextlib.contextmanager
+def solver_slot(want: int = 1):
+    """Hold up to ``want`` of the server's solver places (see workbench.scenarios.concurrency); while every
+    place is taken by other sessions, wait in line and say so. A click elsewhere stops the wait."""
+    from workbench.scenarios.concurrency import limiter
+
+    box = st.empty()
+    with limiter().slot(
+        want,
+        timeout=SOLVE_WAIT_S,
+        on_wait=lambda wait: box.info(wait.message(), icon=":material/hourglass_top:"),
+    ) as ticket:
+        box.empty()
+        if ticket.waited >= 0.5:
+            st.caption(f"Waited {ticket.waited:.0f} s for a free solver.")
+        yield ticket
+
+
+def sweep_places(most: int) -> int:
+    """Solver places a sweep asks for: up to ``most``, never the server's last one (a long sweep
+    must not shut other coordinators out), at least one."""
+    from workbench.scenarios.concurrency import limiter
+
+    return max(1, min(most, limiter().capacity - 1))
+
+
+def run_solve(fn, *args: Any, **kwargs: Any):
+    """``fn(*args, **kwargs)`` in a solver worker process once a solver place is free; the page
+    shows the seconds so far (and stays interruptible: a click elsewhere ends the worker)."""
+    from workbench.scenarios.concurrency import run_isolated
+
+    with solver_slot():
+        box = st.empty()
+        shown: list[int] = []
+
+        def tick(seconds: float) -> None:
+            if int(seconds) not in shown:
+                shown.append(int(seconds))
+                box.caption(f"Solving: {seconds:.0f} s so far.")
+
+        value = run_isolated(fn, *args, on_tick=tick, **kwargs)
+        box.empty()
+        return value
+
+
+def save_to_store(made) -> bool:
+    """Save a scenario for this workspace; a store that cannot take it (e.g. a full disk) is
+    reported and the plan stays in use for this session."""
+    from workbench.scenarios.store import StoreError
+
+    saved = store()
+    if saved is None:
+        made.touch()
+        return False
+    try:
+        saved.save(made, owner())
+    except StoreError as exc:
+        st.warning(
+            f"The plan could not be saved to your scenarios: {exc} It stays open in this "
+            "session; download it from the Report page to keep it."
+        )
+        return False
+    return True
+
+
+def restore_last(plan: str = "") -> None:
+    """On a new session with a workspace key: reopen the plan named in the address (``plan=``),
+    else the workspace's most recently saved scenario."""
+    saved = store()
+    if saved is None:
+        return
+    try:
+        last = None
+        if _WS.fullmatch(plan or ""):
+            with contextlib.suppress(KeyError):
+                last = saved.load(plan, owner())
+        last = last or saved.latest(owner())
+    except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
+        st.warning(f"Your last scenario could not be reopened: {exc}")
+        return
+    if last is not None:
+        use_scenario(last, from_store=True)
+        st.toast(f"Reopened your last scenario: {last.name}")
+
+
+def after_page(slot) -> None:
+    """After every page: the current plan in the address (so a refresh reopens it) and the
+    sidebar reminder."""
+    chosen = scenario()
+    if chosen is not None and st.query_params.get("plan") != chosen.id:
+        st.query_params["plan"] = chosen.id
+    sidebar_status(slot)
+
+
+@st.cache_data(max_entries=16, show_spinner="Working out coverage and cost...")
+def analysis_of(scenario_key: str, _chosen):
+    """Coverage, cost and charts of a scenario (with its saved assumptions), once per scenario."""
+    from workbench.review.report import analyse
+
+    return analyse(_chosen, charts=True)
+
+
+def scenario_key(chosen) -> str:
+    return f"{chosen.id}-{chosen.updated}"
+
+
+def require_scenario(scheme: str | None = None):
+    """The current solved scenario; otherwise say what to do first and stop."""
+    require_cohort()
+    chosen = scenario()
+    if chosen is None or (scheme is not None and chosen.scheme != scheme):
+        st.info("**Next, solve a plan.** Choose a scheme and its settings, then press Solve.")
+        cols = st.columns(2)
+        cols[0].page_link(SCHEME, label="Choose a scheme", icon=":material/tune:")
+        cols[1].page_link(SOLVE, label="Go to Solve", icon=":material/play_circle:")
+        st.stop()
+    return chosen
+
+
+def solve_variation(
+    current: Cohort, scheme: str, settings: Any, changes: dict[str, float], name: str
+):
+    """Apply what-if changes (intake, recruitment, capacity...), solve and save the variation.
+
+    The variation is saved to the workspace's scenarios but does not replace the current plan.
+    """
+    from workbench.scenarios.concurrency import solve_plan
+
+    _, made = run_solve(
+        solve_plan,
+        current,
+        scheme,
+        settings,
+        name=name,
+        assumptions=assumptions(scheme, settings),
+        cost_rates=cost_rates(),
+        changes=changes,
+    )
+    save_to_store(made)
+    return made
+
+
+def saved_scenarios(scheme: str | None = None) -> dict[str, str]:
+    """This workspace's saved scenarios: id -> name (most recent first)."""
+    saved = store()
+    if saved is None:
+        return {}
+    return {
+        info.id: f"{info.name} ({info.updated[:16].replace('T', ' ')})"
+        for info in saved.list(owner())
+        if scheme is None or info.scheme == scheme
+    }
+
+
+def load_saved(scenario_id: str):
+    return store().load(scenario_id, owner())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def comparison(ids: tuple[str, ...], workspace: str, stamp: str):
+    """Headline figures of saved scenarios side by side (cached until one is saved again)."""
+    from workbench.review.whatif import compare_scenarios
+
+    saved = store()
+    return compare_scenarios([saved.load(i, workspace) for i in ids])
+
+
+def compare(ids: list[str]):
+    saved = store()
+    if saved is None or not ids:
+        return None
+    stamps = {info.id: info.updated for info in saved.list(owner())}
+    return comparison(tuple(ids), owner(), "|".join(stamps.get(i, "") for i in ids))
+
+
+# ----------------------------------------------------------------------------- report and files
+
+
+def save_notes(chosen, text: str) -> None:
+    """Keep the coordinator's notes with the scenario (saved again in the store)."""
+    chosen.notes = text
+    save_to_store(chosen)
+
+
+def file_stem(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return stem[:60] or "plan"
+
+
+@st.cache_data(max_entries=8, show_spinner="Writing the report...")
+def report_html(scenario_key: str, _chosen) -> str:
+    from workbench.review.report import render_report
+
+    return render_report(_chosen, charts=True)
+
+
+@st.cache_data(max_entries=8, show_spinner="Preparing the files...")
+def export_files(scenario_key: str, _chosen) -> dict[str, tuple[str, bytes, str]]:
+    """label -> (file suffix, bytes, MIME type) for every download of a scenario."""
+    from workbench.review import export
+
+    csv, xlsx = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    files = {
+        "Everything as an Excel workbook": (".xlsx", export.scenario_excel_bytes(_chosen), xlsx),
+        "Everything as CSV files (zip)": (
+            "_csv.zip",
+            export.scenario_csv_zip(_chosen),
+            "application/zip",
+        ),
+    }
+    for name, label in (
+        ("matches", "Matches"),
+        ("unmatched", "Unmatched"),
+        ("sessions", "Sessions"),
+        ("coverage", "Coverage"),
+        ("groups", "Groups"),
+        ("group_scores", "Group scores"),
+        ("unplaced", "Unplaced students"),
+    ):
+        if name in _chosen.results:
+            files[f"{label} (CSV)"] = (
+                f"_{name}.csv",
+                export.to_csv_bytes(_chosen.results[name]),
+                csv,
+            )
+    if _chosen.scheme == "groups":
+        plan = {
+            n: _chosen.results[n]
+            for n in ("groups", "group_scores", "unplaced")
+            if n in _chosen.results
+        }
+        files["Groups, scores and unplaced students (Excel)"] = (
+            "_groups.xlsx",
+            export.to_excel_bytes(plan),
+            xlsx,
+        )
+    if _chosen.scheme == "pass":
+        # Without the calendar module the page says the calendar is not available.
+        with contextlib.suppress(ImportError, RuntimeError, ValueError):
+            files["Sessions as a calendar (.ics)"] = (
+                ".ics",
+                export.pass_ics_bytes(_chosen),
+                "text/calendar",
+            )
+    files["Scenario file to send to a colleague (.wbscenario)"] = (
+        ".wbscenario",
+        _chosen.to_bytes(),
+        "application/zip",
+    )
+    return files

@@ -1,0 +1,291 @@
+"""``python -m workbench whatif ...`` (sweeps) and ``python -m workbench report ...`` (reports).
+
+* ``whatif DATA --scheme mentoring|pass --vary intake=0.8:1.5:0.1 --out OUT`` solves every point
+  and writes ``OUT/sweep.csv``, ``OUT/sweep.png`` (coverage and cost against the parameter, the
+  current plan marked) and ``OUT/cost_per_student.png``.
+* ``report SCENARIO.wbscenario --out report.html`` writes the printable report of a saved
+  scenario; ``report DATA --scheme mentoring|pass --out report.html`` solves first (and
+  ``--scenario FILE`` keeps the scenario file too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the top-level ``whatif`` and ``report`` commands."""
+    from workbench.review.whatif import VARIATIONS
+
+    p = subparsers.add_parser(
+        "whatif",
+        help="sweep one parameter and solve every point",
+        description="Vary one parameter over a range, solve the scheme at every point and write "
+        "sweep.csv (one row per point) with charts of coverage and cost.",
+        epilog="Parameters: "
+        + "; ".join(f"{k}: {v}" for k, v in VARIATIONS.items())
+        + "; intake[programme=NAME] or intake[level=UG1]: one group's intake.",
+    )
+    p.add_argument("data", help="cohort folder of CSV files, .zip or .xlsx")
+    p.add_argument(
+        "--scheme",
+        required=True,
+        choices=["mentoring", "pass", "groups"],
+        help="the scheme to solve at every point (groups needs --settings naming "
+        "the module, programme or level)",
+    )
+    p.add_argument(
+        "--vary",
+        required=True,
+        metavar="PARAM=RANGE",
+        help="e.g. intake=0.8:1.5:0.1 (start:stop:step, stop included) or mentors=0,20,40",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=0, help="resampling seed (default 0)")
+    p.add_argument(
+        "--serial",
+        action="store_true",
+        help="solve the points one after another (default: two worker processes)",
+    )
+    p.add_argument("--settings", metavar="JSON", help="the scheme's settings as a JSON file")
+    p.add_argument("--budget", type=float, help="a budget cap per term, checked at every point")
+    p.add_argument("--mapping", help="JSON or YAML file mapping your headers and values")
+    p.add_argument("--no-charts", action="store_true", help="write the table only")
+    p.set_defaults(func=run_whatif)
+
+    p = subparsers.add_parser(
+        "report",
+        help="write the printable report of a scenario",
+        description="Write a printable, self-contained HTML report: from a saved .wbscenario "
+        "file, or from a cohort solved with --scheme first.",
+    )
+    p.add_argument("source", help="a .wbscenario file, or a cohort folder / .zip / .xlsx")
+    p.add_argument("--out", required=True, help="the report file (.html)")
+    p.add_argument(
+        "--scheme",
+        choices=["mentoring", "pass", "groups"],
+        help="solve this scheme first (when SOURCE is a cohort)",
+    )
+    p.add_argument("--settings", metavar="JSON", help="the scheme's settings as a JSON file")
+    p.add_argument("--name", help="the scenario's name")
+    p.add_argument("--notes", help="notes to print in the report")
+    p.add_argument(
+        "--scenario", metavar="FILE", help="also write the solved scenario as a .wbscenario file"
+    )
+    p.add_argument("--excel", metavar="FILE", help="also write every table as an .xlsx")
+    p.add_argument("--mapping", help="JSON or YAML file mapping your headers and values")
+    p.add_argument("--no-charts", action="store_true", help="leave the charts out (faster)")
+    p.set_defaults(func=run_report)
+
+
+def _settings(scheme: str, path: str | None) -> Any:
+    from pydantic import ValidationError
+
+    from workbench.cli.main import UsageError
+    from workbench.scenarios.scenario import coerce_settings
+
+    if not path:
+        return coerce_settings(scheme, None)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the settings ({exc})") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: the settings must be a JSON object")
+    data = data.get("settings", data) if isinstance(data.get("settings"), dict) else data
+    try:
+        return coerce_settings(scheme, data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise UsageError(f"{path}: the {scheme} settings are not valid: {problems}") from exc
+
+
+def _parse_vary(text: str, scheme: str) -> tuple[str, list[float]]:
+    from workbench.cli.main import UsageError
+    from workbench.review.whatif import check_variation, parse_range
+
+    if "=" not in text:
+        raise UsageError(f"--vary {text}: give PARAM=RANGE, e.g. intake=0.8:1.5:0.1")
+    param, _, values = text.rpartition("=") if text.startswith("intake[") else text.partition("=")
+    param = param.strip()
+    try:
+        check_variation(param, scheme)
+        return param, parse_range(values)
+    except ValueError as exc:
+        raise UsageError(f"--vary: {exc}") from exc
+
+
+def _current_value(param: str, scheme: str, settings: Any, budget: float | None) -> float | None:
+    """Where today's plan sits on the swept axis (marked on the chart)."""
+    if param.startswith("intake"):
+        return 1.0
+    if param in ("mentors", "leaders"):
+        return 0.0
+    if param == "sessions":
+        return float(settings.sessions_per_module)
+    if param == "uptake":
+        from workbench.outcomes.coverage import Assumptions
+
+        a = Assumptions()
+        return a.pass_uptake_regular if scheme == "pass" else a.mentoring_active_share
+    if param == "budget":
+        return budget
+    return None
+
+
+def run_whatif(args: argparse.Namespace) -> int:
+    from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
+    from workbench.review.whatif import run_sweep, variation_label
+
+    if args.budget is not None and args.budget < 0:
+        raise UsageError("--budget cannot be negative")
+    param, values = _parse_vary(args.vary, args.scheme)
+    settings = _settings(args.scheme, args.settings)
+    cohort = load_or_fail(args.data, args.mapping)
+    from workbench.cohort.validation import scheme_problems
+
+    problems = scheme_problems(cohort, args.scheme)
+    if problems:
+        raise UsageError("\n".join(str(p) for p in problems))
+    out = output_folder(args.out)
+    started = time.perf_counter()
+
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\rsolved {done} of {total} points", end="", file=sys.stderr, flush=True)
+        elif done == total:
+            print(f"solved {done} of {total} points", end="", file=sys.stderr, flush=True)
+
+    table = run_sweep(
+        cohort,
+        args.scheme,
+        settings,
+        param,
+        values,
+        parallel=not args.serial,
+        progress=progress,
+        seed=args.seed,
+        budget=args.budget,
+    )
+    print(file=sys.stderr)
+    table.insert(0, "scheme", args.scheme)
+    write_table(table, out / "sweep.csv")
+    written = ["sweep.csv"]
+    if not args.no_charts:
+        written += _sweep_charts(table, param, args.scheme, settings, args.budget, out)
+    errors = table.loc[table["status"] == "error"]
+    for row in errors.itertuples():
+        print(f"{param} = {row.value:g}: {row.message}", file=sys.stderr)
+    print(
+        f"{variation_label(param)}: {len(table)} points in "
+        f"{time.perf_counter() - started:.1f} s; wrote {', '.join(written)} to {out}"
+    )
+    shown = table[["value", "status", "reached", "eligible", "coverage", "cost"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    return 0 if errors.empty else 1
+
+
+def _sweep_charts(
+    table: Any, param: str, scheme: str, settings: Any, budget: float | None, out: Path
+) -> list[str]:
+    from workbench.outcomes.charts import cost_per_student_chart, render_png, sweep_chart
+    from workbench.review.whatif import axis_label
+
+    good = table.loc[~table["status"].isin(["error", "cancelled"])].drop(columns="scheme")
+    if good.empty:
+        return []
+    chart = sweep_chart(
+        good,
+        current=_current_value(param, scheme, settings, budget),
+        param=param,
+        param_label=axis_label(param),
+    )
+    (out / "sweep.png").write_bytes(render_png(chart))
+    costs = good.assign(
+        label=[f"{param} {v:g}" for v in good["value"]],
+        scheme=scheme,
+        total=good["cost"],
+        per_student_reached=good["cost_per_student_reached"],
+    )
+    chart = cost_per_student_chart(
+        costs[["label", "scheme", "total", "students_reached", "per_student_reached"]],
+        title=f"Cost per student reached as {param} changes",
+    )
+    (out / "cost_per_student.png").write_bytes(render_png(chart))
+    return ["sweep.png", "cost_per_student.png"]
+
+
+def _looks_like_scenario(path: Path) -> bool:
+    if path.suffix.lower() == ".wbscenario":
+        return True
+    if path.is_file() and path.suffix.lower() == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return "manifest.json" in archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return False
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from workbench.cli.main import UsageError, load_or_fail
+    from workbench.review.report import write_report
+    from workbench.scenarios.scenario import ScenarioFileError, read_scenario, solve_scenario
+
+    source = Path(args.source)
+    if _looks_like_scenario(source):
+        if args.scheme:
+            raise UsageError("--scheme is for a cohort; a scenario file is already solved")
+        try:
+            scenario = read_scenario(source)
+        except ScenarioFileError as exc:
+            raise UsageError(str(exc)) from exc
+        if args.name:
+            scenario.name = args.name
+        if args.notes is not None:
+            scenario.notes = args.notes
+    else:
+        if not args.scheme:
+            raise UsageError(
+                f"{source} is a cohort: say which scheme to solve with --scheme "
+                "(or give a .wbscenario file)"
+            )
+        settings = _settings(args.scheme, args.settings)
+        cohort = load_or_fail(str(source), args.mapping)
+        from workbench.cohort.validation import scheme_problems
+
+        problems = scheme_problems(cohort, args.scheme)
+        if problems:
+            raise UsageError("\n".join(str(p) for p in problems))
+        try:
+            scenario = solve_scenario(
+                cohort, args.scheme, settings, name=args.name or "", notes=args.notes or ""
+            )
+        except ValueError as exc:  # settings that do not fit this cohort
+            raise UsageError(f"cannot solve {args.scheme}: {exc}") from exc
+    out = Path(args.out)
+    write_report(scenario, out, charts=not args.no_charts)
+    written = [str(out)]
+    if args.scenario:
+        written.append(str(scenario.save(args.scenario)))
+    if args.excel:
+        from workbench.review.export import scenario_excel_bytes
+
+        Path(args.excel).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.excel).write_bytes(scenario_excel_bytes(scenario))
+        written.append(args.excel)
+    print(
+        f"{scenario.name} ({scenario.scheme}, {scenario.status_label}); wrote " + ", ".join(written)
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""The cohort: the data contract, validation, loading, mapping, availability and the generator."""

@@ -1,0 +1,1 @@
+"""What a plan achieves: coverage and equity, costs, charts."""

@@ -1,0 +1,1 @@
+"""Reviewing a plan: what-if sweeps, the report, exports and calendar files."""

@@ -1,0 +1,654 @@
+"""The printable report of a scenario: one self-contained HTML page.
+
+Everything is inline: the CSS, the charts (PNG rendered offline, base64 ``data:`` images with
+their text alternative), the tables. No script, font, stylesheet or image is fetched from
+anywhere, and a Content-Security-Policy says so to the browser. Every value from the cohort,
+the settings or the coordinator is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import html
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+
+from workbench import __version__
+
+MAX_ROWS = 1000  # rows per table in the printed report; the CSV export has them all
+
+CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       sans-serif; color: #1a1a1a; background: #fff; margin: 0; line-height: 1.45;
+       font-size: 11pt; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 28px 48px; }
+h1 { font-size: 1.7em; margin: 0 0 4px; }
+h2 { font-size: 1.25em; border-bottom: 2px solid #0072B2; padding-bottom: 3px;
+     margin: 28px 0 10px; }
+h3 { font-size: 1.05em; margin: 18px 0 6px; }
+p.meta { color: #444; margin: 0 0 12px; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; border: 1px solid #888;
+          font-weight: 600; }
+.status.ok { background: #e6f4ea; border-color: #009E73; }
+.status.warn { background: #fff4e0; border-color: #E69F00; }
+.status.bad { background: #fde8e4; border-color: #D55E00; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
+           gap: 8px; margin: 8px 0 12px; }
+.figure { border: 1px solid #ccc; border-radius: 6px; padding: 8px 10px; }
+.figure .value { font-size: 1.35em; font-weight: 700; }
+.figure .label { color: #444; font-size: 0.9em; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 0.9em; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eef3f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafafa; }
+figure { margin: 12px 0 18px; page-break-inside: avoid; break-inside: avoid; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { color: #333; font-size: 0.9em; margin-top: 4px; }
+.notes { white-space: pre-wrap; border-left: 4px solid #E69F00; padding: 6px 12px;
+         background: #fffaf0; }
+.small { color: #555; font-size: 0.85em; }
+footer { margin-top: 36px; color: #555; font-size: 0.85em; border-top: 1px solid #ccc;
+         padding-top: 8px; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  table { page-break-inside: auto; }
+  tr { page-break-inside: avoid; break-inside: avoid; }
+  thead { display: table-header-group; }
+  section { page-break-before: auto; }
+}
+@page { margin: 16mm 14mm; }
+"""
+
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src 'none'; "
+    "script-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+SCHEME_NAMES = {
+    "mentoring": "Peer mentoring",
+    "pass": "PASS (Peer Assisted Study Sessions)",
+    "groups": "Study groups",
+}
+PLAN_COLUMNS = {
+    "matches": [
+        "mentee_id",
+        "mentee_programme",
+        "mentee_level",
+        "mentor_id",
+        "mentor_programme",
+        "mentor_level",
+        "score",
+        "locked",
+        "why",
+        "explanation",
+    ],
+    "unmatched": ["mentee_id", "programme", "level", "reason"],
+    "sessions": [
+        "module_code",
+        "module_name",
+        "day_name",
+        "day",
+        "time",
+        "start",
+        "end",
+        "room_id",
+        "leader_id",
+        "seats",
+        "capacity",
+        "free_students",
+        "reached",
+        "students",
+    ],
+}
+SHARE_KEYS = {"coverage", "expected_coverage"}
+MONEY_KEYS = {"cost", "cost_per_student_reached", "budget"}
+
+
+def esc(value: Any) -> str:
+    """Any value as escaped HTML text."""
+    return html.escape(_plain(value), quote=True)
+
+
+def _plain(value: Any) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:,.0f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return ", ".join(_plain(v) for v in value)
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            return _plain(value.item())
+        except (ValueError, AttributeError):
+            pass
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        or (hasattr(value, "dtype") and pd.api.types.is_number(value))
+    )
+
+
+def html_table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    max_rows: int = MAX_ROWS,
+    columns: list[str] | None = None,
+    formats: dict[str, str] | None = None,
+) -> str:
+    """A table as escaped HTML; numbers right-aligned; long tables cut with a note."""
+    if columns:
+        chosen = [c for c in columns if c in frame.columns]
+        frame = frame[chosen] if chosen else frame
+    formats = formats or {}
+    shown = frame.head(max_rows)
+    parts = ["<table>"]
+    if caption:
+        parts.append(f"<caption>{esc(caption)}</caption>")
+    parts.append(
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{esc(str(c).replace("_", " "))}</th>' for c in shown.columns)
+        + "</tr></thead><tbody>"
+    )
+    for row in shown.itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(shown.columns, row, strict=True):
+            fmt = formats.get(str(col))
+            if fmt and _is_number(value) and not pd.isna(value):
+                text = html.escape(format(value, fmt))
+            else:
+                text = esc(value)
+            klass = ' class="num"' if _is_number(value) else ""
+            cells.append(f"<td{klass}>{text}</td>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts.append("</tbody></table>")
+    if len(frame) > max_rows:
+        parts.append(
+            f'<p class="small">First {max_rows:,} of {len(frame):,} rows; the CSV '
+            "and Excel exports have every row.</p>"
+        )
+    if frame.empty:
+        parts.append('<p class="small">No rows.</p>')
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------------------ analysis
+
+
+@dataclass
+class ScenarioAnalysis:
+    """Coverage, cost and charts of a scenario, rebuilt from its stored tables."""
+
+    coverage: Any = None  # workbench.outcomes.coverage.CoverageReport
+    cost: Any = None  # workbench.outcomes.costs.CostBreakdown
+    charts: list[tuple[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def result_view(scenario: Any) -> SimpleNamespace:
+    """The scenario's result tables as an object the coverage and cost functions accept."""
+    return SimpleNamespace(**scenario.results)
+
+
+def analyse(scenario: Any, charts: bool = True) -> ScenarioAnalysis:
+    """Coverage report, cost breakdown and the charts of a scenario (problems noted, not
+    raised, so a report always renders)."""
+    from workbench.outcomes.costs import CostRates, cost_of_groups, cost_of_mentoring, cost_of_pass
+    from workbench.outcomes.coverage import Assumptions, coverage_report
+
+    out = ScenarioAnalysis()
+    view = result_view(scenario)
+    try:
+        assumptions = Assumptions.model_validate(scenario.assumptions or {})
+    except ValueError as exc:
+        out.problems.append(f"assumptions not valid, defaults used ({exc})")
+        assumptions = Assumptions()
+    try:
+        rates = CostRates.model_validate(scenario.cost_rates or {})
+    except ValueError as exc:
+        out.problems.append(f"cost rates not valid, defaults used ({exc})")
+        rates = CostRates()
+    try:
+        out.coverage = (
+            coverage_report(view, scenario.cohort(), assumptions, scheme=scenario.scheme)
+            if _has_reach(scenario)
+            else None
+        )
+    except Exception as exc:  # noqa: BLE001 (the report still renders)
+        out.problems.append(f"coverage could not be computed ({type(exc).__name__}: {exc})")
+    try:
+        cost_fn = {"mentoring": cost_of_mentoring, "pass": cost_of_pass, "groups": cost_of_groups}[
+            scenario.scheme
+        ]
+        out.cost = cost_fn(view, rates, assumptions)
+    except Exception as exc:  # noqa: BLE001
+        out.problems.append(f"cost could not be computed ({type(exc).__name__}: {exc})")
+    if charts:
+        out.charts = _charts(scenario, out, rates)
+    return out
+
+
+def _has_reach(scenario: Any) -> bool:
+    needed = {
+        "mentoring": ("matches", "unmatched"),
+        "pass": ("reach",),
+        "groups": ("groups", "unplaced"),
+    }[scenario.scheme]
+    return all(n in scenario.results for n in needed)
+
+
+def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple[str, Any]]:
+    from workbench.outcomes import charts as ch
+
+    made: list[tuple[str, Any]] = []
+
+    def add(name: str, build: Any) -> None:
+        try:
+            made.append((name, build()))
+        except Exception as exc:  # noqa: BLE001 (one chart failing leaves the others)
+            analysis.problems.append(
+                f"chart '{name}' could not be drawn ({type(exc).__name__}: {exc})"
+            )
+
+    cov = analysis.coverage
+    if cov is not None:
+        add("Coverage by programme", lambda: ch.coverage_by_programme_chart(cov.table))
+        if scenario.scheme == "pass":
+            add("Coverage by module", lambda: ch.coverage_by_module_chart(cov.table))
+        add("Reach by student group", lambda: ch.equity_chart(cov.equity))
+    results = scenario.results
+    if scenario.scheme == "mentoring":
+        if "mentor_load" in results:
+            add("Mentor load", lambda: ch.mentor_load_chart(results["mentor_load"]))
+        if "matches" in results and "score" in results["matches"]:
+            top = scenario.settings_model().best_possible_score
+            add(
+                "Match scores",
+                lambda: ch.match_score_chart(results["matches"], score_range=(0, top)),
+            )
+    if scenario.scheme == "pass":
+        free = next(
+            (
+                results[k]
+                for k in ("free_by_slot", "free", "slots")
+                if k in results and {"day", "start", "free_students"} <= set(results[k].columns)
+            ),
+            None,
+        )
+        if free is not None:
+            add(
+                "When targeted students are free",
+                lambda: ch.free_heatmap_chart(free, results.get("sessions")),
+            )
+    if analysis.cost is not None and analysis.cost.students_reached:
+        from workbench.outcomes.costs import cost_per_student_table
+
+        add(
+            "Cost per student reached",
+            lambda: ch.cost_per_student_chart(
+                cost_per_student_table([analysis.cost], [scenario.name]), rates.currency
+            ),
+        )
+    return made
+
+
+# ------------------------------------------------------------------------------ the page
+
+
+def _status_class(status: str) -> str:
+    return {"optimal": "ok", "feasible": "warn"}.get(status, "bad")
+
+
+def _figure_text(key: str, value: Any, currency: str) -> str:
+    if value is None:
+        return "–"
+    if key in SHARE_KEYS and _is_number(value):
+        return f"{float(value):.1%}"
+    if key in MONEY_KEYS and _is_number(value):
+        return (
+            f"{currency}{float(value):,.2f}"
+            if key == "cost_per_student_reached"
+            else f"{currency}{float(value):,.0f}"
+        )
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return _plain(value)
+
+
+def _headline_section(scenario: Any, analysis: ScenarioAnalysis, currency: str) -> str:
+    from workbench.review.whatif import HEADLINE, headline_label
+
+    cards = []
+    for key, _ in HEADLINE:
+        if key == "status" or key not in scenario.summary:
+            continue
+        label = headline_label(key, scenario.scheme)
+        text = _figure_text(key, scenario.summary[key], currency)
+        cards.append(
+            f'<div class="figure"><div class="value">{esc(text)}</div>'
+            f'<div class="label">{esc(label)}</div></div>'
+        )
+    parts = ['<section id="headline"><h2>Headline figures</h2>']
+    if cards:
+        parts.append('<div class="figures">' + "".join(cards) + "</div>")
+    if analysis.coverage is not None:
+        with contextlib.suppress(Exception):  # the sentence is optional
+            parts.append(f"<p>{esc(analysis.coverage.headline())}</p>")
+    if analysis.cost is not None:
+        parts.append(f"<p>{esc(analysis.cost.summary())}</p>")
+    for message in scenario.summary.get("fixes") or []:
+        parts.append(f'<p class="small">Suggestion: {esc(message)}</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _chart_section(analysis: ScenarioAnalysis) -> str:
+    from workbench.outcomes.charts import chart_data, describe, render_png
+
+    parts = ['<section id="charts"><h2>Charts</h2>']
+    drawn = 0
+    for name, chart in analysis.charts:
+        try:
+            png = render_png(chart, scale=1.5)
+        except Exception as exc:  # noqa: BLE001 (renderer problem: keep the table)
+            analysis.problems.append(f"chart '{name}' could not be rendered ({exc})")
+            png = None
+        alt_text = describe(chart) or name
+        parts.append("<figure>")
+        if png:
+            encoded = base64.b64encode(png).decode("ascii")
+            parts.append(f'<img src="data:image/png;base64,{encoded}" alt="{esc(alt_text)}">')
+            drawn += 1
+        parts.append(f"<figcaption>{esc(alt_text)}</figcaption>")
+        try:
+            data = chart_data(chart)
+            if len(data) <= 40:
+                parts.append(
+                    f'<details><summary class="small">The numbers behind "{esc(name)}"'
+                    f"</summary>{html_table(data, max_rows=40)}</details>"
+                )
+        except ValueError:
+            pass
+        parts.append("</figure>")
+    if not analysis.charts:
+        return ""
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _plan_section(scenario: Any) -> str:
+    results = scenario.results
+    parts = ['<section id="plan"><h2>The plan</h2>']
+    if scenario.scheme == "mentoring":
+        if "matches" in results:
+            parts.append(
+                html_table(
+                    results["matches"],
+                    "Matched pairs",
+                    columns=PLAN_COLUMNS["matches"],
+                    formats={"score": ".2f"},
+                )
+            )
+        if "unmatched" in results and len(results["unmatched"]):
+            parts.append(
+                html_table(
+                    results["unmatched"],
+                    "Mentees without a mentor, and why",
+                    columns=PLAN_COLUMNS["unmatched"],
+                )
+            )
+    elif scenario.scheme == "pass":
+        if "sessions" in results:
+            sessions = results["sessions"]
+            parts.append(
+                html_table(
+                    _readable_sessions(sessions),
+                    "Weekly PASS sessions",
+                    columns=PLAN_COLUMNS["sessions"]
+                    + [c for c in sessions.columns if c not in PLAN_COLUMNS["sessions"]][:4],
+                )
+            )
+        if "coverage" in results:
+            parts.append(html_table(results["coverage"], "Reach by module"))
+    else:
+        parts.append(_groups_plan(results))
+    known = {
+        "matches",
+        "unmatched",
+        "sessions",
+        "coverage",
+        "groups",
+        "unplaced",
+        "reach",
+        "mentor_load",
+        "free_by_slot",
+        "group_scores",
+    }
+    for name, frame in results.items():
+        if name not in known and len(frame) <= 200:
+            parts.append(html_table(frame, name.replace("_", " ").capitalize()))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _groups_plan(results: dict[str, pd.DataFrame]) -> str:
+    """Groups: each with its meeting time, score, parts and members; who is left out, why."""
+    parts = []
+    if "group_scores" in results and "groups" in results:
+        from workbench.schemes.groups.view import group_table
+
+        table = group_table(results["groups"], results["group_scores"])
+        parts.append(
+            html_table(
+                table,
+                "Groups: weekly meeting time, score (0-1) and its parts",
+                formats={
+                    c: ".2f"
+                    for c in table.columns
+                    if c == "score" or c.startswith(("similar_", "diverse_"))
+                },
+            )
+        )
+    elif "groups" in results:
+        parts.append(html_table(results["groups"], "Groups"))
+    if "unplaced" in results and len(results["unplaced"]):
+        parts.append(html_table(results["unplaced"], "Students not placed, and why"))
+    return "".join(parts)
+
+
+def _readable_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    from workbench.cohort.domain import DAY_NAMES, format_time
+
+    out = sessions.copy()
+    if "day" in out and "day_name" not in out and pd.api.types.is_integer_dtype(out["day"]):
+        out["day_name"] = out["day"].map(lambda d: DAY_NAMES[int(d)])
+        out = out.drop(columns="day")
+    for col in ("start", "end"):
+        if col in out and pd.api.types.is_integer_dtype(out[col]):
+            out[col] = out[col].map(format_time)
+    return out
+
+
+def _coverage_section(analysis: ScenarioAnalysis) -> str:
+    cov = analysis.coverage
+    if cov is None:
+        return ""
+    parts = ['<section id="coverage"><h2>Who the plan reaches</h2>']
+    cols = ["group", "population", "reached", "reach_share", "expected_share"]
+    fmt = {"reach_share": ".1%", "expected_share": ".1%", "expected_regular_share": ".1%"}
+    for dimension in dict.fromkeys(cov.table["dimension"]):
+        if dimension == "overall":
+            continue
+        rows = cov.by(dimension)
+        label = rows["dimension_label"].iloc[0] if len(rows) else dimension
+        extra = ["expected_regular_share"] if "expected_regular_share" in rows else []
+        parts.append(
+            html_table(
+                rows, f"By {str(label).lower()}", columns=cols + extra, formats=fmt, max_rows=200
+            )
+        )
+    below = cov.equity.loc[cov.equity["below_average"] & ~cov.equity["small"]]
+    if len(below):
+        parts.append("<h3>Groups reached less than the cohort average</h3><ul>")
+        parts += [f"<li>{esc(note)}</li>" for note in below["note"].head(20)]
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _cost_section(analysis: ScenarioAnalysis, currency: str) -> str:
+    if analysis.cost is None:
+        return ""
+    table = analysis.cost.table()
+    return (
+        '<section id="cost"><h2>Cost per term</h2>'
+        + html_table(
+            table,
+            f"Cost line by line ({currency})",
+            formats={"hours": ",.1f", "rate": ",.2f", "cost": ",.2f"},
+        )
+        + "</section>"
+    )
+
+
+def _assumptions_section(scenario: Any) -> str:
+    from workbench.outcomes.costs import rates_table
+    from workbench.outcomes.coverage import Assumptions, assumptions_table
+    from workbench.review.export import parameters_table
+
+    parts = ['<section id="assumptions"><h2>Assumptions, rates and settings</h2>']
+    try:
+        table = assumptions_table(Assumptions.model_validate(scenario.assumptions or {}))
+        parts.append(
+            html_table(
+                table,
+                "Uptake assumptions (with their sources)",
+                columns=["parameter", "value", "default", "meaning", "source"],
+            )
+        )
+    except Exception:  # noqa: BLE001 (fall back to the raw values)
+        parts.append(
+            html_table(
+                pd.DataFrame(list(scenario.assumptions.items()), columns=["parameter", "value"]),
+                "Assumptions",
+            )
+        )
+    try:
+        from workbench.outcomes.costs import CostRates
+
+        table = rates_table(CostRates.model_validate(scenario.cost_rates or {}))
+        parts.append(
+            html_table(table, "Cost rates", columns=["parameter", "value", "default", "meaning"])
+        )
+    except Exception:  # noqa: BLE001
+        parts.append(
+            html_table(
+                pd.DataFrame(list(scenario.cost_rates.items()), columns=["parameter", "value"]),
+                "Cost rates",
+            )
+        )
+    settings = parameters_table(scenario)
+    settings = settings.loc[settings["kind"] == "setting", ["parameter", "value"]]
+    parts.append(
+        html_table(settings, f"{SCHEME_NAMES.get(scenario.scheme, scenario.scheme)} settings")
+    )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_report(scenario: Any, charts: bool = True) -> str:
+    """The scenario as one printable, self-contained HTML page (a string)."""
+    analysis = analyse(scenario, charts=charts)
+    currency = str((scenario.cost_rates or {}).get("currency") or "£")
+    status = str(scenario.status.get("status", "not solved"))
+    scheme = SCHEME_NAMES.get(scenario.scheme, scenario.scheme)
+    if scenario.scheme == "groups" and (scenario.settings or {}).get("kind") == "social":
+        scheme = "Social-integration groups"
+    counts = {name: len(frame) for name, frame in scenario.cohort_tables.items()}
+    generated = dt.datetime.now().strftime("%d %B %Y, %H:%M")
+    messages = list(scenario.status.get("messages") or [])
+    body = [
+        f"<header><h1>{esc(scenario.name)}</h1>",
+        f'<p class="meta">{esc(scheme)} · cohort <strong>{esc(scenario.cohort_name)}</strong> '
+        f"({counts.get('students', 0):,} students) · updated {esc(_when(scenario.updated))} · "
+        f'solver outcome <span class="status {_status_class(status)}">'
+        f"{esc(scenario.status_label)}</span></p>",
+    ]
+    if messages:
+        body.append('<p class="small">' + "<br>".join(esc(m) for m in messages) + "</p>")
+    body.append("</header>")
+    body.append(_headline_section(scenario, analysis, currency))
+    body.append(
+        '<section id="notes"><h2>Coordinator\'s notes</h2>'
+        + (
+            f'<div class="notes">{esc(scenario.notes)}</div>'
+            if scenario.notes.strip()
+            else '<p class="small">No notes.</p>'
+        )
+        + "</section>"
+    )
+    if charts:
+        body.append(_chart_section(analysis))
+    body.append(_plan_section(scenario))
+    body.append(_coverage_section(analysis))
+    body.append(_cost_section(analysis, currency))
+    body.append(_assumptions_section(scenario))
+    if analysis.problems:
+        body.append(
+            '<section id="problems"><h2>Left out of this report</h2><ul>'
+            + "".join(f"<li>{esc(p)}</li>" for p in analysis.problems)
+            + "</ul></section>"
+        )
+    body.append(
+        f"<footer>Peer-support planning workbench {esc(__version__)} · report made "
+        f"{esc(generated)} · scenario id {esc(scenario.id)}. Figures marked expected "
+        "apply the uptake assumptions listed above.</footer>"
+    )
+    title = f"{scenario.name} – {scheme}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="peer-support-workbench {esc(__version__)}">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
+
+
+def _when(iso: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return moment.strftime("%d %B %Y, %H:%M UTC" if moment.tzinfo else "%d %B %Y, %H:%M")
+
+
+def write_report(scenario: Any, path: Any, charts: bool = True) -> Any:
+    """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(scenario, charts=charts), encoding="utf-8")
+    return path

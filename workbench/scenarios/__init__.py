@@ -1,0 +1,1 @@
+"""Saved scenarios: the scenario file, the store and the solve workers."""

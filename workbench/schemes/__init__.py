@@ -1,0 +1,1 @@
+"""The schemes (peer mentoring, PASS, study and social groups), one package each, and their registry."""

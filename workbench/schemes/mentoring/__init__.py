@@ -1,0 +1,1 @@
+"""Peer mentoring: pairs mentees with mentors (settings, scoring, solve, budget, stable, explain)."""

@@ -1,0 +1,684 @@
+"""The PASS planning instance: who is free when, candidate slots, reach groups, diagnostics.
+
+Built once from a cohort and :class:`~workbench.schemes.pass_sessions.settings.PassSettings`; the optimiser
+(:mod:`workbench.schemes.pass_sessions.solve`) and the greedy baseline (:func:`greedy_sessions`) both work
+from it. Students of a module with the same free pattern over the module's candidate slots form
+one *reach group* (one weighted variable in the model instead of one per student).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.cohort.availability import busy_intervals, free_matrix, room_free_matrix
+from workbench.cohort.domain import Cohort, Slot, format_time
+from workbench.outcomes.costs import PassCostModel, pass_cost_model
+from workbench.schemes.pass_sessions.settings import (
+    PassSettings,
+    Uptake,
+    grid_slots,
+    seats_needed,
+    targeted_modules,
+)
+
+
+@dataclass
+class ModuleData:
+    """One targeted module as the planner sees it."""
+
+    code: str
+    students: np.ndarray  # enrolled student ids
+    free: np.ndarray  # (students, slots) free at each instance slot
+    sessions: int  # sessions wanted (sessions_per_module, or more when more are locked)
+    uptake: Uptake
+    leaders: list[str]
+    leader_cap: dict[str, int]  # most sessions of this module each leader may lead
+    leader_slots: np.ndarray  # (slots,) some leader of the module is free
+    reachable_upper: int  # students free at a slot where one of its leaders is free
+    need: int  # seats a session needs
+    placeable: int = 0  # sessions that can be placed at all (wanted, unless too few slots)
+    candidates: list[int] = field(default_factory=list)  # slot indices a session may use
+    locked: dict[int, str | None] = field(default_factory=dict)  # slot -> locked leader
+    patterns: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    free_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    penalty: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per candidate
+
+    @property
+    def enrolled(self) -> int:
+        return len(self.students)
+
+
+@dataclass
+class PlannedSession:
+    module: int  # index into instance.modules
+    slot: int  # index into instance.slots
+    leader_id: str | None
+    room_id: str | None
+    locked: bool = False
+
+
+@dataclass
+class PassInstance:
+    settings: PassSettings
+    slots: list[Slot]
+    n_grid: int  # slots[:n_grid] are the weekly grid; the rest are off-grid locked times
+    modules: list[ModuleData]
+    leader_free: dict[str, np.ndarray]
+    leader_max: dict[str, int]
+    rooms: list[str]
+    room_cap: np.ndarray
+    room_free: np.ndarray  # (rooms, slots), rooms reserved by locks already removed
+    overlap: np.ndarray  # (slots, slots) the two slots overlap in time
+    locked_rooms: dict[tuple[int, int], str | None]  # (module, slot) -> room reserved
+    targeted: list[str]
+    diagnostics: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    build_seconds: float = 0.0
+    pref_scale: float = 1.0
+    # Budget (settings.budget): the linear cost model and the money left for sessions and
+    # leaders once the fixed staff time is paid (never below what the locked sessions cost).
+    cost_model: PassCostModel | None = None
+    budget_left: float | None = None
+    locked_cost: float = 0.0
+    missing_weight: float | None = None  # weight of a missing session when a budget binds
+
+    @property
+    def targeted_pairs(self) -> int:
+        return int(sum(m.enrolled for m in self.modules))
+
+    @property
+    def budget_active(self) -> bool:
+        """A budget is set and could bind: the budget rule applies (a budget that pays for
+        every session the rules allow, with every leader, changes nothing)."""
+        return self.missing_weight is not None
+
+    def plan_cost(self, plan: list[PlannedSession]) -> float:
+        """What the plan's sessions and leaders cost (fixed staff time excluded)."""
+        if self.cost_model is None:
+            return 0.0
+        leaders = {ps.leader_id for ps in plan if ps.leader_id is not None}
+        return self.cost_model.per_session * len(plan) + self.cost_model.per_leader * len(leaders)
+
+    def label(self, slot_index: int) -> str:
+        return self.slots[slot_index].label
+
+    def short_label(self, slot_index: int) -> str:
+        slot = self.slots[slot_index]
+        return f"{slot.label.split(' ')[0]} {format_time(slot.start)}"
+
+
+def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
+    """Everything the planner needs, with the before-solve diagnostics.
+
+    Raises ``ValueError`` for bad input (unknown modules, rooms or leaders in locks, clashing
+    locks).
+    """
+    started = time.perf_counter()
+    targeted, notes = targeted_modules(cohort, settings)
+    grid = grid_slots(settings)
+    slots = list(grid)
+    lock_slots: list[tuple[int, int]] = []  # (module index, slot index) per lock
+    slot_index = {s: i for i, s in enumerate(slots)}
+    for lock in settings.locked_sessions:
+        slot = settings.slot_for(lock.day, lock.start)
+        if slot not in slot_index:
+            slot_index[slot] = len(slots)
+            slots.append(slot)
+        lock_slots.append((targeted.index(lock.module_code), slot_index[slot]))
+    n_grid = len(grid)
+    n_slots = len(slots)
+    overlap = np.array(
+        [[a.overlaps(b.day, b.start, b.end) for b in slots] for a in slots], dtype=bool
+    ).reshape(n_slots, n_slots)
+    _check_locks(cohort, settings, slots, lock_slots, targeted)
+
+    leaders = cohort.leaders[cohort.leaders["module_code"].isin(targeted)]
+    enrol = cohort.enrolments[cohort.enrolments["module_code"].isin(targeted)]
+    lock_leaders = [lk.leader_id for lk in settings.locked_sessions if lk.leader_id]
+    people = sorted(set(enrol["student_id"]) | set(leaders["student_id"]) | set(lock_leaders))
+    intervals = busy_intervals(cohort)
+    free_all = (
+        free_matrix(cohort, people, slots, intervals) if people else np.zeros((0, n_slots), bool)
+    )
+    row_of = {sid: i for i, sid in enumerate(people)}
+
+    leader_ids = sorted(set(leaders["student_id"]) | set(lock_leaders))
+    leader_free = {lid: free_all[row_of[lid]].copy() for lid in leader_ids}
+    leader_max: dict[str, int] = {}
+    for row in leaders.itertuples(index=False):
+        leader_max[row.student_id] = max(leader_max.get(row.student_id, 0), int(row.max_sessions))
+
+    rooms, room_free = room_free_matrix(cohort, slots)
+    room_cap = cohort.rooms["capacity"].to_numpy(dtype=np.int64)
+    room_free = room_free.copy()
+
+    diagnostics: list[str] = []
+    by_module = {code: grp for code, grp in enrol.groupby("module_code")}
+    modules: list[ModuleData] = []
+    for code in targeted:
+        students = np.array(
+            sorted(by_module[code]["student_id"]) if code in by_module else [], dtype=object
+        )
+        free = (
+            free_all[[row_of[s] for s in students]]
+            if len(students)
+            else np.zeros((0, n_slots), bool)
+        )
+        rows = leaders[leaders["module_code"] == code]
+        mod_leaders = sorted(rows["student_id"])
+        cap = {r.student_id: int(r.max_sessions) for r in rows.itertuples(index=False)}
+        uptake = settings.uptake(code)
+        modules.append(
+            ModuleData(
+                code,
+                students,
+                free,
+                settings.sessions_per_module,
+                uptake,
+                mod_leaders,
+                cap,
+                np.zeros(n_slots, bool),
+                0,
+                1,
+            )
+        )
+
+    # Locks: the module's sessions, leaders and rooms they fix.
+    locked_rooms: dict[tuple[int, int], str | None] = {}
+    for lock, (mi, si) in zip(settings.locked_sessions, lock_slots, strict=True):
+        mod = modules[mi]
+        mod.locked[si] = lock.leader_id
+        locked_rooms[(mi, si)] = lock.room_id
+        if lock.leader_id and lock.leader_id not in mod.leaders:
+            diagnostics.append(
+                f"Locked session {mod.code} {slots[si].label}: {lock.leader_id} "
+                f"is not listed as a {mod.code} leader (kept as locked)."
+            )
+            mod.leaders = sorted([*mod.leaders, lock.leader_id])
+            mod.leader_cap[lock.leader_id] = 0
+            leader_max.setdefault(lock.leader_id, 0)
+        if lock.leader_id:
+            if not leader_free[lock.leader_id][si]:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: leader "
+                    f"{lock.leader_id} is busy then (kept as locked)."
+                )
+            leader_free[lock.leader_id][si] = True
+            # The locked leader leads here: busy at every other overlapping time.
+            others = overlap[si].copy()
+            others[si] = False
+            leader_free[lock.leader_id][others] = False
+    for mod in modules:
+        mod.sessions = max(mod.sessions, len(mod.locked))
+        for lid in {v for v in mod.locked.values() if v}:
+            locked_here = sum(1 for v in mod.locked.values() if v == lid)
+            mod.leader_cap[lid] = max(mod.leader_cap.get(lid, 0), locked_here)
+    for lid in leader_max:
+        locked_total = sum(1 for m in modules for v in m.locked.values() if v == lid)
+        leader_max[lid] = max(leader_max[lid], locked_total)
+
+    # What each module can reach at best, and so the seats its sessions need.
+    grid_mask = np.zeros(n_slots, bool)
+    grid_mask[:n_grid] = True
+    for mod in modules:
+        leader_slots = np.zeros(n_slots, bool)
+        for lid in mod.leaders:
+            leader_slots |= leader_free[lid]
+        leader_slots &= grid_mask
+        for si in mod.locked:
+            leader_slots[si] = True
+        mod.leader_slots = leader_slots
+        mod.reachable_upper = (
+            int(mod.free[:, leader_slots].any(axis=1).sum()) if len(mod.students) else 0
+        )
+        mod.placeable = min(mod.sessions, max(len(mod.locked), _leader_capacity(mod, leader_max)))
+        mod.need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, mod.placeable))
+
+    # Rooms named by locks are reserved first; other locks get the smallest free room that
+    # seats them, so locked sessions never compete with the optimiser for rooms.
+    for (mi, si), room in sorted(locked_rooms.items(), key=lambda kv: kv[1] is None):
+        mod = modules[mi]
+        if room is None:
+            room = _smallest_room(rooms, room_cap, room_free[:, si], mod.need)
+            locked_rooms[(mi, si)] = room
+            if room is None:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: no free room "
+                    f"seats {mod.need}; it has no room."
+                )
+                continue
+        else:
+            ri = rooms.index(room)
+            if not room_free[ri, si]:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: room {room} "
+                    "is booked then (kept as locked)."
+                )
+            if room_cap[ri] < mod.need:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: room {room} "
+                    f"seats {room_cap[ri]}, fewer than the {mod.need} expected "
+                    "(kept as locked)."
+                )
+        room_free[rooms.index(room), overlap[si]] = False
+
+    # Candidate slots: a leader of the module free and a room that seats the session free.
+    # When fewer sessions can be placed than wanted, each seats more: repeat until stable.
+    for mod in modules:
+        while True:
+            fits = room_cap >= mod.need
+            room_ok = room_free[fits].any(axis=0) if fits.any() else np.zeros(n_slots, bool)
+            cands = [
+                s
+                for s in range(n_grid)
+                if mod.leader_slots[s] and room_ok[s] and s not in mod.locked
+            ]
+            mod.candidates = sorted(set(cands) | set(mod.locked))
+            placeable = min(mod.placeable, len(mod.candidates))
+            need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, placeable))
+            mod.placeable = placeable
+            if need == mod.need or placeable == 0:
+                break
+            mod.need = need
+        _groups(mod, settings, slots)
+
+    diagnostics.extend(
+        _diagnose(
+            cohort,
+            modules,
+            slots,
+            n_grid,
+            leader_free,
+            leader_max,
+            rooms,
+            room_cap,
+            room_free,
+            settings,
+        )
+    )
+    notes.extend(_advice(modules, settings))
+    inst = PassInstance(
+        settings,
+        slots,
+        n_grid,
+        modules,
+        leader_free,
+        leader_max,
+        rooms,
+        room_cap,
+        room_free,
+        overlap,
+        locked_rooms,
+        targeted,
+        diagnostics,
+        notes,
+    )
+    _budget(inst)
+    inst.pref_scale = _pref_scale(inst)
+    inst.build_seconds = time.perf_counter() - started
+    return inst
+
+
+def _check_locks(
+    cohort: Cohort,
+    settings: PassSettings,
+    slots: list[Slot],
+    lock_slots: list[tuple[int, int]],
+    targeted: list[str],
+) -> None:
+    rooms = set(cohort.rooms["room_id"])
+    students = set(cohort.students["student_id"])
+    locks = settings.locked_sessions
+    for lock in locks:
+        if lock.room_id is not None and lock.room_id not in rooms:
+            raise ValueError(f"locked session {lock.module_code}: unknown room {lock.room_id}")
+        if lock.leader_id is not None and lock.leader_id not in students:
+            raise ValueError(
+                f"locked session {lock.module_code}: unknown leader "
+                f"{lock.leader_id} (not in students)"
+            )
+    for i, (a, (ma, sa)) in enumerate(zip(locks, lock_slots, strict=True)):
+        for b, (mb, sb) in zip(locks[i + 1 :], lock_slots[i + 1 :], strict=True):
+            if not slots[sa].overlaps(slots[sb].day, slots[sb].start, slots[sb].end):
+                continue
+            when = slots[sa].label
+            if ma == mb:
+                raise ValueError(f"two locked {targeted[ma]} sessions overlap ({when})")
+            if a.room_id is not None and a.room_id == b.room_id:
+                raise ValueError(
+                    f"locked sessions {a.module_code} and {b.module_code} both use "
+                    f"room {a.room_id} at {when}"
+                )
+            if a.leader_id is not None and a.leader_id == b.leader_id:
+                raise ValueError(
+                    f"locked sessions {a.module_code} and {b.module_code} are both "
+                    f"led by {a.leader_id} at {when}"
+                )
+
+
+def _leader_capacity(mod: ModuleData, leader_max: dict[str, int]) -> int:
+    """Sessions of the module its leaders can lead between them in a week."""
+    return sum(min(mod.leader_cap.get(lid, 0), leader_max.get(lid, 0)) for lid in mod.leaders)
+
+
+def _smallest_room(rooms: list[str], cap: np.ndarray, free: np.ndarray, need: int) -> str | None:
+    options = [(int(cap[i]), rooms[i]) for i in range(len(rooms)) if free[i] and cap[i] >= need]
+    return min(options)[1] if options else None
+
+
+def _groups(mod: ModuleData, settings: PassSettings, slots: list[Slot]) -> None:
+    """Reach groups: the module's students by their free pattern over its candidate slots."""
+    cands = mod.candidates
+    sub = mod.free[:, cands] if len(cands) else np.zeros((mod.enrolled, 0), bool)
+    mod.free_count = sub.sum(axis=0).astype(np.int64)
+    share_free = mod.free_count / max(1, mod.enrolled)
+    mod.penalty = np.array(
+        [settings.penalties.slot_penalty(slots[s]) for s in cands]
+    ) + settings.balance_weight * (1.0 - share_free)
+    if not len(cands) or not mod.enrolled:
+        mod.patterns = np.zeros((0, len(cands)), bool)
+        mod.weights = np.zeros(0, np.int64)
+        return
+    reachable = sub.any(axis=1)
+    patterns, counts = np.unique(sub[reachable], axis=0, return_counts=True)
+    mod.patterns = patterns.astype(bool)
+    mod.weights = counts.astype(np.int64)
+
+
+def _budget(inst: PassInstance) -> None:
+    """The cost model and the money left for sessions and leaders under the budget.
+
+    With a budget, reach comes first and a missing session weighs less than a student (all of
+    them together less than half a student), so money goes where it reaches students; the
+    locked sessions and their named leaders are always paid for (kept as locked).
+    """
+    settings = inst.settings
+    if settings.budget is None:
+        return
+    model = pass_cost_model(settings.cost_rates, settings.session_minutes)
+    locks = sum(len(m.locked) for m in inst.modules)
+    named = {lid for m in inst.modules for lid in m.locked.values() if lid}
+    inst.cost_model = model
+    inst.locked_cost = model.per_session * locks + model.per_leader * len(named)
+    inst.budget_left = max(settings.budget - model.fixed, inst.locked_cost)
+    leaders = {lid for m in inst.modules for lid in m.leaders}
+    most = model.per_session * sum(
+        max(m.placeable, len(m.locked)) for m in inst.modules
+    ) + model.per_leader * len(leaders)
+    if most > inst.budget_left + 1e-9:
+        inst.missing_weight = 0.45 / (sum(m.placeable for m in inst.modules) + 1)
+
+
+def _pref_scale(inst: PassInstance) -> float:
+    """Weight of one preference point: with reach first, all of them weigh < half a student
+    (with a budget, < half a missing session, so sessions come before better hours)."""
+    if not inst.settings.reach_first:
+        return 1.0
+    pen = inst.settings.penalties
+    worst = 0.0
+    for mod in inst.modules:
+        top = float(mod.penalty.max()) if len(mod.penalty) else 0.0
+        worst += mod.sessions * top + pen.same_day * max(0, mod.sessions - 1)
+        worst += inst.settings.fewer_leaders_weight * min(mod.sessions, max(1, len(mod.leaders)))
+    scale = 0.45 / worst if worst > 0 else 0.0
+    if inst.missing_weight is not None:
+        scale *= inst.missing_weight
+    return scale
+
+
+def _diagnose(
+    cohort: Cohort,
+    modules: list[ModuleData],
+    slots: list[Slot],
+    n_grid: int,
+    leader_free: dict[str, np.ndarray],
+    leader_max: dict[str, int],
+    rooms: list[str],
+    room_cap: np.ndarray,
+    room_free: np.ndarray,
+    settings: PassSettings,
+) -> list[str]:
+    """Before-solve problems in the coordinator's words."""
+    out: list[str] = []
+    if not rooms:
+        out.append("No rooms in the cohort: no session can be placed (add a rooms table).")
+    else:
+        for s in range(n_grid):
+            if not room_free[:, s].any():
+                out.append(f"{slots[s].label}: no room is free.")
+    seen_leaders: set[str] = set()
+    for mod in modules:
+        code = mod.code
+        if not mod.enrolled:
+            out.append(f"{code}: no students are enrolled; there is no one to reach.")
+        listed = [lid for lid in mod.leaders if mod.leader_cap.get(lid, 0) > 0]
+        if not listed and not mod.locked:
+            out.append(f"{code}: no leader is listed for this module.")
+            continue
+        for lid in listed:
+            if lid not in seen_leaders and not leader_free[lid][:n_grid].any():
+                out.append(f"Leader {lid} ({code}): not free at any slot of the grid.")
+            seen_leaders.add(lid)
+        if not mod.leader_slots[:n_grid].any() and not mod.locked:
+            out.append(f"{code}: no leader free at any candidate slot.")
+            continue
+        if rooms:
+            fits = room_cap >= mod.need
+            if not fits.any():
+                out.append(
+                    f"{code}: no room seats the {mod.need} expected per session "
+                    f"(the largest holds {int(room_cap.max())})."
+                )
+                continue
+        missing = mod.sessions - len(mod.candidates)
+        if missing > 0 and rooms:
+            if len(mod.candidates) == len(mod.locked):
+                out.append(f"{code}: when a leader is free, no room with {mod.need}+ seats is.")
+            else:
+                out.append(
+                    f"{code}: only {len(mod.candidates)} slot(s) have a free leader and a "
+                    f"free room with {mod.need}+ seats; {mod.sessions} sessions wanted."
+                )
+        capacity = sum(
+            min(mod.leader_cap.get(lid, 0), leader_max.get(lid, 0)) for lid in mod.leaders
+        )
+        if 0 < capacity < mod.sessions:
+            out.append(
+                f"{code}: its leaders can lead {capacity} session(s) a week between them; "
+                f"{mod.sessions} wanted."
+            )
+    return out
+
+
+def _advice(modules: list[ModuleData], settings: PassSettings) -> list[str]:
+    out = []
+    per_leader = settings.students_per_leader
+    for mod in modules:
+        per_session = mod.uptake.regular * mod.reachable_upper / max(1, mod.sessions)
+        if per_session > 2 * per_leader:
+            wanted = int(np.ceil(mod.uptake.regular * mod.reachable_upper / per_leader))
+            out.append(
+                f"{mod.code}: about {per_session:.0f} expected per session, well above the "
+                f"~{per_leader} per leader PASS plans for; consider {wanted} sessions or "
+                "co-leaders."
+            )
+    return out
+
+
+def greedy_sessions(inst: PassInstance) -> list[PlannedSession]:
+    """The greedy baseline: repeatedly add the session that reaches the most new students.
+
+    Locked sessions come first. Each step takes, over every module still short of sessions,
+    the slot with the largest marginal reach (less the weighted slot preferences) that still has
+    a free leader and a big-enough free room; the leader already leading the module is
+    preferred, then the leader with fewest other modules; the room is the smallest that fits.
+
+    With a budget, a step only takes a session the money left pays for (with a new leader only
+    if that is paid for too, else one already leading), and leaders already leading are
+    preferred; it stops when not even one more session with a leader already paid is affordable.
+    """
+    budget = inst.budget_active
+    cost = inst.cost_model
+    # Money spent so far: every locked session counts from the start (they are always held).
+    spent = [cost.per_session * sum(len(m.locked) for m in inst.modules) if budget else 0.0]
+    leader_taken: dict[str, list[int]] = {lid: [] for lid in inst.leader_free}
+    leader_open = {lid: free.copy() for lid, free in inst.leader_free.items()}
+    leader_module: dict[tuple[str, int], int] = {}
+    room_used = np.zeros_like(inst.room_free)
+    modules_of_leader: dict[str, int] = {}
+    for mod in inst.modules:
+        for lid in mod.leaders:
+            modules_of_leader[lid] = modules_of_leader.get(lid, 0) + 1
+    plan: list[PlannedSession] = []
+    chosen: list[list[int]] = [[] for _ in inst.modules]
+    reached = [np.zeros(len(m.weights), bool) for m in inst.modules]
+    pos = [{s: j for j, s in enumerate(m.candidates)} for m in inst.modules]
+
+    def take(mi: int, si: int, lid: str | None, room: str | None, locked: bool) -> None:
+        chosen[mi].append(si)
+        if budget:
+            if not locked:
+                spent[0] += cost.per_session
+            if lid is not None and not leader_taken[lid]:
+                spent[0] += cost.per_leader
+        if lid is not None:
+            leader_taken[lid].append(si)
+            leader_open[lid][inst.overlap[si]] = False
+            leader_module[(lid, mi)] = leader_module.get((lid, mi), 0) + 1
+        if room is not None:
+            room_used[inst.rooms.index(room), inst.overlap[si]] = True
+        j = pos[mi].get(si)
+        if j is not None and len(reached[mi]):
+            reached[mi] |= inst.modules[mi].patterns[:, j]
+        plan.append(PlannedSession(mi, si, lid, room, locked))
+
+    def new_leader_ok(extra: float) -> bool:
+        """The money left pays for ``extra`` and one more leader."""
+        return not budget or spent[0] + extra + cost.per_leader <= inst.budget_left + 1e-9
+
+    def leader_for(mi: int, si: int, allow_new: bool = True) -> str | None:
+        mod = inst.modules[mi]
+        best = None
+        for lid in mod.leaders:
+            if not leader_open[lid][si]:
+                continue
+            if len(leader_taken[lid]) >= inst.leader_max.get(lid, 0):
+                continue
+            if leader_module.get((lid, mi), 0) >= mod.leader_cap.get(lid, 0):
+                continue
+            if not allow_new and not leader_taken[lid]:
+                continue
+            key = (
+                0 if leader_module.get((lid, mi), 0) else 1,
+                modules_of_leader.get(lid, 0),
+                -(inst.leader_max[lid] - len(leader_taken[lid])),
+                lid,
+            )
+            if budget:  # a leader already paid for costs nothing more
+                key = (key[0], 0 if leader_taken[lid] else 1, *key[1:])
+            if best is None or key < best[0]:
+                best = (key, lid)
+        return None if best is None else best[1]
+
+    def room_for(mi: int, si: int) -> str | None:
+        need = inst.modules[mi].need
+        avail = inst.room_free[:, si] & ~room_used[:, si]
+        return _smallest_room(inst.rooms, inst.room_cap, avail, need)
+
+    # Locked sessions first, as the coordinator fixed them.
+    locks = sorted(
+        (
+            (lid is None, mi, si, lid)
+            for mi, mod in enumerate(inst.modules)
+            for si, lid in mod.locked.items()
+        ),
+        key=lambda t: t[:3],
+    )
+    for unnamed, mi, si, lid in locks:  # named leaders first: they are fixed
+        take(
+            mi,
+            si,
+            leader_for(mi, si, new_leader_ok(0.0)) if unnamed else lid,
+            inst.locked_rooms.get((mi, si)),
+            True,
+        )
+
+    scale = inst.pref_scale
+    same_day = inst.settings.penalties.same_day
+    days_of = np.array([slot.day for slot in inst.slots])
+    active = [mi for mi, m in enumerate(inst.modules) if len(chosen[mi]) < m.placeable]
+    while active:
+        best = None
+        allow_new = new_leader_ok(cost.per_session) if budget else True
+        if budget and spent[0] + cost.per_session > inst.budget_left + 1e-9:
+            break  # not even one more session is affordable
+        rooms_left = inst.room_free & ~room_used
+        for mi in list(active):
+            mod = inst.modules[mi]
+            cands = np.array(mod.candidates, dtype=np.int64)
+            ok = np.ones(len(cands), bool)
+            ok[[pos[mi][s] for s in chosen[mi]]] = False
+            lead_ok = np.zeros(len(cands), bool)
+            for lid in mod.leaders:
+                if (
+                    len(leader_taken[lid]) < inst.leader_max.get(lid, 0)
+                    and leader_module.get((lid, mi), 0) < mod.leader_cap.get(lid, 0)
+                    and (allow_new or leader_taken[lid])
+                ):
+                    lead_ok |= leader_open[lid][cands]
+            fits = inst.room_cap >= mod.need
+            ok &= lead_ok & (rooms_left[fits][:, cands].any(axis=0) if fits.any() else False)
+            if not ok.any():
+                active.remove(mi)
+                continue
+            if len(mod.weights):
+                open_groups = ~reached[mi]
+                gains = (mod.weights[open_groups] @ mod.patterns[open_groups]).astype(float)
+            else:
+                gains = np.zeros(len(cands))
+            repeat_day = np.isin(days_of[cands], days_of[chosen[mi]]) if chosen[mi] else False
+            score = gains - scale * (mod.penalty + same_day * repeat_day)
+            score[~ok] = -np.inf
+            j = int(np.argmax(score))
+            key = (float(score[j]), -int(ok.sum()), -mi)
+            if best is None or key > best[0]:
+                best = (key, mi, int(cands[j]))
+        if best is None:
+            break
+        _, mi, si = best
+        take(mi, si, leader_for(mi, si, allow_new), room_for(mi, si), False)
+        if len(chosen[mi]) >= inst.modules[mi].placeable:
+            active.remove(mi)
+    return plan
+
+
+def assign_rooms(inst: PassInstance, plan: list[PlannedSession]) -> list[str]:
+    """Give each session without a room the smallest free room that seats it (in place).
+
+    At each slot the sessions needing the most seats choose first; since every room that
+    seats a bigger session also seats a smaller one, this finds rooms whenever the model's
+    room-count rule holds. Returns messages for sessions left without a room.
+    """
+    problems = []
+    used = np.zeros_like(inst.room_free)
+    for ps in plan:
+        if ps.room_id is not None:
+            used[inst.rooms.index(ps.room_id), inst.overlap[ps.slot]] = True
+    order = sorted(
+        (ps for ps in plan if ps.room_id is None),
+        key=lambda p: (p.slot, -inst.modules[p.module].need, inst.modules[p.module].code),
+    )
+    for ps in order:
+        mod = inst.modules[ps.module]
+        avail = inst.room_free[:, ps.slot] & ~used[:, ps.slot]
+        room = _smallest_room(inst.rooms, inst.room_cap, avail, mod.need)
+        if room is None:
+            problems.append(f"{mod.code} {inst.label(ps.slot)}: no free room seats {mod.need}.")
+            continue
+        ps.room_id = room
+        used[inst.rooms.index(room), inst.overlap[ps.slot]] = True
+    return problems
