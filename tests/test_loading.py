@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from workbench.cli.main import main
+from workbench.cohort.domain import TABLES
 from workbench.cohort.loading import (
     Upload,
     load_cohort,
@@ -144,9 +145,8 @@ def test_workbook_with_time_cells_hidden_sheet_and_unknown_sheet(tmp_path: Path)
     assert problems(result) == [
         "cohort.xlsx[busy]:3: start: '2026-01-05 09:00:00' is not a 24-hour time HH:MM",
         "cohort.xlsx[busy]: warning: this sheet is hidden in the workbook; it was read anyway",
-        "cohort.xlsx[Notes]: warning: sheet ignored: its name is not a cohort table (students, "
-        "modules, enrolments, timetable, busy, rooms, room_busy, mentors, mentees, leaders, "
-        "preferences, avoid)",
+        "cohort.xlsx[Notes]: warning: sheet ignored: its name is not a cohort table "
+        f"({', '.join(TABLES)})",
     ]
     assert result.cohort is None
 

@@ -1,4 +1,4 @@
-"""The data contract (v1): which tables and columns a cohort has, their kinds and aliases.
+"""The data contract (v1.1): which tables and columns a cohort has, their kinds and aliases.
 
 The README's "Data contract" section is written from this module; keep them in step.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = "1.1"  # 1.1: the term (term_weeks, attendance, meetings, outcomes, ...)
 
 # Column kinds understood by the validator.
 ID, TEXT, LEVEL, DAY, TIME, BOOL, FRACTION, INT, LIST, NUMBER, DATE = (
@@ -81,6 +81,29 @@ _START_ALIASES = ("start time", "from", "starts", "begin")
 _END_ALIASES = ("end time", "to", "finish", "ends", "finish time")
 
 
+# A student's name and e-mail (optional). A file with separate first and last name columns
+# (and no full name) gets `name` = first + last; a preferred name wins over a full name.
+NAME_ALIASES = (
+    "full name",
+    "student name",
+    "preferred name",
+    "known as",
+    "display name",
+    "fullname",
+)
+FIRST_NAME_HEADERS = ("first name", "forename", "forenames", "given name", "firstname")
+LAST_NAME_HEADERS = ("last name", "surname", "family name", "lastname")
+EMAIL_ALIASES = (
+    "email address",
+    "e mail",
+    "e mail address",
+    "mail",
+    "university email",
+    "student email",
+    "contact email",
+)
+
+
 def _sid(required: bool = True, name: str = "student_id") -> Column:
     return Column(name, ID, required, _STUDENT_ALIASES if name == "student_id" else ())
 
@@ -92,6 +115,120 @@ def _when() -> tuple[Column, ...]:
         Column("end", TIME, True, _END_ALIASES),
     )
 
+
+_WEEK_ALIASES = ("teaching week", "week number", "wk", "term week")
+
+# Contract v1.1: running and evaluating the term (all optional).
+_TERM_TABLES = (
+    TableSpec(
+        "term_weeks",
+        (
+            Column("week", INT, True, _WEEK_ALIASES, low=1, high=60),
+            Column("starts", DATE, True, ("week starts", "start date", "monday", "week beginning")),
+            Column("kind", TEXT, aliases=("week kind", "type"), default="teaching"),
+        ),
+        "The term's weeks: the Monday each starts and its kind (teaching, break, revision, "
+        "exams); no session is planned in a break.",
+        unique=("week",),
+        aliases=("term", "term_calendar", "teaching_weeks", "weeks"),
+    ),
+    TableSpec(
+        "attendance",
+        (
+            _sid(),
+            Column("module_code", ID, True, _MODULE_ALIASES),
+            Column("week", INT, True, _WEEK_ALIASES, low=1, high=60),
+            Column("day", DAY, aliases=_DAY_ALIASES),
+            Column("start", TIME, aliases=("start time", "session start", "starts")),
+            Column("minutes", NUMBER, aliases=("duration", "mins", "time spent"), low=0, high=1440),
+        ),
+        "One row per student per session attended (a register or a card-swipe export).",
+        aliases=("registers", "register", "sign_ins", "swipes", "attendances"),
+        references=(
+            ("student_id", "students", "student_id"),
+            ("module_code", "modules", "module_code"),
+        ),
+    ),
+    TableSpec(
+        "meetings",
+        (
+            Column("mentee_id", ID, True, ("mentee", "mentee student id")),
+            Column("mentor_id", ID, True, ("mentor", "mentor student id")),
+            Column("week", INT, True, _WEEK_ALIASES, low=1, high=60),
+            Column("minutes", NUMBER, aliases=("duration", "mins"), low=0, high=1440),
+        ),
+        "Mentoring meetings: which mentee met which mentor in which term week.",
+        aliases=("mentoring_meetings", "mentor_meetings"),
+        references=(
+            ("mentee_id", "students", "student_id"),
+            ("mentor_id", "students", "student_id"),
+        ),
+    ),
+    TableSpec(
+        "outcomes",
+        (
+            _sid(),
+            Column("module_code", ID, True, _MODULE_ALIASES),
+            Column("mark", NUMBER, aliases=("final mark", "score", "grade %"), low=0, high=100),
+            Column("result", TEXT, aliases=("outcome", "decision")),
+        ),
+        "Each student's result in a module: mark (0-100), result (pass, fail, withdrawn), or both.",
+        unique=("student_id", "module_code"),
+        aliases=("results", "marks", "module_results"),
+        references=(
+            ("student_id", "students", "student_id"),
+            ("module_code", "modules", "module_code"),
+        ),
+    ),
+    TableSpec(
+        "progression",
+        (
+            _sid(),
+            Column("continued", BOOL, True, ("progressed", "continuing", "retained")),
+        ),
+        "Whether each student continued to the next year (yes/no).",
+        unique=("student_id",),
+        aliases=("continuation", "retention"),
+        references=(("student_id", "students", "student_id"),),
+    ),
+)
+
+# The volunteers' year (all optional): training attended and the staff who supervise.
+_VOLUNTEER_TABLES = (
+    TableSpec(
+        "training",
+        (
+            _sid(),
+            Column("date", DATE, aliases=("training date", "attended on", "session date")),
+            Column("week", INT, aliases=_WEEK_ALIASES, low=1, high=60),
+            Column("hours", NUMBER, True, ("training hours", "duration hours"), low=0, high=200),
+        ),
+        "Training volunteers attended: one row per volunteer per session (a date or a term week, "
+        "and the hours).",
+        aliases=("training_attended", "volunteer_training", "trained"),
+        references=(("student_id", "students", "student_id"),),
+    ),
+    TableSpec(
+        "supervisors",
+        (
+            Column("staff_id", ID, True, ("staff", "staff number", "staff no", "supervisor id")),
+            Column("name", TEXT, True, ("staff name", "supervisor", "supervisor name")),
+            Column("email", TEXT, aliases=("e-mail", "email address", "staff email")),
+            Column(
+                "capacity",
+                INT,
+                True,
+                ("max volunteers", "supervision capacity", "load"),
+                low=1,
+                high=500,
+            ),
+            Column("faculty", TEXT, aliases=("school", "college", "department")),
+        ),
+        "Staff who supervise volunteers: how many each can take and their faculty.",
+        unique=("staff_id",),
+        aliases=("staff_supervisors", "supervisor"),
+    ),
+)
 
 CONTRACT: dict[str, TableSpec] = {
     spec.name: spec
@@ -118,6 +255,20 @@ CONTRACT: dict[str, TableSpec] = {
                 Column("gender", TEXT, aliases=("sex",)),
                 Column("languages", LIST, aliases=("language", "languages spoken")),
                 Column("interests", LIST, aliases=("interest", "hobbies")),
+                Column("name", TEXT, aliases=NAME_ALIASES),
+                Column("email", TEXT, aliases=EMAIL_ALIASES),
+                Column(
+                    "prior_attainment",
+                    NUMBER,
+                    aliases=(
+                        "prior attainment",
+                        "entry tariff",
+                        "ucas tariff",
+                        "tariff",
+                        "entry points",
+                        "previous average",
+                    ),
+                ),
             ),
             "Every student in the cohort: mentees, mentors, leaders and everyone PASS could reach.",
             unique=("student_id",),
@@ -255,6 +406,30 @@ CONTRACT: dict[str, TableSpec] = {
                 ("student_id_b", "students", "student_id"),
             ),
         ),
+        TableSpec(
+            "topics",
+            (
+                Column("module_code", ID, True, _MODULE_ALIASES),
+                Column("week", INT, True, ("teaching week", "week number", "wk"), low=1, high=60),
+                Column("topic", TEXT, True, ("topic title", "subject", "concept", "lecture")),
+                Column(
+                    "difficulty",
+                    INT,
+                    aliases=("how difficult", "difficulty rating", "hard"),
+                    low=1,
+                    high=5,
+                    default=3,
+                ),
+                Column("kind", TEXT, aliases=("topic kind", "type"), default="lecture"),
+            ),
+            "What each module lectures or assesses week by week (difficulty 1-5; kind lecture "
+            "or assessment); PASS plans its scheme of work from it.",
+            unique=("module_code", "week", "topic"),
+            aliases=("scheme_of_work", "lecture_topics"),
+            references=(("module_code", "modules", "module_code"),),
+        ),
+        *_TERM_TABLES,
+        *_VOLUNTEER_TABLES,
     )
 }
 
@@ -314,8 +489,8 @@ def contract_markdown() -> str:
     for spec in CONTRACT.values():
         for col in spec.columns_list:
             kind = _KIND_WORDS[col.kind]
-            if col.low is not None and col.kind == INT:
-                kind += f", {int(col.low)}-{int(col.high)}"
+            if col.low is not None and col.kind in (INT, NUMBER):
+                kind += f", {col.low:g}-{col.high:g}"
             if col.default is not None:
                 kind += f", default {col.default}"
             lines.append(

@@ -12,7 +12,7 @@ normalised by :mod:`workbench.cohort.validation`:
 
 Build one with :func:`workbench.cohort.validation.validate_tables` (or :func:`workbench.cohort.loading.load_cohort`)
 so that every rule of the data contract has been checked; tests may also use
-:meth:`Cohort.from_records` for tiny hand-built cohorts, which runs the same validation.
+:func:`workbench.cohort.validation.cohort_from_records` for tiny hand-built cohorts, which runs the same validation.
 """
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ TABLES: tuple[str, ...] = (
     "leaders",
     "preferences",
     "avoid",
+    "topics",
+    "term_weeks",
+    "attendance",
+    "meetings",
+    "outcomes",
+    "progression",
+    "training",
+    "supervisors",
 )
 
 
@@ -113,6 +121,14 @@ class Cohort(BaseModel):
     leaders: pd.DataFrame
     preferences: pd.DataFrame
     avoid: pd.DataFrame
+    topics: pd.DataFrame
+    term_weeks: pd.DataFrame
+    attendance: pd.DataFrame
+    meetings: pd.DataFrame
+    outcomes: pd.DataFrame
+    progression: pd.DataFrame
+    training: pd.DataFrame
+    supervisors: pd.DataFrame
     supplied: frozenset[str] = frozenset()
     name: str = "cohort"
 
@@ -139,28 +155,6 @@ class Cohort(BaseModel):
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: len(self.table(name)) for name in TABLES}
-
-    @classmethod
-    def from_records(cls, **tables: list[dict[str, Any]]) -> Cohort:
-        """Validate small hand-written tables (values as a coordinator would type them).
-
-        Raises ``ValueError`` listing every problem when the tables do not validate.
-        """
-        from workbench.cohort.validation import validate_tables
-
-        frames = {
-            name: pd.DataFrame(
-                [{k: None if v is None else str(v) for k, v in row.items()} for row in rows],
-                dtype=object,
-            )
-            if rows
-            else pd.DataFrame()
-            for name, rows in tables.items()
-        }
-        result = validate_tables(frames)
-        if result.cohort is None:
-            raise ValueError(result.report.format_text())
-        return result.cohort
 
 
 def _student_from_row(row: pd.Series, extra: list[str]) -> Student:
