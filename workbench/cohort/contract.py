@@ -91,12 +91,14 @@ NAME_ALIASES = (
     "display name",
     "fullname",
 )
+# Columns that identify a person: never a breakdown, a grouping rule or a matching criterion.
+PERSONAL_COLUMNS = ("student_id", "name", "email")
 FIRST_NAME_HEADERS = ("first name", "forename", "forenames", "given name", "firstname")
 LAST_NAME_HEADERS = ("last name", "surname", "family name", "lastname")
 EMAIL_ALIASES = (
     "email address",
-    "e mail",
-    "e mail address",
+    "e-mail",
+    "e-mail address",
     "mail",
     "university email",
     "student email",

@@ -101,7 +101,14 @@ class Student(BaseModel):
     gender: str | None = None
     languages: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
+    name: str | None = None  # how the coordinator knows them (optional)
+    email: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The name with the id ("Asha Patel (2400045)"), or the id alone."""
+        return f"{self.name} ({self.student_id})" if self.name else self.student_id
 
 
 class Cohort(BaseModel):
@@ -175,6 +182,8 @@ def _student_from_row(row: pd.Series, extra: list[str]) -> Student:
         gender=opt("gender"),
         languages=tuple(row.get("languages") or ()),
         interests=tuple(row.get("interests") or ()),
+        name=opt("name"),
+        email=opt("email"),
         extra={name: opt(name) for name in extra},
     )
 

@@ -34,6 +34,7 @@ from workbench.cohort.contract import (
     normalise_header,
 )
 from workbench.cohort.domain import DAY_NAMES, LEVEL_RANK, LEVELS, TABLES, Cohort
+from workbench.cohort.names import combine_name_columns
 
 ROW = "__row__"  # column of raw frames holding the spreadsheet row number
 MAX_PER_COLUMN = 50  # problems listed per file and column before they are summarised
@@ -545,6 +546,8 @@ def _check_table(
     raw: RawTable, spec: TableSpec, mapping: Mapping, out: _Collector
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """The parsed table and a mask of its rows that broke a rule (None: unusable headers)."""
+    if spec.name == "students":  # first + last name, preferred name ... -> one `name`
+        raw = RawTable(raw.name, raw.file, combine_name_columns(raw.frame), raw.problems, raw.clean)
     frame = _resolve_headers(raw, spec, mapping, out)
     if frame is None:
         return None
@@ -647,8 +650,9 @@ def _finalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
     spec = CONTRACT[name]
     table = table.drop(columns=[ROW]).reset_index(drop=True)
     for col in spec.columns_list:
-        if col.kind in (DAY, TIME):
-            table[col.name] = table[col.name].astype("int64")
+        if col.kind in (DAY, TIME):  # an optional day or time may be blank: nullable Int64
+            complete = col.required or table[col.name].notna().all()
+            table[col.name] = table[col.name].astype("int64" if complete else "Int64")
         elif col.kind in (ID, TEXT, LEVEL):
             table[col.name] = _none_for_missing(table[col.name])
     for extra in table.columns:
@@ -858,3 +862,23 @@ __all__ = [
     "scheme_problems",
     "validate_tables",
 ]
+
+
+def cohort_from_records(**tables: list[dict[str, Any]]) -> Cohort:
+    """Validate small hand-written tables (values as a coordinator would type them).
+
+    Raises ``ValueError`` listing every problem when the tables do not validate.
+    """
+    frames = {
+        name: pd.DataFrame(
+            [{k: None if v is None else str(v) for k, v in row.items()} for row in rows],
+            dtype=object,
+        )
+        if rows
+        else pd.DataFrame()
+        for name, rows in tables.items()
+    }
+    result = validate_tables(frames)
+    if result.cohort is None:
+        raise ValueError(result.report.format_text())
+    return result.cohort

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import LEVEL_RANK, Cohort
 
 SCHEMES: tuple[str, ...] = ("mentoring", "pass", "groups")
@@ -37,7 +38,7 @@ KNOWN_ATTRIBUTES: tuple[str, ...] = (
     "gender",
 )
 # Columns never used as a breakdown (identifiers and lists).
-_NOT_ATTRIBUTES = {"student_id", "languages", "interests", "programme", "level"}
+_NOT_ATTRIBUTES = {*PERSONAL_COLUMNS, "languages", "interests", "programme", "level"}
 
 DIMENSION_LABELS: dict[str, str] = {
     "overall": "Overall",

@@ -16,6 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import DAY_NAMES, DAYS, LEVELS, Cohort, format_time
 from workbench.schemes.groups.rules import LIST_ATTRIBUTES, attribute_word
 from workbench.schemes.groups.settings import GroupSettings
@@ -37,7 +38,7 @@ def attribute_options(cohort: Cohort) -> list[str]:
     students = cohort.students
     out = []
     for col in students.columns:
-        if col == "student_id":
+        if col in PERSONAL_COLUMNS:
             continue
         column = students[col]
         if col in LIST_ATTRIBUTES:
