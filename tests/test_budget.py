@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from test_mentoring_support import all_matchings, check_plan, cohort, eligible, score, student
 from test_pass_sessions import assert_hard_rules, tiny
 
-import workbench.schemes.mentoring.solve as mentoring
+import workbench.schemes.mentoring.objectives as mentoring
 from workbench.cohort.generate import generate_cohort
 from workbench.outcomes.costs import (
     CostRates,

@@ -19,7 +19,7 @@ from test_mentoring_support import (
     student,
 )
 
-import workbench.schemes.mentoring.solve as mentoring
+import workbench.schemes.mentoring.model as mentoring
 from workbench.cohort.domain import SolveStatus
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
 from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring

@@ -95,7 +95,7 @@ def test_resolve_after_a_mentor_drops_out(cohorts):
 
 
 def _force_pricing(mp, per_mentee: int = 1, per_mentor: int = 0) -> None:
-    import workbench.schemes.mentoring.solve as mentoring
+    import workbench.schemes.mentoring.model as mentoring
 
     mp.setattr(mentoring, "PRICING_MIN_PAIRS", 0)
     mp.setattr(mentoring, "START_PER_MENTEE", per_mentee)
@@ -115,7 +115,7 @@ def _force_pricing(mp, per_mentee: int = 1, per_mentor: int = 0) -> None:
 )
 def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
     """Pricing from a tiny start (one pair per mentee) ends where the whole model does."""
-    import workbench.schemes.mentoring.solve as mentoring
+    import workbench.schemes.mentoring.model as mentoring
 
     c = cohorts[1]
     with pytest.MonkeyPatch.context() as mp:
@@ -133,7 +133,7 @@ def test_pricing_reaches_the_whole_model_optimum(cohorts, settings):
 
 
 def test_pricing_with_previous_pairs_and_invalid_duals(cohorts):
-    import workbench.schemes.mentoring.solve as mentoring
+    import workbench.schemes.mentoring.model as mentoring
 
     c = cohorts[2]
     first = solve_mentoring(c)
@@ -153,7 +153,7 @@ def test_pricing_with_previous_pairs_and_invalid_duals(cohorts):
     # Duals that do not certify optimality make the group be solved whole.
     with pytest.MonkeyPatch.context() as mp:
         _force_pricing(mp)
-        mp.setattr(mentoring, "_reduced_costs", lambda *a, **k: None)
+        mp.setattr(mentoring, "reduced_costs", lambda *a, **k: None)
         fallback = solve_mentoring(fewer, MentoringSettings(previous_pairs=previous))
     assert (fallback.matched, fallback.changed_pairs, fallback.total_score) == (
         whole.matched,

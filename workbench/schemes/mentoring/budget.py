@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pulp
 
 from workbench.outcomes.costs import CostRates, cost_of_mentors
+from workbench.schemes.mentoring.rules import (
+    budget_cap,
+    locked_pairs_hold,
+    mentees_of_type,
+    mentor_capacity,
+    mentor_used_when_matched,
+    one_mentor_per_mentee,
+    pair_columns,
+)
+from workbench.schemes.solving import solve
 
 # Above this many pairs only the aggregated rule (pairs of m <= capacity x used[m]) is added;
 # the per-pair rule tightens the LP bound but doubles the rows.
@@ -201,42 +210,21 @@ def budget_model(
     """The assignment MIP with ``mentor_used`` binaries and the ``budget`` row (at most
     ``limit`` mentors used: every mentor costs the same), built in linear time."""
     prob = pulp.LpProblem(name, pulp.LpMaximize)
-    xs = [prob.add_variable(f"pair_{k:08d}", 0, 1, pulp.LpBinary) for k in range(len(e))]
-    for k in np.flatnonzero(locked).tolist():
-        xs[k].lowBound = 1
-    mentors = np.unique(m)
+    xs = pair_columns(prob, len(e))
+    locked_pairs_hold(xs, locked)
     locked_mentors = set(m[locked].tolist())
     used = {
         int(j): prob.add_variable(
             f"mentor_used_{int(j)}", 1 if int(j) in locked_mentors else 0, 1, pulp.LpBinary
         )
-        for j in mentors.tolist()
+        for j in np.unique(m).tolist()
     }
-    le = pulp.LpConstraintLE
     rows: dict[str, pulp.LpConstraint] = {}
-    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.zeros(0, int)
-    ends = np.r_[starts[1:], len(e)]
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        rows[f"one_mentor_per_mentee_{e[a]}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(zip(xs[a:b], repeat(1))), le, rhs=1
-        )
-    order = np.argsort(m, kind="stable")
-    sm = m[order]
-    mstarts = np.flatnonzero(np.r_[True, sm[1:] != sm[:-1]]) if len(sm) else np.zeros(0, int)
-    mends = np.r_[mstarts[1:], len(sm)]
-    order_l = order.tolist()
-    for a, b in zip(mstarts.tolist(), mends.tolist(), strict=True):
-        j = int(sm[a])
-        terms = [(xs[k], 1) for k in order_l[a:b]] + [(used[j], -int(capacity[j]))]
-        rows[f"mentor_capacity_{j}"] = pulp.LpConstraint(pulp.LpAffineExpression(terms), le, rhs=0)
+    one_mentor_per_mentee(rows, xs, e)
+    mentor_capacity(rows, xs, m, capacity, used)
     if len(e) <= PER_PAIR_RULE_MAX_PAIRS:
-        for k, j in enumerate(m.tolist()):
-            rows[f"mentor_used_{j}_pair_{k}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression([(xs[k], 1), (used[j], -1)]), le, rhs=0
-            )
-    rows["budget"] = pulp.LpConstraint(
-        pulp.LpAffineExpression(zip(used.values(), repeat(1))), le, rhs=int(limit)
-    )
+        mentor_used_when_matched(rows, xs, m, used)
+    budget_cap(rows, used, limit)
     prob.extend(rows)
     prob.setObjective(pulp.LpAffineExpression(zip(xs, coefs.tolist(), strict=True)))
     return prob, xs, used
@@ -317,14 +305,6 @@ def mentee_types(
     return MenteeTypes(type_of, entry_type, mentor, cnt, total / cnt, lk, kp)
 
 
-def _runs(keys: np.ndarray) -> list[np.ndarray]:
-    """Indices of each run of equal keys (after a stable sort)."""
-    order = np.argsort(keys, kind="stable")
-    sk = keys[order]
-    cuts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(sk) else np.zeros(0, int)
-    return np.split(order, cuts[1:]) if len(sk) else []
-
-
 def mentors_by_types(
     name: str,
     types: MenteeTypes,
@@ -339,8 +319,6 @@ def mentors_by_types(
     counts, ``mentor_used`` binaries, the ``budget`` row) maximising ``coefs . take``.
     ``start`` = (mentees, mentors) of a plan within the limit, the warm start. Returns the
     mentors chosen (bool per mentor) and the solve status."""
-    from workbench.schemes.solving import solve
-
     n = len(types.mentor)
     upper = np.minimum(types.count, capacity[types.mentor])
     prob = pulp.LpProblem(name, pulp.LpMaximize)
@@ -357,25 +335,11 @@ def mentors_by_types(
         )
         for j in np.unique(types.mentor).tolist()
     }
-    le = pulp.LpConstraintLE
     rows: dict[str, pulp.LpConstraint] = {}
-    for ks in _runs(types.entry_type):
-        rows[f"mentees_of_type_{int(types.entry_type[ks[0]])}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression((ys[k], 1) for k in ks.tolist()),
-            le,
-            rhs=int(types.count[ks[0]]),
-        )
-    for ks in _runs(types.mentor):
-        j = int(types.mentor[ks[0]])
-        terms = [(ys[k], 1) for k in ks.tolist()] + [(used[j], -int(capacity[j]))]
-        rows[f"mentor_capacity_{j}"] = pulp.LpConstraint(pulp.LpAffineExpression(terms), le, rhs=0)
-    for k, j in enumerate(types.mentor.tolist()):
-        rows[f"mentor_used_{j}_entry_{k}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression([(ys[k], 1), (used[j], -int(upper[k]))]), le, rhs=0
-        )
-    rows["budget"] = pulp.LpConstraint(
-        pulp.LpAffineExpression(zip(used.values(), repeat(1))), le, rhs=int(limit)
-    )
+    mentees_of_type(rows, ys, types.entry_type, types.count)
+    mentor_capacity(rows, ys, types.mentor, capacity, used)
+    mentor_used_when_matched(rows, ys, types.mentor, used, upper, what="entry")
+    budget_cap(rows, used, limit)
     prob.extend(rows)
     prob.setObjective(pulp.LpAffineExpression(zip(ys, coefs.tolist(), strict=True)))
     if start is not None:

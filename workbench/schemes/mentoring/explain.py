@@ -182,24 +182,53 @@ def _mentor_bands(ranks: np.ndarray, cap: int, gap: int) -> list[tuple[int, int]
     return sorted(bands)
 
 
-def cohort_fixes(
+def _stuck_line(mentees: People, stuck: np.ndarray, gap: int, mentee_words: str) -> str:
+    """Mentees no level is high enough to mentor."""
+    levels = ", ".join(sorted({str(mentees.level[k]) for k in stuck}, key=LEVELS.index))
+    return (
+        f"{len(stuck)} unmatched {mentee_words} at {levels} "
+        f"cannot have a mentor {level_phrase(gap, levels)}: "
+        "no level is high enough (lower the minimum level gap)"
+    )
+
+
+def _more_mentors_line(
+    mentees: People,
+    caps: np.ndarray,
+    reachable: np.ndarray,
+    gap: int,
+    words: tuple[str, str],
+    caveat: str,
+) -> str:
+    """How many more mentors of the scope, at which levels, would match ``reachable``."""
+    mentor_words, mentee_words = words
+    cap = max(1, int(np.median(caps))) if len(caps) else 3
+    bands = _mentor_bands(mentees.rank[reachable], cap, max(gap, 0))
+    extra = sum(n for _, n in bands)
+    need = len(reachable)
+    every = "all " if need > 1 else "the "
+    mentor_words = mentor_words if extra > 1 else mentor_words.replace("mentors", "mentor", 1)
+    mentees_words = mentee_words if need > 1 else mentee_words.replace("mentees", "mentee")
+    if len(bands) == 1:
+        at = f" at {_at_or_above(bands[0][0])}"
+    else:
+        at = " (" + ", ".join(f"{n} at {_at_or_above(r)}" for r, n in bands) + ")"
+    return (
+        f"{extra} more {mentor_words} with capacity {cap}{at} would match "
+        f"{every}{need} unmatched {mentees_words}{caveat}"
+    )
+
+
+def _more_mentors_fixes(
     mentees: People,
     mentors: People,
-    unmatched: pd.DataFrame,
+    codes: np.ndarray,
     unmatched_idx: np.ndarray,
     rule: str,
     gap: int,
-    min_score: float | None,
-    broader: np.ndarray | None,
-    facts: MenteeFacts,
-    stable: bool = False,
+    caveat: str,
 ) -> list[str]:
-    """What would match the unmatched mentees: more mentors per scope, a broader rule,
-    a lower minimum score, more rankings."""
-    fixes: list[str] = []
-    if unmatched.empty:
-        return fixes
-    codes = unmatched["reason_code"].to_numpy(dtype=object)
+    """Per scope: more mentors (or a lower level gap) for the mentees more mentors would fix."""
     top = len(LEVELS) - 1
     scope = mentees.scope_code(rule)
     mentor_scope = mentors.scope_code(rule)
@@ -211,74 +240,58 @@ def cohort_fixes(
     lines: list[tuple[int, str]] = []
     for key, members in groups.items():
         members_arr = np.array(members)
-        reachable = members_arr[mentees.rank[members_arr] + max(gap, 0) <= top]
-        stuck = members_arr[mentees.rank[members_arr] + max(gap, 0) > top]
-        mentor_words, mentee_words = _scope_words(rule, mentees, members[0])
+        high_enough = mentees.rank[members_arr] + max(gap, 0) <= top
+        reachable, stuck = members_arr[high_enough], members_arr[~high_enough]
+        words = _scope_words(rule, mentees, members[0])
         if len(stuck):
-            levels = ", ".join(sorted({str(mentees.level[k]) for k in stuck}, key=LEVELS.index))
-            lines.append(
-                (
-                    len(stuck),
-                    f"{len(stuck)} unmatched {mentee_words} at {levels} "
-                    f"cannot have a mentor {level_phrase(gap, levels)}: "
-                    "no level is high enough (lower the minimum level gap)",
-                )
-            )
+            lines.append((len(stuck), _stuck_line(mentees, stuck, gap, words[1])))
         if not len(reachable):
             continue
         caps = mentors.capacity[mentor_scope == key]
         if not len(caps):
             caps = mentors.capacity
-        cap = max(1, int(np.median(caps))) if len(caps) else 3
-        bands = _mentor_bands(mentees.rank[reachable], cap, max(gap, 0))
-        extra = sum(n for _, n in bands)
-        need = len(reachable)
-        every = "all " if need > 1 else "the "
-        words = mentor_words if extra > 1 else mentor_words.replace("mentors", "mentor", 1)
-        mentees_words = mentee_words if need > 1 else mentee_words.replace("mentees", "mentee")
-        if len(bands) == 1:
-            at = f" at {_at_or_above(bands[0][0])}"
-        else:
-            at = " (" + ", ".join(f"{n} at {_at_or_above(r)}" for r, n in bands) + ")"
-        caveat = (
-            " (if their pairs reach the minimum score)"
-            if min_score is not None and min_score > 0
-            else ""
-        )
-        if stable:
-            caveat = " (once they and those mentees rank each other)"
-        lines.append(
-            (
-                need,
-                f"{extra} more {words} with capacity {cap}{at} would match "
-                f"{every}{need} unmatched {mentees_words}{caveat}",
-            )
-        )
+        line = _more_mentors_line(mentees, caps, reachable, gap, words, caveat)
+        lines.append((len(reachable), line))
     lines.sort(key=lambda item: (-item[0], item[1]))
-    fixes.extend(line for _, line in lines)
+    return [line for _, line in lines]
 
-    if broader is not None:
-        no_mentor = int((codes == NO_MENTOR).sum())
-        helped = int(broader.sum())
-        if helped:
-            wider = (
-                "mentors from the same faculty (rule 'faculty')"
-                if rule == "programme"
-                else "mentors from any programme (rule 'any')"
-            )
-            share = f"all {helped}" if helped == no_mentor else f"{helped} of the {no_mentor}"
-            fixes.append(
-                f"allowing {wider} would give {share} mentees with no eligible mentor "
-                "at least one candidate"
-            )
+
+def _broader_fix(codes: np.ndarray, rule: str, broader: np.ndarray | None) -> list[str]:
+    """A broader rule, when it gives mentees with no eligible mentor a candidate."""
+    if broader is None or not int(broader.sum()):
+        return []
+    no_mentor = int((codes == NO_MENTOR).sum())
+    helped = int(broader.sum())
+    wider = (
+        "mentors from the same faculty (rule 'faculty')"
+        if rule == "programme"
+        else "mentors from any programme (rule 'any')"
+    )
+    share = f"all {helped}" if helped == no_mentor else f"{helped} of the {no_mentor}"
+    return [
+        f"allowing {wider} would give {share} mentees with no eligible mentor "
+        "at least one candidate"
+    ]
+
+
+def _min_score_fix(
+    codes: np.ndarray, unmatched_idx: np.ndarray, min_score: float | None, facts: MenteeFacts
+) -> list[str]:
+    """A lower minimum score, when every eligible pair of some mentees scores below it."""
     below = unmatched_idx[codes == BELOW_MIN]
-    if len(below):
-        lowest = float(facts.best_score[below].min()) / 1000
-        fixes.append(
-            f"{len(below)} {'mentee' if len(below) == 1 else 'mentees'} only have "
-            f"eligible mentors scoring below the minimum score {min_score:g}; a "
-            f"minimum of {lowest:g} would let every one of them be considered"
-        )
+    if not len(below):
+        return []
+    lowest = float(facts.best_score[below].min()) / 1000
+    return [
+        f"{len(below)} {'mentee' if len(below) == 1 else 'mentees'} only have "
+        f"eligible mentors scoring below the minimum score {min_score:g}; a "
+        f"minimum of {lowest:g} would let every one of them be considered"
+    ]
+
+
+def _ranking_fixes(codes: np.ndarray) -> list[str]:
+    """Stable mode: rankings to collect."""
+    fixes = []
     n = int((codes == NOT_RANKED).sum())
     if n:
         fixes.append(
@@ -298,3 +311,35 @@ def cohort_fixes(
             "not rank them back: ask mentors to rank more mentees"
         )
     return fixes
+
+
+def cohort_fixes(
+    mentees: People,
+    mentors: People,
+    unmatched: pd.DataFrame,
+    unmatched_idx: np.ndarray,
+    rule: str,
+    gap: int,
+    min_score: float | None,
+    broader: np.ndarray | None,
+    facts: MenteeFacts,
+    stable: bool = False,
+) -> list[str]:
+    """What would match the unmatched mentees: more mentors per scope, a broader rule,
+    a lower minimum score, more rankings."""
+    if unmatched.empty:
+        return []
+    codes = unmatched["reason_code"].to_numpy(dtype=object)
+    caveat = (
+        " (if their pairs reach the minimum score)"
+        if min_score is not None and min_score > 0
+        else ""
+    )
+    if stable:
+        caveat = " (once they and those mentees rank each other)"
+    return [
+        *_more_mentors_fixes(mentees, mentors, codes, unmatched_idx, rule, gap, caveat),
+        *_broader_fix(codes, rule, broader),
+        *_min_score_fix(codes, unmatched_idx, min_score, facts),
+        *_ranking_fixes(codes),
+    ]

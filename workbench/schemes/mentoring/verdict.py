@@ -1,0 +1,174 @@
+"""A mentoring plan's verdict: how many mentees it matches, why the rest are not, and fixes
+measured by solving again (mentors recruited on a programme, one more mentee per mentor, a
+broader matching rule)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pandas as pd
+
+from workbench.cohort.domain import LEVEL_RANK, LEVELS, Cohort
+from workbench.schemes.mentoring.solve import MentoringResult, MentoringSettings, solve_mentoring
+from workbench.schemes.verdict import Candidate, Verdict, level_of, listing, measure_fixes, share
+
+UNIT = "mentees"
+SLOW_SOLVE = 10.0  # seconds: a plan slower than this to solve gets no measured fixes
+MAX_PROGRAMMES = 3  # fixes are tried for the programmes with the most unmatched mentees
+
+
+def headline(result: MentoringResult) -> str:
+    """One sentence: how many mentees are matched and the main reason the rest are not."""
+    matched, mentees = result.matched, result.mentees
+    if not mentees:
+        return "There are no mentees to match."
+    text = f"{matched:,} of {mentees:,} mentees matched ({share(matched, mentees)})"
+    if matched == mentees:
+        return text + ": every mentee has a mentor."
+    unmatched = result.unmatched
+    left = mentees - matched
+    if len(unmatched) and "reason" in unmatched:
+        reason = unmatched["reason"].value_counts().index[0]
+        where = _top_groups(unmatched)
+        return (
+            f"{text}; {left:,} mentee{'s have' if left != 1 else ' has'} no mentor"
+            f"{where}, most because {_lower_first(reason)}."
+        )
+    return f"{text}; {left:,} mentee{'s have' if left != 1 else ' has'} no mentor."
+
+
+def _top_groups(unmatched: pd.DataFrame) -> str:
+    if "programme" not in unmatched or unmatched["programme"].isna().all():
+        return ""
+    counts = unmatched["programme"].dropna().value_counts()
+    parts = [f"{n} in {p}" for p, n in counts.head(3).items()]
+    if len(counts) > 3:
+        parts.append(f"{int(counts.iloc[3:].sum())} in other programmes")
+    return f" ({listing(parts, limit=4)})"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+# ------------------------------------------------------------------------------ fixes
+
+
+def with_new_mentors(
+    cohort: Cohort, template_id: str, count: int, capacity: int, level: str, tag: str
+) -> Cohort:
+    """The cohort with ``count`` more mentors like student ``template_id`` (same programme and
+    attributes) at ``level``, each taking ``capacity`` mentees."""
+    students = cohort.students
+    template = students.loc[students["student_id"] == template_id].iloc[0]
+    ids = [f"new-mentor-{tag}-{i + 1}" for i in range(count)]
+    rows = pd.DataFrame([template] * count).assign(student_id=ids, level=level)
+    mentor_row = {col: None for col in cohort.mentors.columns}
+    mentors = pd.DataFrame([{**mentor_row, "student_id": i, "capacity": capacity} for i in ids])
+    return cohort.model_copy(
+        update={
+            "students": pd.concat([students, rows], ignore_index=True),
+            "mentors": pd.concat([cohort.mentors, mentors], ignore_index=True),
+        }
+    )
+
+
+def with_more_capacity(cohort: Cohort, programme: str) -> Cohort:
+    """The cohort with every mentor on ``programme`` taking one more mentee."""
+    on_programme = cohort.students.loc[cohort.students["programme"] == programme, "student_id"]
+    mentors = cohort.mentors.copy()
+    chosen = mentors["student_id"].isin(set(on_programme))
+    mentors.loc[chosen, "capacity"] = mentors.loc[chosen, "capacity"] + 1
+    return cohort.model_copy(update={"mentors": mentors})
+
+
+def _matched(cohort: Cohort, settings: MentoringSettings) -> int:
+    return solve_mentoring(cohort, settings).matched
+
+
+def _mentor_level(unmatched: pd.DataFrame, gap: int) -> str:
+    ranks = [LEVEL_RANK.get(level, 0) for level in unmatched["level"].dropna()]
+    return LEVELS[min(max(ranks, default=0) + max(gap, 0), len(LEVELS) - 1)]
+
+
+def _capacity(cohort: Cohort, programme: str) -> int:
+    on_programme = set(cohort.students.loc[cohort.students["programme"] == programme, "student_id"])
+    caps = cohort.mentors.loc[cohort.mentors["student_id"].isin(on_programme), "capacity"]
+    caps = caps if len(caps) else cohort.mentors["capacity"]
+    return max(1, int(caps.median())) if len(caps) else 3
+
+
+def _candidates(
+    cohort: Cohort, settings: MentoringSettings, result: MentoringResult
+) -> Iterator[Candidate]:
+    unmatched = result.unmatched
+    if not len(unmatched) or "programme" not in unmatched:
+        return
+    plain = settings.model_copy(update={"locked_pairs": [], "previous_pairs": []})
+    groups = sorted(unmatched.groupby("programme", sort=False), key=lambda kv: -len(kv[1]))
+    for programme, group in groups[:MAX_PROGRAMMES]:
+        capacity = _capacity(cohort, programme)
+        count = math.ceil(len(group) / capacity)
+        level = _mentor_level(group, settings.min_level_gap)
+        template = str(group["mentee_id"].iloc[0])
+        words = f"mentor{'s' if count != 1 else ''}"
+        at = f"at {level}" if level == LEVELS[-1] else f"at {level} or above"
+        yield Candidate(
+            f"Recruit {count} more {programme} {words} {at} "
+            f"(taking {capacity} mentee{'s' if capacity != 1 else ''} each)",
+            lambda t=template, n=count, c=capacity, lv=level, p=programme: _matched(
+                with_new_mentors(cohort, t, n, c, lv, str(p)), plain
+            ),
+        )
+        yield Candidate(
+            f"Ask each {programme} mentor to take one more mentee",
+            lambda p=programme: _matched(with_more_capacity(cohort, p), plain),
+        )
+    if settings.rule == "programme":
+        yield Candidate(
+            "Allow mentors from the same faculty, not only the same programme",
+            lambda: _matched(cohort, plain.model_copy(update={"rule": "faculty"})),
+        )
+
+
+def _unblocking(
+    cohort: Cohort, settings: MentoringSettings, result: MentoringResult
+) -> Iterator[Candidate]:
+    """Changes that lift what stopped the plan: locked pairs that break a rule, the budget."""
+    if settings.locked_pairs and result.status.status == "infeasible":
+        pairs = [f"{mentee} - {mentor}" for mentee, mentor in settings.locked_pairs]
+        yield Candidate(
+            f"Remove the locked pair{'s' if len(pairs) != 1 else ''} {listing(pairs)}",
+            lambda: _matched(cohort, settings.model_copy(update={"locked_pairs": []})),
+        )
+    if settings.budget is not None:
+        yield Candidate(
+            "Lift the budget cap",
+            lambda: _matched(cohort, settings.model_copy(update={"budget": None})),
+        )
+
+
+def fixes(cohort: Cohort, settings: MentoringSettings, result: MentoringResult) -> list:
+    """Measured fixes (none when every mentee is matched or a solve takes longer than
+    :data:`SLOW_SOLVE` seconds). A plan stopped by its locks or budget is offered to lift them;
+    a stable matching is offered no recruiting (its pairs depend on rankings too)."""
+    seconds = result.build_seconds + result.model_seconds + (result.status.seconds or 0.0)
+    if result.matched >= result.mentees or seconds > SLOW_SOLVE:
+        return []
+    candidates = list(_unblocking(cohort, settings, result))
+    if (
+        settings.budget is None
+        and settings.stable == "off"
+        and result.status.status != "infeasible"
+    ):
+        candidates += list(_candidates(cohort, settings, result))
+    return measure_fixes(candidates, result.matched, UNIT)
+
+
+def verdict(cohort: Cohort, settings: MentoringSettings, result: MentoringResult) -> Verdict:
+    return Verdict(
+        level_of(result.matched, result.mentees),
+        headline(result),
+        fixes(cohort, settings, result),
+    )
