@@ -1,0 +1,79 @@
+"""Who the volunteers are, and how to name them (by name when the cohort gives names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from workbench.cohort.domain import DAYS, Cohort
+
+ROLES = ("mentors", "leaders")
+ROLE_WORD = {"mentors": "mentor", "leaders": "PASS leader"}
+
+
+def parse_who(text: str | Iterable[str]) -> tuple[str, ...]:
+    """``"mentors,leaders"`` (or a list) as a checked tuple of roles; ValueError in words."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    who = tuple(dict.fromkeys(str(i).strip().lower() for i in items if str(i).strip()))
+    wrong = [w for w in who if w not in ROLES]
+    if wrong or not who:
+        raise ValueError(
+            f"volunteers are mentors, leaders or both (got {', '.join(wrong) or 'nothing'})"
+        )
+    return who
+
+
+def volunteers(cohort: Cohort, who: Iterable[str] = ROLES) -> pd.DataFrame:
+    """One row per volunteer: student_id and role ("mentor", "PASS leader" or both)."""
+    roles: dict[str, list[str]] = {}
+    for table in who:
+        for sid in dict.fromkeys(cohort.table(table)["student_id"]):
+            roles.setdefault(str(sid), []).append(ROLE_WORD[table])
+    return pd.DataFrame(
+        {"student_id": list(roles), "role": [" and ".join(r) for r in roles.values()]},
+        dtype=object,
+    )
+
+
+def _column(cohort: Cohort, name: str) -> pd.Series:
+    students = cohort.students
+    if name not in students.columns:
+        return pd.Series(dtype=object)
+    values = students.set_index("student_id")[name]
+    return values[values.map(lambda v: isinstance(v, str) and v.strip() != "")]
+
+
+def names(cohort: Cohort) -> dict[str, str]:
+    """student_id -> name, for students with a name (an optional ``students.name`` column)."""
+    return {str(k): str(v).strip() for k, v in _column(cohort, "name").items()}
+
+
+def emails(cohort: Cohort) -> dict[str, str]:
+    """student_id -> e-mail address, for students with one (optional ``students.email``)."""
+    return {str(k): str(v).strip() for k, v in _column(cohort, "email").items()}
+
+
+def display_name(cohort_names: dict[str, str], student_id: str) -> str:
+    """The student's name when known, else their id."""
+    return cohort_names.get(str(student_id), str(student_id))
+
+
+def day_range(days: Iterable[int]) -> str:
+    """Days as a coordinator writes them: ``Mon-Thu``, ``Mon, Wed, Fri``."""
+    ordered = sorted(set(int(d) for d in days))
+    runs: list[list[int]] = []
+    for day in ordered:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = [
+        DAYS[r[0]]
+        if len(r) == 1
+        else f"{DAYS[r[0]]}-{DAYS[r[-1]]}"
+        if len(r) > 2
+        else f"{DAYS[r[0]]}, {DAYS[r[1]]}"
+        for r in runs
+    ]
+    return ", ".join(parts)

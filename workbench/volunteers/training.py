@@ -1,0 +1,362 @@
+"""Training sessions for volunteers, scheduled with PuLP: the fewest sessions that place
+every volunteer who can attend one.
+
+The rules (one function each below; each constraint is named after its rule):
+
+1. **Free for it**: a volunteer is placed only at a time they are free (no event of their
+   modules' timetable and none of their ``busy`` rows overlaps it), in a room with no
+   ``room_busy`` booking then. No variable exists for any other time or room.
+2. **One session each**: every volunteer is placed in at most one session.
+3. **Seats**: a session holds at most the largest group size and the room's seats, and a
+   volunteer can only be placed in a session that runs.
+4. **A room holds one session at a time**: two sessions in the same room never overlap
+   (a 2-hour session at 10:00 blocks the room's 11:00 session).
+
+Objective, in priority order: place as many volunteers as possible (everyone who can attend
+one, when the rooms allow), then run the fewest sessions.
+
+Volunteers free at exactly the same times are interchangeable here, so the model counts them
+per *availability pattern* (``trained_at[pattern, time]``) and names them afterwards; a
+session's room is chosen per room (``session_runs[time, room]``), so a plan is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from workbench.cohort.availability import busy_intervals, free_matrix, room_free_matrix, weekdays
+from workbench.cohort.domain import DAYS, Cohort, Slot, SolveStatus, format_time
+from workbench.schemes.solving import solve
+from workbench.volunteers.people import ROLES, parse_who, volunteers
+from workbench.volunteers.training_explain import explain_untrained
+
+
+class TrainingSettings(BaseModel):
+    """What training may use: who, days, start times on the hour, length, largest group."""
+
+    model_config = ConfigDict(frozen=True)
+
+    who: tuple[str, ...] = ROLES
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    first_start: int = Field(9 * 60, ge=0, lt=24 * 60)
+    last_start: int = Field(17 * 60, ge=0, lt=24 * 60)
+    minutes: int = Field(120, ge=15, le=8 * 60)
+    max_size: int = Field(20, ge=1, le=1000)
+    time_limit: float = Field(30.0, gt=0)
+    solver: str = "highs"
+
+    @field_validator("who", mode="before")
+    @classmethod
+    def _who(cls, value: object) -> tuple[str, ...]:
+        return parse_who(value)  # type: ignore[arg-type]
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> tuple[int, ...]:
+        return tuple(weekdays([int(d) for d in value]))  # type: ignore[union-attr]
+
+    @model_validator(mode="after")
+    def _window(self) -> TrainingSettings:
+        if self.last_start < self.first_start:
+            raise ValueError("the last start time is before the first")
+        if self.last_start + self.minutes > 24 * 60:
+            raise ValueError("a session starting at the last start time would run past midnight")
+        return self
+
+    def times(self) -> list[Slot]:
+        """Every possible session time: starts on the hour from first to last start."""
+        first = -(-self.first_start // 60) * 60  # the first whole hour at or after it
+        return [
+            Slot(day, start, start + self.minutes)
+            for day in self.days
+            for start in range(first, self.last_start + 1, 60)
+        ]
+
+
+@dataclass
+class TrainingInstance:
+    """Who can come when, and which rooms are free when."""
+
+    settings: TrainingSettings
+    people: pd.DataFrame  # student_id, role
+    times: list[Slot]
+    free: np.ndarray  # free[v, t]
+    rooms: list[str]
+    seats: np.ndarray  # seats[r]: min(room capacity, largest group)
+    room_free: np.ndarray  # room_free[r, t]
+    intervals: pd.DataFrame  # everyone's busy intervals (for the reasons)
+
+    def usable(self) -> np.ndarray:
+        """usable[v, t]: free then, and some room is free then."""
+        return self.free & self.room_free.any(axis=0)[None, :]
+
+    def patterns(self) -> tuple[list[tuple[int, ...]], list[list[int]]]:
+        """Volunteers grouped by the times they can use: (times of each pattern, members)."""
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for v, row in enumerate(self.usable()):
+            key = tuple(int(t) for t in np.flatnonzero(row))
+            if key:
+                groups.setdefault(key, []).append(v)
+        keys = sorted(groups)
+        return keys, [groups[k] for k in keys]
+
+
+def build_instance(cohort: Cohort, settings: TrainingSettings) -> TrainingInstance:
+    """The instance from the cohort; ValueError in words when training cannot be planned."""
+    people = volunteers(cohort, settings.who)
+    if len(cohort.rooms) == 0:
+        raise ValueError("training needs the rooms table: the rooms sessions may use")
+    times = settings.times()
+    intervals = busy_intervals(cohort)
+    ids = people["student_id"].tolist()
+    free = free_matrix(cohort, ids, times, intervals) if ids else np.zeros((0, len(times)), bool)
+    rooms, room_free = room_free_matrix(cohort, times)
+    capacity = cohort.rooms.set_index("room_id")["capacity"]
+    seats = np.array([min(int(capacity[r]), settings.max_size) for r in rooms], dtype=int)
+    return TrainingInstance(settings, people, times, free, rooms, seats, room_free, intervals)
+
+
+# ------------------------------------------------------------------------------ the model
+
+
+@dataclass
+class TrainingModel:
+    prob: pulp.LpProblem
+    session_runs: dict[tuple[int, int], pulp.LpVariable]
+    trained_at: dict[tuple[int, int], pulp.LpVariable]
+    pattern_times: list[tuple[int, ...]]
+    pattern_members: list[list[int]]
+
+
+def session_variables(inst: TrainingInstance) -> dict[tuple[int, int], pulp.LpVariable]:
+    """Rule 1 (rooms): a session can run only in a room free at its time."""
+    return {
+        (t, r): pulp.LpVariable(f"session_runs_{t}_room_{r}", cat=pulp.LpBinary)
+        for t in range(len(inst.times))
+        for r in range(len(inst.rooms))
+        if inst.room_free[r, t]
+    }
+
+
+def trainee_variables(
+    times: list[tuple[int, ...]], members: list[list[int]]
+) -> dict[tuple[int, int], pulp.LpVariable]:
+    """Rule 1 (volunteers): volunteers are placed only at times they are free."""
+    return {
+        (p, t): pulp.LpVariable(f"trained_at_{p}_{t}", 0, len(members[p]), cat=pulp.LpInteger)
+        for p in range(len(times))
+        for t in times[p]
+    }
+
+
+def rule_one_session_each(model: TrainingModel) -> None:
+    """Rule 2: each volunteer is placed in at most one session."""
+    for p, members in enumerate(model.pattern_members):
+        placed = pulp.lpSum(model.trained_at[p, t] for t in model.pattern_times[p])
+        model.prob += placed <= len(members), f"one_session_each_pattern_{p}"
+
+
+def rule_seats(model: TrainingModel, inst: TrainingInstance) -> None:
+    """Rule 3: trainees at a time fit the seats of the sessions running then."""
+    trainees: dict[int, list[pulp.LpVariable]] = {}
+    for (_, t), var in model.trained_at.items():
+        trainees.setdefault(t, []).append(var)
+    for t, placed in trainees.items():
+        seats = pulp.lpSum(
+            int(inst.seats[r]) * var for (tt, r), var in model.session_runs.items() if tt == t
+        )
+        model.prob += pulp.lpSum(placed) <= seats, f"seats_at_time_{t}"
+
+
+def rule_room_one_session_at_a_time(model: TrainingModel, inst: TrainingInstance) -> None:
+    """Rule 4: a room never holds two overlapping sessions (checked at every session start)."""
+    for t, slot in enumerate(inst.times):
+        covering = [
+            u
+            for u, other in enumerate(inst.times)
+            if other.day == slot.day and other.start <= slot.start < other.end
+        ]
+        if len(covering) < 2:
+            continue
+        for r in range(len(inst.rooms)):
+            running = [model.session_runs[u, r] for u in covering if (u, r) in model.session_runs]
+            if len(running) > 1:
+                model.prob += pulp.lpSum(running) <= 1, f"room_one_session_at_a_time_{r}_{t}"
+
+
+def objective(model: TrainingModel) -> None:
+    """Place the most volunteers first; then the fewest sessions."""
+    placed = pulp.lpSum(model.trained_at.values())
+    sessions = pulp.lpSum(model.session_runs.values())
+    weight = len(model.session_runs) + 1  # one more volunteer beats every session saved
+    model.prob += weight * placed - sessions
+
+
+def build_model(inst: TrainingInstance) -> TrainingModel:
+    """The PuLP model: variables (rule 1), rules 2-4 and the objective."""
+    times, members = inst.patterns()
+    model = TrainingModel(
+        pulp.LpProblem("training_sessions", pulp.LpMaximize),
+        session_variables(inst),
+        trainee_variables(times, members),
+        times,
+        members,
+    )
+    rule_one_session_each(model)
+    rule_seats(model, inst)
+    rule_room_one_session_at_a_time(model, inst)
+    objective(model)
+    return model
+
+
+# ------------------------------------------------------------------------------ the plan
+
+
+@dataclass
+class TrainingPlan:
+    """The sessions, who goes to which, who cannot be placed and why."""
+
+    status: SolveStatus
+    settings: TrainingSettings
+    sessions: pd.DataFrame  # session_id, day, start, end, room_id, trainees (minutes for times)
+    assignments: pd.DataFrame  # student_id, role, session_id
+    untrained: pd.DataFrame  # student_id, role, reason, help
+    volunteers: int
+    possible_times: int
+    fixes: list[str] = field(default_factory=list)
+
+    @property
+    def trained(self) -> int:
+        return len(self.assignments)
+
+    def headline(self) -> str:
+        """The verdict first, in the coordinator's words."""
+        if self.volunteers == 0:
+            return "No volunteers to train."
+        if self.status.status not in ("optimal", "feasible"):
+            return f"No training plan: {self.status.label}."
+        text = (
+            f"{self.trained} of {self.volunteers} volunteers placed in "
+            f"{len(self.sessions)} training session{'s' if len(self.sessions) != 1 else ''}"
+        )
+        left = self.volunteers - self.trained
+        return text + (f"; {left} cannot be placed." if left else ".")
+
+    def summary(self) -> dict:
+        """summary.json: status, volunteers, trained, sessions, headline, fixes."""
+        return {
+            "status": self.status.status,
+            "volunteers": self.volunteers,
+            "trained": self.trained,
+            "sessions": len(self.sessions),
+            "headline": self.headline(),
+            "fixes": list(self.fixes),
+            "possible_times": self.possible_times,
+            "seconds": round(self.status.seconds, 3),
+            "settings": self.settings.model_dump(mode="json"),
+        }
+
+
+def _time_counts(model: TrainingModel) -> dict[int, list[int]]:
+    """time -> the volunteers placed then (named from each pattern's members)."""
+    at: dict[int, list[int]] = {}
+    for p, members in enumerate(model.pattern_members):
+        queue = list(members)
+        for t in model.pattern_times[p]:
+            count = int(round(model.trained_at[p, t].value() or 0))
+            at.setdefault(t, []).extend(queue[:count])
+            queue = queue[count:]
+    return at
+
+
+def _fill_sessions(inst: TrainingInstance, model: TrainingModel) -> tuple[list, dict[int, int]]:
+    """Sessions that run (with a trainee) and each placed volunteer's session index."""
+    at = _time_counts(model)
+    rows: list[tuple[int, int, int]] = []  # (time, room, trainees)
+    placed: dict[int, int] = {}
+    for t in sorted(at, key=lambda u: (inst.times[u].day, inst.times[u].start)):
+        people = at[t]
+        rooms = sorted(
+            (
+                r
+                for (u, r), var in model.session_runs.items()
+                if u == t and (var.value() or 0) > 0.5
+            ),
+            key=lambda r: (-int(inst.seats[r]), inst.rooms[r]),
+        )
+        for r in rooms:
+            take, people = people[: int(inst.seats[r])], people[int(inst.seats[r]) :]
+            if not take:
+                break
+            for v in take:
+                placed[v] = len(rows)
+            rows.append((t, r, len(take)))
+    return rows, placed
+
+
+def _plan_tables(inst: TrainingInstance, model: TrainingModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, placed = _fill_sessions(inst, model)
+    ids = [f"T{i + 1:02d}" for i in range(len(rows))]
+    sessions = pd.DataFrame(
+        {
+            "session_id": ids,
+            "day": [inst.times[t].day for t, _, _ in rows],
+            "start": [inst.times[t].start for t, _, _ in rows],
+            "end": [inst.times[t].end for t, _, _ in rows],
+            "room_id": [inst.rooms[r] for _, r, _ in rows],
+            "trainees": [n for _, _, n in rows],
+        }
+    ).astype({"day": "int64", "start": "int64", "end": "int64", "trainees": "int64"})
+    order = sorted(placed, key=lambda v: (placed[v], inst.people["student_id"].iloc[v]))
+    assignments = pd.DataFrame(
+        {
+            "student_id": [inst.people["student_id"].iloc[v] for v in order],
+            "role": [inst.people["role"].iloc[v] for v in order],
+            "session_id": [ids[placed[v]] for v in order],
+        },
+        dtype=object,
+    )
+    return sessions, assignments
+
+
+def _empty_plan_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    sessions = pd.DataFrame(
+        {c: pd.Series(dtype="int64") for c in ("day", "start", "end", "trainees")}
+    )
+    sessions.insert(0, "session_id", pd.Series(dtype=object))
+    sessions.insert(4, "room_id", pd.Series(dtype=object))
+    assignments = pd.DataFrame(columns=["student_id", "role", "session_id"], dtype=object)
+    return sessions, assignments
+
+
+def solve_training(cohort: Cohort, settings: TrainingSettings | None = None) -> TrainingPlan:
+    """Plan the training sessions (see the module's rules); reasons and fixes for the rest."""
+    settings = settings or TrainingSettings()
+    inst = build_instance(cohort, settings)
+    model = build_model(inst)
+    if model.trained_at:
+        status = solve(model.prob, settings.solver, settings.time_limit)
+    else:
+        status = SolveStatus("optimal", objective=0.0, solver=settings.solver)
+    if status.status in ("optimal", "feasible") and model.trained_at:
+        sessions, assignments = _plan_tables(inst, model)
+    else:
+        sessions, assignments = _empty_plan_tables()
+    untrained, fixes = explain_untrained(cohort, inst, sessions, assignments)
+    return TrainingPlan(
+        status, settings, sessions, assignments, untrained, len(inst.people), len(inst.times), fixes
+    )
+
+
+def sessions_for_csv(sessions: pd.DataFrame) -> pd.DataFrame:
+    """training_sessions.csv as a coordinator reads it: days Mon..Sun, times HH:MM."""
+    out = sessions.copy()
+    out["day"] = [DAYS[int(d)] for d in out["day"]]
+    out["start"] = [format_time(m) for m in out["start"]]
+    out["end"] = [format_time(m) for m in out["end"]]
+    return out[["session_id", "day", "start", "end", "room_id", "trainees"]]
