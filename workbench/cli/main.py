@@ -13,50 +13,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from workbench.cohort.loading import load_cohort, load_mapping, template_tables, write_tables
-from workbench.cohort.validation import Mapping
+from workbench.cli.common import (  # noqa: F401 (the sub-commands' helpers, re-exported)
+    UsageError,
+    load_or_fail,
+    output_folder,
+    print_verdict,
+    write_table,
+)
+from workbench.cohort.loading import template_tables, write_tables
 
 BAD_INPUT = 2
-SOLVE_MODULES = ("workbench.cli.mentoring", "workbench.cli.pass_sessions", "workbench.cli.groups")
-EXTRA_MODULES = ("workbench.cli.whatif",)
-
-
-class UsageError(Exception):
-    """Bad input from the coordinator: printed as it is, exit code 2."""
-
-
-def load_or_fail(data: str, mapping_path: str | None = None, quiet: bool = False):
-    """Load and validate ``data``; print the report and raise UsageError when it is bad."""
-    mapping = Mapping()
-    if mapping_path:
-        try:
-            mapping = load_mapping(mapping_path)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-    result = load_cohort(data, mapping)
-    if result.cohort is None:
-        raise UsageError(f"{data}: the cohort has problems:\n{result.report.format_text()}")
-    if result.report.warnings and not quiet:
-        for warning in result.report.warnings:
-            print(warning, file=sys.stderr)
-    return result.cohort
-
-
-def output_folder(out: str) -> Path:
-    """The ``--out`` folder, created if needed; a folder that cannot be made is bad input."""
-    path = Path(out)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot create the folder ({exc})") from exc
-    return path
-
-
-def write_table(frame, path: Path) -> None:
-    """Write a result table as CSV with formula-like cells made inert (see export.py)."""
-    from workbench.review.export import to_csv_bytes
-
-    path.write_bytes(to_csv_bytes(frame))
+SOLVE_MODULES = (
+    "workbench.cli.mentoring",
+    "workbench.cli.pass_sessions",
+    "workbench.cli.groups",
+    "workbench.cli.training",
+)
+EXTRA_MODULES = ("workbench.cli.whatif", "workbench.cli.volunteers")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -84,7 +57,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     if args.students < 10:
         raise UsageError("--students must be at least 10")
-    tables = generate_tables(args.students, seed=args.seed)
+    tables = generate_tables(args.students, seed=args.seed, names=not args.no_names)
     out = Path(args.out)
     fmt = args.format or (
         "xlsx"
@@ -134,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--students", type=int, default=300, help="number of students (default 300)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--format", choices=["csv", "zip", "xlsx"], help="output format")
+    p.add_argument(
+        "--no-names", action="store_true", help="leave out students' names and e-mails (ids only)"
+    )
     p.set_defaults(func=_cmd_generate)
 
     solve = sub.add_parser(
