@@ -1,0 +1,1 @@
+"""Running and evaluating the term: calendar, registers, monitoring, calibration, evaluation."""
