@@ -1,8 +1,9 @@
 """Command line: ``python -m workbench COMMAND ...``.
 
 Exit codes: 0 done, 2 bad input (the message says what to fix), 1 an internal error.
-Each scheme registers its ``solve`` sub-command from its own ``cli_<scheme>`` module
-(a function ``register(subparsers)`` that sets ``func`` on its parser).
+Each scheme registers its ``solve`` sub-command from its own module in ``workbench/cli/`` (a
+function ``register(subparsers)`` that sets ``func`` on its parser); their shared helpers are in
+:mod:`workbench.cli.common`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workbench.cli.common import (  # noqa: F401 (the sub-commands' helpers, re-exported)
+    BAD_INPUT,
     UsageError,
     load_or_fail,
     output_folder,
@@ -22,7 +24,6 @@ from workbench.cli.common import (  # noqa: F401 (the sub-commands' helpers, re-
 )
 from workbench.cohort.loading import template_tables, write_tables
 
-BAD_INPUT = 2
 SOLVE_MODULES = (
     "workbench.cli.mentoring",
     "workbench.cli.pass_sessions",

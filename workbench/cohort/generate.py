@@ -14,7 +14,8 @@ Where the realism comes from:
   PGR. Student ids start with the two-digit year of entry.
 * **Students.** Home / international (more international at PGT), first-generation (~35%),
   commuters (~25%), gender, languages (English plus others), a few interests. A few yes/no
-  values are blank, as in real exports.
+  values are blank, as in real exports. Plausible names and university-style e-mails
+  (``workbench/cohort/generate_names.py``, a random stream of their own).
 * **Modules.** Six per programme and level (five at UG4/UG5, a project at UG3+, a dissertation at
   PGT), plus faculty-wide skills modules (UG1, UG2, PGR) and a university language elective.
   Each student takes 4-6 modules of their programme and level (the first three are core).
@@ -31,7 +32,8 @@ Where the realism comes from:
   mentors are UG2+/PGT/PGR volunteers with capacity 1-6 whose enthusiasm differs by programme,
   so some programmes have fewer mentor places than mentees (at least one always does).
 * **PASS.** Leaders are UG2/UG3 students of the same programme, 1-3 sessions a week, for the
-  risky (fail rate >= 0.25) UG1/UG2 modules, except one risky module left without a leader.
+  risky (fail rate >= 0.25) UG1/UG2 modules, except one risky module left without a leader
+  (never one of the five with the highest fail rates, which PASS targets by default).
 * **Preferences and avoid pairs.** About 30% of mentees rank 1-3 mentors of their programme (at
   a higher level) and about 35% of mentors rank 1-3 mentees; a handful of avoid pairs.
 
@@ -50,9 +52,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import DAYS, LEVELS, Cohort
+from workbench.cohort.generate_names import student_names
 
 MIN_FREE_HOURS = 10  # free hours every student keeps in the Mon-Fri 09:00-18:00 grid
 RISKY = 0.25  # fail rate from which a module counts as risky
+TOP_TARGETED = 5  # PASS's default target: the modules with the highest fail rates
 
 _N_DAYS, _N_HOURS, _FIRST_HOUR = 5, 9, 9  # the teaching grid: Mon-Fri, 09:00-18:00
 _CELLS = _N_DAYS * _N_HOURS
@@ -327,6 +331,7 @@ class _Grid:
 class _Builder:
     def __init__(self, n: int, seed: int, mentee_share: float | None) -> None:
         self.n = n
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.mentee_share = mentee_share
         self.programmes = list(CATALOGUE[: _programme_count(n)])
@@ -415,6 +420,7 @@ class _Builder:
             dtype=object,
         )
         self.ids = ids
+        names, emails = student_names(self.seed, ids, gender, intl)
         frame = pd.DataFrame(
             {
                 "student_id": ids,
@@ -427,6 +433,8 @@ class _Builder:
                 "gender": gender,
                 "languages": np.array(languages, dtype=object),
                 "interests": np.array(interests, dtype=object),
+                "name": names,
+                "email": emails,
             }
         )
         self.order = np.argsort(ids, kind="stable")
@@ -1013,6 +1021,7 @@ class _Builder:
             chosen = rng.choice(cand, size=want, replace=False)
             sessions = rng.choice([1, 2, 3], size=want, p=[0.3, 0.5, 0.2])
             rows.extend((int(s), i, int(k)) for s, k in zip(chosen, sessions, strict=True))
+        rows = self._uncovered_outside_top(rows, uncovered, candidates)
         rows.sort(key=lambda r: (self.ids[r[0]], self.codes[r[1]]))
         return pd.DataFrame(
             {
@@ -1023,18 +1032,51 @@ class _Builder:
             dtype=object,
         )
 
+    def _uncovered_outside_top(
+        self, rows: list[tuple[int, int, int]], uncovered: int | None, candidates
+    ) -> list[tuple[int, int, int]]:
+        """Keep the module left without leaders out of the top modules by fail rate.
+
+        PASS targets the top modules by default, so a leaderless one among them would leave a
+        targeted module without a session. When the drawn one is in the top, it gets leaders
+        (from a random stream of its own, so nothing else changes) and the lowest-ranked
+        covered risky module outside the top loses its leaders instead.
+        """
+        if uncovered is None:
+            return rows
+        order = sorted(
+            range(len(self.mods)),
+            key=lambda i: (-round(self.mods[i]["fail_rate"], 2), self.codes[i]),
+        )
+        top = set(order[:TOP_TARGETED])
+        if uncovered not in top:
+            return rows
+        covered = {m for _, m, _ in rows}
+        outside = [i for i in order if i in covered and i not in top]
+        if not outside:
+            return rows
+        side = np.random.default_rng([self.seed, uncovered])
+        cand = candidates(uncovered)
+        want = min(len(cand), int(np.clip(math.ceil(self.enrolled[uncovered] / 25), 2, 8)))
+        chosen = side.choice(cand, size=want, replace=False)
+        sessions = side.choice([1, 2, 3], size=want, p=[0.3, 0.5, 0.2])
+        dropped = outside[-1]
+        kept = [r for r in rows if r[1] != dropped]
+        return kept + [(int(c), uncovered, int(k)) for c, k in zip(chosen, sessions, strict=True)]
+
 
 def _group_label(g: int) -> str:
     return chr(ord("A") + g) if g < 26 else f"{g + 1}"
 
 
 def generate_tables(
-    n_students: int, seed: int = 1, *, mentee_share: float | None = None
+    n_students: int, seed: int = 1, *, mentee_share: float | None = None, names: bool = True
 ) -> dict[str, pd.DataFrame]:
     """Every contract table of a realistic cohort of ``n_students``, as contract-format strings.
 
     The same ``seed`` gives the same tables. ``mentee_share`` (0-0.8) makes that fraction of all
-    students mentees instead of the usual ~half of UG1 (see the module docstring).
+    students mentees instead of the usual ~half of UG1 (see the module docstring). ``names=False``
+    leaves out the students' names and e-mails (ids only); every other table is the same.
     """
     if n_students < 10:
         raise ValueError("a generated cohort needs at least 10 students")
@@ -1042,6 +1084,8 @@ def generate_tables(
         raise ValueError("mentee_share must be above 0 and at most 0.8")
     b = _Builder(int(n_students), int(seed), mentee_share)
     students = b.students()
+    if not names:
+        students = students.drop(columns=["name", "email"])
     modules, enrolments = b.modules_and_enrolments()
     timetable = b.timetable()
     busy = b.busy()
