@@ -9,38 +9,45 @@ Everything runs inside ``main()``: the what-if sweeps start worker processes wit
 import the main module again (as ``__mp_main__``); they must not run the app.
 """
 
+from pathlib import Path
+
 import streamlit as st
+
+APP_NAME = "Peer-support workbench"
+STYLE = Path(__file__).parent / "app_common" / "a11y.css"
+
+
+def page_title(page: str) -> str:
+    """The browser tab's title: the page first, then the app ("Solve · Peer-support workbench")."""
+    return f"{page} · {APP_NAME}"
 
 
 def main() -> None:
     from app_common import shared  # here, so a sweep's worker process never imports the app
 
-    st.set_page_config(
-        page_title="Peer-support workbench",  # the default icon: no font service
-        layout="wide",
-    )
+    st.set_page_config(layout="wide")  # the default icon: no font service
+    st.html(STYLE)  # the focus ring (see the file); colours are in .streamlit/config.toml
     shared.start_session()
 
     # No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
+    # One flat list in working order, not sections: Streamlit's sectioned sidebar puts <div>s
+    # straight inside its <ul> (axe "list", WCAG 1.3.1); the flat one is a clean list.
     navigation = st.navigation(
-        {
-            "Start": [
-                st.Page(shared.HOME, title="Home", default=True),
-                st.Page(shared.COHORT, title="Cohort", url_path="cohort"),
-            ],
-            "Plan": [
-                st.Page(shared.SCHEME, title="Scheme", url_path="scheme"),
-                st.Page(shared.SOLVE, title="Solve", url_path="solve"),
-            ],
-            "Review": [
-                st.Page(shared.COVERAGE, title="Coverage", url_path="coverage"),
-                st.Page(shared.WHATIF, title="What-if", url_path="what-if"),
-                st.Page(shared.REPORT, title="Report and export", url_path="report"),
-            ],
-        },
+        [
+            st.Page(shared.HOME, title="Home", default=True),
+            st.Page(shared.COHORT, title="Cohort", url_path="cohort"),
+            st.Page(shared.SCHEME, title="Scheme", url_path="scheme"),
+            st.Page(shared.SOLVE, title="Solve", url_path="solve"),
+            st.Page(shared.COVERAGE, title="Coverage", url_path="coverage"),
+            st.Page(shared.WHATIF, title="What-if", url_path="what-if"),
+            st.Page(shared.REPORT, title="Report and export", url_path="report"),
+        ],
         position="sidebar",
         expanded=True,
     )
+    # Each tab names its page (WCAG 2.4.2). Before the first run the tab says "Streamlit":
+    # the initial HTML's title cannot be configured (streamlit/streamlit#9058).
+    st.set_page_config(page_title=page_title(navigation.title))
     status = st.sidebar.empty()
     try:
         navigation.run()

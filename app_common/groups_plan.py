@@ -131,7 +131,7 @@ def show(chosen: Any) -> None:
         return
     for note in summary.get("notes") or []:
         st.caption(note)
-    st.subheader(f"Groups ({len(scores):,})")
+    st.header(f"Groups ({len(scores):,})")
     st.caption(
         "Each group with its weekly meeting time (when all its members are free), its "
         "score and the parts of the score, one per criterion; 1 = fully met."
@@ -149,7 +149,7 @@ def show(chosen: Any) -> None:
             width="stretch",
             key=f"members_{chosen.id}",
         )
-    st.subheader(f"Students not placed ({len(unplaced):,})")
+    st.header(f"Students not placed ({len(unplaced):,})")
     _unplaced_table(unplaced, f"unplaced_{chosen.id}")
     plan_charts(chosen)
     editor(chosen)
@@ -164,7 +164,7 @@ def editor(chosen: Any) -> None:
     original = chosen.results["groups"]
     frame = ss.get(key)
     current = original if frame is None else frame
-    st.subheader("Move a student by hand")
+    st.header("Move a student by hand")
     st.caption(
         "Pick a student and the group to move them to. The plan is re-checked against "
         "every rule and scored again; nothing is saved until you press **Save**."

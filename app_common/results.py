@@ -122,7 +122,7 @@ def mentoring_plan(chosen: Any) -> None:
     matches = chosen.results.get("matches", pd.DataFrame())
     unmatched = chosen.results.get("unmatched", pd.DataFrame())
     fixes = chosen.summary.get("fixes") or []
-    st.subheader("Pairs")
+    st.header("Pairs")
     st.caption(
         "Each pair's score is the sum of the points on the right (why it was made). Tick "
         "**lock** to keep a pair, then re-solve."
@@ -173,7 +173,7 @@ def mentoring_plan(chosen: Any) -> None:
             st.session_state.pop(key, None)
         st.rerun()
 
-    st.subheader(f"Unmatched mentees ({len(unmatched):,})")
+    st.header(f"Unmatched mentees ({len(unmatched):,})")
     if len(unmatched):
         st.dataframe(
             unmatched.drop(columns=["reason_code"], errors="ignore"),
@@ -217,7 +217,7 @@ def _said(note: str, messages: list[str]) -> bool:
 
 def pass_plan(chosen: Any) -> None:
     sessions = chosen.results.get("sessions", pd.DataFrame())
-    st.subheader(f"Sessions ({len(sessions):,})")
+    st.header(f"Sessions ({len(sessions):,})")
     st.caption(
         "One row per weekly session. Tick **lock** to keep a session (with its room and "
         "leader) when re-solving."
@@ -251,7 +251,7 @@ def pass_plan(chosen: Any) -> None:
     if cols[1].button("Clear locks", icon=":material/lock_open:"):
         st.session_state.pop("locked_sessions", None)
         st.rerun()
-    st.subheader("Reach per module")
+    st.header("Reach per module")
     st.caption(
         "reachable: students free at one of the module's sessions; could_reach: the "
         "most any plan could reach with the leaders and rooms available."
@@ -268,7 +268,7 @@ def pass_plan(chosen: Any) -> None:
         st.caption(note)
     reach = chosen.results.get("reach", pd.DataFrame())
     missed = reach.loc[~reach["reached"].astype(bool)] if len(reach) else reach
-    st.subheader(f"Enrolments not reached ({len(missed):,})")
+    st.header(f"Enrolments not reached ({len(missed):,})")
     if len(missed):
         st.dataframe(
             missed,

@@ -25,7 +25,7 @@ if cov is None:
 st.info(cov.headline())
 
 # ------------------------------------------------------------------------------ breakdowns
-st.subheader("Coverage by group")
+st.header("Coverage by group")
 dimensions = [d for d in cov.table["dimension"].unique() if d != "overall"]
 labels = dict(zip(cov.table["dimension"], cov.table["dimension_label"], strict=False))
 default = "module" if "module" in dimensions else "programme"
@@ -48,7 +48,7 @@ shared.chart_with_table(
     f"{key}-coverage-{dimension}",
 )
 
-st.subheader("Equity: each student group against the average")
+st.header("Equity: each student group against the average")
 st.caption(
     "Groups below the cohort average are listed first; groups too small to compare "
     f"(fewer than {cov.assumptions.small_group} students) are marked, not judged."
@@ -64,7 +64,7 @@ others = [
     if name in ("Mentor load", "Match scores", "When targeted students are free")
 ]
 if others or chosen.scheme == "groups":
-    st.subheader("The plan")
+    st.header("The plan")
     for name, chart in others:
         shared.chart_with_table(lambda c=chart: c, name, f"plan_{name}", f"{key}-{name}")
     if chosen.scheme == "groups":
@@ -73,7 +73,7 @@ if others or chosen.scheme == "groups":
         plan_charts(chosen)
 
 # ------------------------------------------------------------------------------ cost
-st.subheader("Cost")
+st.header("Cost")
 if analysis.cost is not None:
     st.markdown(analysis.cost.summary())
     for name, chart in analysis.charts:

@@ -12,7 +12,7 @@ st.markdown(
     "head of department."
 )
 
-st.subheader("The schemes")
+st.header("The schemes")
 left, middle, right = st.columns(3)
 with left, st.container(border=True):
     st.markdown(
@@ -34,7 +34,7 @@ with right, st.container(border=True):
         "kind; you can move students by hand and the rules are checked again."
     )
 
-st.subheader("Start here")
+st.header("Start here")
 current = shared.cohort()
 start, upload = st.columns(2)
 with start:
@@ -64,7 +64,7 @@ if current is not None:
     )
     st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
 
-st.subheader("How it works")
+st.header("How it works")
 st.markdown(
     "1. **Cohort**: load your data; every problem is listed by file, row and column.\n"
     "2. **Scheme**: pick a scheme and its settings (each control explains itself).\n"
@@ -74,7 +74,7 @@ st.markdown(
 )
 
 # ------------------------------------------------------------------------------ saved
-st.subheader("Your saved scenarios")
+st.header("Your saved scenarios")
 saved = shared.store()
 with st.expander("Open a scenario file from a colleague (.wbscenario)"):
     sent = st.file_uploader(

@@ -41,7 +41,7 @@ if notes != chosen.notes:
     st.caption("The report below uses the saved notes.")
 
 # ------------------------------------------------------------------------------ report
-st.subheader("The report")
+st.header("The report")
 report = shared.report_html(shared.scenario_key(chosen), chosen)
 safe_name = shared.file_stem(chosen.name)
 st.download_button(
@@ -55,7 +55,7 @@ st.download_button(
 )
 
 # ------------------------------------------------------------------------------ files
-st.subheader("Files")
+st.header("Files")
 files = shared.export_files(shared.scenario_key(chosen), chosen)
 cols = st.columns(2)
 for i, (label, (name, data, mime)) in enumerate(files.items()):

@@ -60,7 +60,7 @@ else:
         )
 
 # ------------------------------------------------------------------------------ settings
-st.subheader("Settings")
+st.header("Settings")
 if scheme == "mentoring":
     forms.mentoring_form()
 elif scheme == "pass":

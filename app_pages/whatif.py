@@ -32,7 +32,7 @@ if groups:
 ss = st.session_state
 
 # ------------------------------------------------------------------------------ one change
-st.subheader("Try a change")
+st.header("Try a change")
 with st.form("variation"):
     cols = st.columns(3)
     intake = cols[0].slider(
@@ -128,7 +128,7 @@ if ss.get("whatif_ids"):
         (st.success if check.ok else st.error)(check.message)
 
 # ------------------------------------------------------------------------------ sweep
-st.subheader("Sweep one change")
+st.header("Sweep one change")
 params = [p for p, schemes in whatif.VARIATION_SCHEMES.items() if scheme in schemes]
 ranges = {
     "intake": "0.8:1.4:0.2",
@@ -210,13 +210,13 @@ if ss.get("sweep") is not None:
 
 # ------------------------------------------------------------------------------ inverse
 if groups:
-    st.subheader("Inverse questions")
+    st.header("Inverse questions")
     st.caption(
         "The inverse questions (how many mentors or leaders reach a target) are for "
         "mentoring and PASS; for groups, sweep the intake above instead."
     )
 else:
-    st.subheader(f"How many {volunteers} do we need?")
+    st.header(f"How many {volunteers} do we need?")
     cols = st.columns([3, 1], vertical_alignment="bottom")
     ss.setdefault("keep_target", 0.9)
     target = cols[0].slider(
@@ -241,7 +241,7 @@ else:
             st.dataframe(answer.evidence, hide_index=True, width="stretch")
 
 # ------------------------------------------------------------------------------ compare
-st.subheader("Compare scenarios side by side")
+st.header("Compare scenarios side by side")
 saved = shared.saved_scenarios()
 picked = st.multiselect(
     "Scenarios",

@@ -325,7 +325,7 @@ def test_pass_flow_sessions_heatmap_and_calendar() -> None:
     at = solved("pass")
     chosen = at.session_state["scenario"]
     assert chosen.summary["sessions"] >= 1
-    assert any(s.value.startswith("Sessions (") for s in at.subheader)
+    assert any(s.value.startswith("Sessions (") for s in at.header)
     assert vega_charts(at) >= 1  # the free-students heat map with the sessions on it
     for note in chosen.summary.get("diagnostics", []):  # a note a message already says is
         code, _, text = note.partition(":")  # not repeated in its own words

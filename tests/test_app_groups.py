@@ -97,7 +97,7 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     shown = table_with(at, "meets")
     assert list(shown["meets"]) == list(scores["slot"])
     assert {"score", "diverse_programme", "diverse_gender", "members"} <= set(shown.columns)
-    assert f"Groups ({len(scores)})" in [s.value for s in at.subheader]
+    assert f"Groups ({len(scores)})" in [s.value for s in at.header]
     assert vega_charts(at) >= 2  # group scores; meeting times over who is free
 
     # Move a student into a full group: the size rule breaks and is shown in words.
