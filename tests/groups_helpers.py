@@ -13,6 +13,7 @@ import pandas as pd
 
 from workbench.cohort.availability import free_matrix
 from workbench.cohort.domain import Cohort, Slot
+from workbench.cohort.validation import cohort_from_records
 
 LISTS = ("languages", "interests")
 DAY = ("Mon", "Tue", "Wed", "Thu", "Fri")
@@ -87,7 +88,7 @@ def tiny_cohort(
         "avoid": avoid_rows,
         "mentors": mentor_rows,
     }
-    return Cohort.from_records(**{k: v for k, v in tables.items() if v})
+    return cohort_from_records(**{k: v for k, v in tables.items() if v})
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.cohort.domain import Cohort
+from workbench.cohort.validation import cohort_from_records
 from workbench.outcomes import charts as ch
 from workbench.outcomes.costs import (
     CostRates,
@@ -31,7 +32,7 @@ def make_cohort() -> Cohort:
         }
         for i in range(30)
     ]
-    return Cohort.from_records(students=rows)
+    return cohort_from_records(students=rows)
 
 
 COHORT = make_cohort()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from workbench.cohort.domain import Cohort
+from workbench.cohort.validation import cohort_from_records
 from workbench.outcomes.coverage import (
     NOT_RECORDED,
     Assumptions,
@@ -49,7 +50,7 @@ def make_cohort(n: int = 24) -> Cohort:
                 "postcode": f"AB{i} 1CD",  # extra, unique -> not a breakdown
             }
         )
-    return Cohort.from_records(students=rows)
+    return cohort_from_records(students=rows)
 
 
 _COHORT = make_cohort()

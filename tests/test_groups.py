@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from workbench.cli.main import main
 from workbench.cohort.domain import Cohort
+from workbench.cohort.validation import cohort_from_records
 from workbench.schemes.groups.solve import GroupSettings, check_groups, form_groups, score_groups
 
 GRID = {"days": [0, 1], "first_start": 9 * 60, "last_start": 11 * 60, "time_limit": 10}
@@ -51,7 +52,7 @@ def cohort_of(
         "avoid": [{"student_id_a": a, "student_id_b": b} for a, b in avoid],
         "mentors": [{"student_id": m, "capacity": c} for m, c in mentors],
     }
-    return Cohort.from_records(**{k: v for k, v in tables.items() if v})
+    return cohort_from_records(**{k: v for k, v in tables.items() if v})
 
 
 ALL_DAY = [
@@ -494,7 +495,7 @@ def test_a_kept_together_pair_with_the_only_international_student() -> None:
 
 def test_without_a_timetable_the_note_says_so() -> None:
     students = [{"student_id": f"S{i}", "programme": "Chem", "level": "UG1"} for i in range(8)]
-    cohort = Cohort.from_records(students=students)
+    cohort = cohort_from_records(students=students)
     result = form_groups(cohort, GroupSettings(level="UG1", **GRID))
     assert result.placed == 8
     assert any("No timetable was loaded" in note for note in result.notes)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from workbench.cohort.domain import Cohort, Slot
+from workbench.cohort.validation import cohort_from_records
 from workbench.schemes.groups import edit as ge
 from workbench.schemes.groups import view as gv
 from workbench.schemes.groups.solve import GroupSettings
@@ -31,7 +32,7 @@ def cohort() -> Cohort:
         for i in range(1, 10)
     ]
     students.append({"student_id": "P1", "programme": "Physics", "level": "UG2"})
-    return Cohort.from_records(
+    return cohort_from_records(
         students=students,
         modules=[{"module_code": "M1", "module_name": "Mechanics"}],
         enrolments=[{"student_id": f"S{i}", "module_code": "M1"} for i in range(1, 10)],

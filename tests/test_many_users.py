@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from workbench.review.jobs import solve_plan
 from workbench.scenarios import concurrency
 from workbench.scenarios.concurrency import (
     SolveCancelled,
@@ -29,7 +30,6 @@ from workbench.scenarios.concurrency import (
     SolverBusy,
     Wait,
     run_isolated,
-    solve_plan,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

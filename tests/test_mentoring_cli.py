@@ -161,7 +161,8 @@ def test_infeasible_locks_exit_0_and_say_why(data, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "infeasible" and summary["matched"] == 0
     assert "locked pair e3 - m1 breaks a hard rule" in summary["messages"][0]
-    assert "locked pair e3 - m1" in summary["fixes"][0]
+    assert "locked pair e3 - m1" in summary["fixes"][0]["action"]
+    assert summary["fixes"][0]["gain"] > 0
 
 
 def test_no_eligible_pairs_exit_0(tmp_path):

@@ -7,6 +7,7 @@ import itertools
 from typing import Any
 
 from workbench.cohort.domain import LEVEL_RANK, Cohort
+from workbench.cohort.validation import cohort_from_records
 
 WEIGHT_NAMES = (
     "same_programme",
@@ -43,7 +44,7 @@ def cohort(
         tables["preferences"] = [
             {"student_id": a, "prefers_id": b, "rank": r} for a, b, r in preferences
         ]
-    return Cohort.from_records(**tables)
+    return cohort_from_records(**tables)
 
 
 def _info(c: Cohort) -> dict[str, dict]:

@@ -18,6 +18,7 @@ from workbench.cohort.availability import (
 )
 from workbench.cohort.domain import Cohort, Slot, SolveStatus
 from workbench.cohort.generate import generate_cohort
+from workbench.cohort.validation import cohort_from_records
 from workbench.schemes.pass_sessions.settings import LUNCH, LockedSession, targeted_modules
 from workbench.schemes.pass_sessions.solve import (
     PassSettings,
@@ -63,7 +64,7 @@ def tiny(
         "rooms": [{"room_id": r, "capacity": str(c)} for r, c in rooms],
         "room_busy": [{"room_id": r, "day": d, "start": a, "end": b} for r, d, a, b in room_busy],
     }
-    return Cohort.from_records(**{k: v for k, v in tables.items() if v})
+    return cohort_from_records(**{k: v for k, v in tables.items() if v})
 
 
 MON = {"days": [0], "first_start": 9 * 60, "last_start": 11 * 60}  # Mon 09:00, 10:00, 11:00

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.cohort.domain import Cohort
-from workbench.cohort.validation import Mapping, parse_day, parse_level, parse_time, validate_tables
+from workbench.cohort.validation import (
+    Mapping,
+    cohort_from_records,
+    parse_day,
+    parse_level,
+    parse_time,
+    validate_tables,
+)
 
 STUDENTS = [
     {"student_id": "S1", "programme": "Physics", "level": "UG1"},
@@ -94,7 +100,7 @@ def test_times(text: str, minutes: int | None) -> None:
 
 
 def test_good_cohort_has_no_problems() -> None:
-    cohort = Cohort.from_records(
+    cohort = cohort_from_records(
         students=STUDENTS,
         mentors=[{"student_id": "S2", "capacity": "3"}],
         mentees=[{"student_id": "S1"}],
@@ -200,7 +206,7 @@ def test_numbers_out_of_range_and_not_numbers() -> None:
 
 
 def test_percent_fail_rate_is_read() -> None:
-    cohort = Cohort.from_records(
+    cohort = cohort_from_records(
         students=STUDENTS, modules=[{"module_code": "M", "fail_rate": "35%"}]
     )
     assert cohort.modules["fail_rate"].tolist() == [pytest.approx(0.35)]
@@ -309,7 +315,7 @@ def test_mapping_rejects_unknown_sections_and_tables() -> None:
 
 
 def test_lists_are_lowercase_sorted_sets() -> None:
-    cohort = Cohort.from_records(
+    cohort = cohort_from_records(
         students=[
             {
                 "student_id": "S1",
@@ -335,7 +341,7 @@ def test_empty_optional_table_is_valid() -> None:
 
 
 def test_modules_stand_alone_when_no_modules_table() -> None:
-    cohort = Cohort.from_records(
+    cohort = cohort_from_records(
         students=STUDENTS, enrolments=[{"student_id": "S1", "module_code": "PH101"}]
     )
     assert cohort.modules["module_code"].tolist() == ["PH101"]

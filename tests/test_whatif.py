@@ -77,22 +77,16 @@ def test_resampled_students_copy_a_real_student(cohort) -> None:
             src_row.drop(["languages", "interests"]).fillna("")
             == new_row.drop(["languages", "interests"]).fillna("")
         ).all()
-        modules = lambda c, s: set(
-            c.enrolments.loc[
-                c.enrolments["student_id"] == s,  # noqa: E731
-                "module_code",
-            ]
-        )
+
+        def modules(c, s):
+            return set(c.enrolments.loc[c.enrolments["student_id"] == s, "module_code"])
+
         assert modules(grown, clone) == modules(cohort, source)
-        busy = lambda c, s: sorted(
-            map(
-                tuple,
-                c.busy.loc[
-                    c.busy["student_id"] == s,  # noqa: E731
-                    ["day", "start", "end"],
-                ].to_numpy(),
-            )
-        )
+
+        def busy(c, s):
+            rows = c.busy.loc[c.busy["student_id"] == s, ["day", "start", "end"]]
+            return sorted(map(tuple, rows.to_numpy()))
+
         assert busy(grown, clone) == busy(cohort, source)
         assert (clone in set(grown.mentees["student_id"])) == (source in mentees)
         assert (clone in set(grown.mentors["student_id"])) == (source in mentors)

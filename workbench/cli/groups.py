@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
+from workbench.schemes.registry import plan_summary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,7 +99,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _size(text: str) -> tuple[int, int]:
-    from workbench.cli.main import UsageError
 
     match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text or "")
     if not match:
@@ -108,7 +109,6 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _days(text: str) -> list[int]:
-    from workbench.cli.main import UsageError
 
     names = [d.lower() for d in DAYS]
 
@@ -133,7 +133,6 @@ def _days(text: str) -> list[int]:
 
 
 def _hours(text: str) -> tuple[int, int]:
-    from workbench.cli.main import UsageError
 
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text or "")
     if not match:
@@ -143,7 +142,6 @@ def _hours(text: str) -> tuple[int, int]:
 
 
 def _pairs(items: list[str]) -> list[tuple[str, str]]:
-    from workbench.cli.main import UsageError
 
     out = []
     for item in items:
@@ -158,7 +156,6 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
     from workbench.schemes.groups.solve import GroupSettings, form_groups
 
     low, high = _size(args.size)
@@ -218,18 +215,19 @@ def run(args: argparse.Namespace) -> int:
         scores["end"] = scores["end"].map(format_time)
     write_table(scores.round(4), out / "group_scores.csv")
     write_table(result.unplaced, out / "unplaced.csv")
-    summary = result.summary()
+    summary = {**result.summary(), **plan_summary(cohort, "groups", settings, result)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     _print(result, summary, out)
     return 0
 
 
 def _print(result, summary: dict, out: Path) -> None:
+    print_verdict(summary)
     worst = "-" if summary["worst_score"] is None else f"{summary['worst_score']:.2f}"
     mean = "-" if summary["mean_score"] is None else f"{summary['mean_score']:.2f}"
     print(
-        f"{summary['pool']}: {summary['groups']} groups, {summary['placed']} of "
-        f"{summary['students']} students placed; worst group {worst}, mean {mean} "
+        f"{result.pool}: {summary['groups']} groups, {result.placed} of "
+        f"{result.students} students placed; worst group {worst}, mean {mean} "
         f"({result.status.label}, {summary['seconds']:.1f} s)"
     )
     for message in summary["messages"]:

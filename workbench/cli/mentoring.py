@@ -14,7 +14,9 @@ import json
 import pandas as pd
 from pydantic import ValidationError
 
+from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
+from workbench.schemes.registry import plan_summary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +97,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_pairs(path: str, what: str) -> list[tuple[str, str]]:
-    from workbench.cli.main import UsageError
 
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -114,7 +115,6 @@ def _read_pairs(path: str, what: str) -> list[tuple[str, str]]:
 
 
 def _weights(items: list[str]) -> dict[str, float]:
-    from workbench.cli.main import UsageError
 
     weights: dict[str, float] = {}
     for item in items:
@@ -134,7 +134,6 @@ def _weights(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
     from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
 
     try:
@@ -174,9 +173,10 @@ def run(args: argparse.Namespace) -> int:
     write_table(result.matches, out / "matches.csv")
     write_table(result.unmatched, out / "unmatched.csv")
     write_table(result.mentor_load, out / "mentor_load.csv")
-    summary = result.summary()
+    summary = {**result.summary(), **plan_summary(cohort, "mentoring", settings, result)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
+    print_verdict(summary)
     print(
         f"mentoring: {result.status.label}; matched {result.matched} of {result.mentees} "
         f"mentees ({result.coverage:.1%}), total score {result.total_score:g}"
@@ -190,7 +190,5 @@ def run(args: argparse.Namespace) -> int:
         print("unmatched mentees, most common reasons:")
         for reason, n in top.items():
             print(f"  {n} x {reason}")
-    for fix in result.fixes:
-        print(f"  fix: {fix}")
     print(f"wrote matches.csv, unmatched.csv, mentor_load.csv and summary.json to {out}")
     return 0

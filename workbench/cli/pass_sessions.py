@@ -18,7 +18,9 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
+from workbench.schemes.registry import plan_summary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -93,7 +95,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _usage(message: str) -> Exception:
-    from workbench.cli.main import UsageError
 
     return UsageError(message)
 
@@ -222,7 +223,6 @@ def sessions_for_csv(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.cli.main import load_or_fail, output_folder, write_table
     from workbench.review.calendar import next_monday, sessions_ics
     from workbench.schemes.pass_sessions.solve import free_students_by_slot, solve_pass
 
@@ -262,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
     unreached = result.reach.loc[~result.reach["reached"], ["student_id", "module_code", "reason"]]
     write_table(unreached, out / "unreached.csv")
     write_table(free, out / "free_by_slot.csv")
-    summary = result.summary()
+    summary = {**result.summary(), **plan_summary(cohort, "pass", settings, result)}
     summary["calendar"] = {
         "term_start": term_start.isoformat(),
         "weeks": args.weeks,
@@ -273,6 +273,7 @@ def run(args: argparse.Namespace) -> int:
         sessions_ics(result.sessions, term_start, args.weeks, args.timezone)
     )
 
+    print_verdict(summary)
     print(
         f"PASS: {result.status.label}; reach {result.reach_count:,} of "
         f"{result.targeted_pairs:,} targeted enrolments ({summary['coverage']:.1%}) in "

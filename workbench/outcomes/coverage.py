@@ -522,7 +522,8 @@ class CoverageReport:
             return "Nobody to reach."
         text = (
             f"{int(row['reached']):,} of {int(row['population']):,} {unit} "
-            f"({row['reach_share']:.0%}); about {row['expected']:,.0f} expected to take it up"
+            f"({row['reach_share']:.0%}); about {self.expected_students:,.0f} students expected "
+            "to take it up"
         )
         below = self.equity.loc[self.equity["below_average"] & ~self.equity["small"]]
         if len(below):

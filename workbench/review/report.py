@@ -20,6 +20,12 @@ from typing import Any
 import pandas as pd
 
 from workbench import __version__
+from workbench.outcomes import charts as ch
+from workbench.outcomes.costs import CostRates, cost_per_student_table, rates_table
+from workbench.outcomes.coverage import Assumptions, assumptions_table, coverage_report
+from workbench.review.export import parameters_table
+from workbench.schemes import registry
+from workbench.schemes.registry import figure_labels, scheme_name
 
 MAX_ROWS = 1000  # rows per table in the printed report; the CSV export has them all
 
@@ -76,11 +82,6 @@ CSP = (
     "script-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
 )
 
-SCHEME_NAMES = {
-    "mentoring": "Peer mentoring",
-    "pass": "PASS (Peer Assisted Study Sessions)",
-    "groups": "Study groups",
-}
 PLAN_COLUMNS = {
     "matches": [
         "mentee_id",
@@ -212,9 +213,6 @@ def result_view(scenario: Any) -> SimpleNamespace:
 def analyse(scenario: Any, charts: bool = True) -> ScenarioAnalysis:
     """Coverage report, cost breakdown and the charts of a scenario (problems noted, not
     raised, so a report always renders)."""
-    from workbench.outcomes.costs import CostRates, cost_of_groups, cost_of_mentoring, cost_of_pass
-    from workbench.outcomes.coverage import Assumptions, coverage_report
-
     out = ScenarioAnalysis()
     view = result_view(scenario)
     try:
@@ -236,10 +234,7 @@ def analyse(scenario: Any, charts: bool = True) -> ScenarioAnalysis:
     except Exception as exc:  # noqa: BLE001 (the report still renders)
         out.problems.append(f"coverage could not be computed ({type(exc).__name__}: {exc})")
     try:
-        cost_fn = {"mentoring": cost_of_mentoring, "pass": cost_of_pass, "groups": cost_of_groups}[
-            scenario.scheme
-        ]
-        out.cost = cost_fn(view, rates, assumptions)
+        out.cost = registry.get(scenario.scheme).cost(view, rates, assumptions)
     except Exception as exc:  # noqa: BLE001
         out.problems.append(f"cost could not be computed ({type(exc).__name__}: {exc})")
     if charts:
@@ -257,8 +252,6 @@ def _has_reach(scenario: Any) -> bool:
 
 
 def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple[str, Any]]:
-    from workbench.outcomes import charts as ch
-
     made: list[tuple[str, Any]] = []
 
     def add(name: str, build: Any) -> None:
@@ -300,8 +293,6 @@ def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple
                 lambda: ch.free_heatmap_chart(free, results.get("sessions")),
             )
     if analysis.cost is not None and analysis.cost.students_reached:
-        from workbench.outcomes.costs import cost_per_student_table
-
         add(
             "Cost per student reached",
             lambda: ch.cost_per_student_chart(
@@ -336,31 +327,84 @@ def _figure_text(key: str, value: Any, currency: str) -> str:
     return _plain(value)
 
 
-def _headline_section(scenario: Any, analysis: ScenarioAnalysis, currency: str) -> str:
-    from workbench.review.whatif import HEADLINE, headline_label
+def verdict_text(summary: dict) -> str:
+    """The plan's one-sentence verdict (older saved plans: built from their figures)."""
+    headline = summary.get("headline")
+    if headline:
+        return str(headline)
+    reached, eligible = summary.get("reached"), summary.get("eligible")
+    if isinstance(reached, int) and isinstance(eligible, int) and eligible:
+        return f"Reaches {reached:,} of {eligible:,} ({reached / eligible:.0%})."
+    return "This plan has no verdict yet: solve it again to get one."
 
+
+def fix_lines(summary: dict) -> list[str]:
+    """The plan's measured fixes in words ("Recruit ...: +27 student-module places")."""
+    lines = []
+    for fix in summary.get("fixes") or []:
+        lines.append(
+            str(fix.get("text") or fix.get("action")) if isinstance(fix, dict) else str(fix)
+        )
+    return lines
+
+
+def _headline_section(scenario: Any, analysis: ScenarioAnalysis, currency: str) -> str:
+    summary = scenario.summary
+    level = str(summary.get("verdict") or "")
+    parts = [
+        '<section id="headline"><h2>Verdict</h2>',
+        f'<p class="verdict {esc(level)}"><strong>{esc(verdict_text(summary))}</strong></p>',
+    ]
+    fixes = fix_lines(summary)
+    if fixes:
+        parts.append(
+            '<h3>What would help</h3><p class="small">Each change was tried by planning again '
+            "with it; the number is how many more the plan then reaches.</p><ul>"
+            + "".join(f"<li>{esc(line)}</li>" for line in fixes)
+            + "</ul>"
+        )
     cards = []
-    for key, _ in HEADLINE:
-        if key == "status" or key not in scenario.summary:
+    for key, label in figure_labels(scenario.scheme):
+        if key == "status" or key not in summary:
             continue
-        label = headline_label(key, scenario.scheme)
-        text = _figure_text(key, scenario.summary[key], currency)
+        text = _figure_text(key, summary[key], currency)
         cards.append(
             f'<div class="figure"><div class="value">{esc(text)}</div>'
             f'<div class="label">{esc(label)}</div></div>'
         )
-    parts = ['<section id="headline"><h2>Headline figures</h2>']
+    parts.append("<h3>Headline figures</h3>")
     if cards:
         parts.append('<div class="figures">' + "".join(cards) + "</div>")
     if analysis.coverage is not None:
         with contextlib.suppress(Exception):  # the sentence is optional
             parts.append(f"<p>{esc(analysis.coverage.headline())}</p>")
-    if analysis.cost is not None:
-        parts.append(f"<p>{esc(analysis.cost.summary())}</p>")
-    for message in scenario.summary.get("fixes") or []:
-        parts.append(f'<p class="small">Suggestion: {esc(message)}</p>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def _how_solved_section(scenario: Any) -> str:
+    """The method, the solver's own outcome and every raw setting, collapsed."""
+    status = scenario.status or {}
+    rows = [
+        ("Outcome", scenario.status_label),
+        ("Solver", status.get("solver")),
+        ("Gap to the best possible", status.get("gap")),
+        ("Best possible (bound)", status.get("bound")),
+        ("Seconds", status.get("seconds")),
+    ]
+    table = pd.DataFrame(
+        [(k, v) for k, v in rows if v not in (None, "")], columns=["what", "value"]
+    )
+    messages = list(status.get("messages") or [])
+    settings = parameters_table(scenario)
+    settings = settings.loc[settings["kind"] == "setting", ["parameter", "value"]]
+    return (
+        '<section id="how-solved"><details><summary><h2>How this was solved</h2></summary>'
+        + html_table(table, "The solve")
+        + "".join(f'<p class="small">{esc(m)}</p>' for m in messages)
+        + html_table(settings, f"{scheme_name(scenario.scheme, scenario.settings)} settings")
+        + "</details></section>"
+    )
 
 
 def _chart_section(analysis: ScenarioAnalysis) -> str:
@@ -533,18 +577,14 @@ def _cost_section(analysis: ScenarioAnalysis, currency: str) -> str:
 
 
 def _assumptions_section(scenario: Any) -> str:
-    from workbench.outcomes.costs import rates_table
-    from workbench.outcomes.coverage import Assumptions, assumptions_table
-    from workbench.review.export import parameters_table
-
-    parts = ['<section id="assumptions"><h2>Assumptions, rates and settings</h2>']
+    parts = ['<section id="assumptions"><h2>Assumptions and rates</h2>']
     try:
         table = assumptions_table(Assumptions.model_validate(scenario.assumptions or {}))
         parts.append(
             html_table(
                 table,
                 "Uptake assumptions (with their sources)",
-                columns=["parameter", "value", "default", "meaning", "source"],
+                columns=["meaning", "value", "default", "source"],
             )
         )
     except Exception:  # noqa: BLE001 (fall back to the raw values)
@@ -555,12 +595,8 @@ def _assumptions_section(scenario: Any) -> str:
             )
         )
     try:
-        from workbench.outcomes.costs import CostRates
-
         table = rates_table(CostRates.model_validate(scenario.cost_rates or {}))
-        parts.append(
-            html_table(table, "Cost rates", columns=["parameter", "value", "default", "meaning"])
-        )
+        parts.append(html_table(table, "Cost rates", columns=["meaning", "value", "default"]))
     except Exception:  # noqa: BLE001
         parts.append(
             html_table(
@@ -568,11 +604,6 @@ def _assumptions_section(scenario: Any) -> str:
                 "Cost rates",
             )
         )
-    settings = parameters_table(scenario)
-    settings = settings.loc[settings["kind"] == "setting", ["parameter", "value"]]
-    parts.append(
-        html_table(settings, f"{SCHEME_NAMES.get(scenario.scheme, scenario.scheme)} settings")
-    )
     parts.append("</section>")
     return "".join(parts)
 
@@ -581,23 +612,15 @@ def render_report(scenario: Any, charts: bool = True) -> str:
     """The scenario as one printable, self-contained HTML page (a string)."""
     analysis = analyse(scenario, charts=charts)
     currency = str((scenario.cost_rates or {}).get("currency") or "£")
-    status = str(scenario.status.get("status", "not solved"))
-    scheme = SCHEME_NAMES.get(scenario.scheme, scenario.scheme)
-    if scenario.scheme == "groups" and (scenario.settings or {}).get("kind") == "social":
-        scheme = "Social-integration groups"
+    scheme = scheme_name(scenario.scheme, scenario.settings)
     counts = {name: len(frame) for name, frame in scenario.cohort_tables.items()}
     generated = dt.datetime.now().strftime("%d %B %Y, %H:%M")
-    messages = list(scenario.status.get("messages") or [])
     body = [
         f"<header><h1>{esc(scenario.name)}</h1>",
         f'<p class="meta">{esc(scheme)} · cohort <strong>{esc(scenario.cohort_name)}</strong> '
-        f"({counts.get('students', 0):,} students) · updated {esc(_when(scenario.updated))} · "
-        f'solver outcome <span class="status {_status_class(status)}">'
-        f"{esc(scenario.status_label)}</span></p>",
+        f"({counts.get('students', 0):,} students) · updated {esc(_when(scenario.updated))}</p>",
+        "</header>",
     ]
-    if messages:
-        body.append('<p class="small">' + "<br>".join(esc(m) for m in messages) + "</p>")
-    body.append("</header>")
     body.append(_headline_section(scenario, analysis, currency))
     body.append(
         '<section id="notes"><h2>Coordinator\'s notes</h2>'
@@ -614,6 +637,7 @@ def render_report(scenario: Any, charts: bool = True) -> str:
     body.append(_coverage_section(analysis))
     body.append(_cost_section(analysis, currency))
     body.append(_assumptions_section(scenario))
+    body.append(_how_solved_section(scenario))
     if analysis.problems:
         body.append(
             '<section id="problems"><h2>Left out of this report</h2><ul>'

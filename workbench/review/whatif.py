@@ -36,6 +36,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import LEVEL_RANK, Cohort
+from workbench.outcomes.costs import CostRates
+from workbench.outcomes.coverage import Assumptions
+from workbench.schemes import registry
 
 MAX_WORKERS = 2
 
@@ -94,11 +97,7 @@ class Case:
     budget: float | None = None
 
     def __post_init__(self) -> None:
-        from workbench.outcomes.costs import CostRates
-        from workbench.outcomes.coverage import Assumptions
-        from workbench.scenarios.scenario import coerce_settings
-
-        self.settings = coerce_settings(self.scheme, self.settings)
+        self.settings = registry.get(self.scheme).coerce_settings(self.settings)
         self.assumptions = _model(Assumptions, self.assumptions)
         own = getattr(self.settings, "cost_rates", None)  # rates a budget constraint uses
         if self.rates is None and own is not None:
@@ -571,71 +570,8 @@ def headline_figures(
     rates: Any = None,
     budget: float | None = None,
 ) -> dict[str, Any]:
-    """The headline figures of a solved plan: reach, coverage, expected coverage and cost.
-
-    ``reached`` / ``eligible`` count the scheme's units (mentees; targeted module enrolments for
-    PASS; students to place for groups); ``coverage`` is their ratio and ``expected_coverage``
-    applies the uptake assumption; cost per student reached uses distinct students.
-    """
-    from workbench.outcomes.costs import (
-        CostRates,
-        budget_status,
-        cost_of_groups,
-        cost_of_mentoring,
-        cost_of_pass,
-    )
-    from workbench.outcomes.coverage import Assumptions, assumptions_for, coverage_table, reach_of
-
-    # Without explicit assumptions a plan is judged by the uptake it was planned with.
-    assumptions = assumptions_for(
-        result, None if assumptions is None else _model(Assumptions, assumptions)
-    )
-    rates = _model(CostRates, rates)
-    status = getattr(result, "status", None)
-    reach = reach_of(result)
-    table = coverage_table(reach, cohort, scheme, assumptions, dimensions=[])
-    row = table.iloc[0]
-    cost = {"mentoring": cost_of_mentoring, "pass": cost_of_pass, "groups": cost_of_groups}[scheme](
-        result, rates, assumptions
-    )
-    figures: dict[str, Any] = {
-        "status": getattr(status, "status", "not solved"),
-        "reached": int(row["reached"]),
-        "eligible": int(row["population"]),
-        "coverage": _num(row["reach_share"]),
-        "expected_coverage": _num(row["expected_share"]),
-        "students_reached": int(row["students_reached"]),
-        "expected_students": _num(cost.expected_students),
-        "cost": round(cost.total, 2),
-        "cost_per_student_reached": _num(cost.per_student_reached),
-        "students": int(len(cohort.students)),
-    }
-    if scheme == "mentoring":
-        load = result.mentor_load
-        figures["volunteers"] = int(len(cohort.mentors))
-        figures["mentors_used"] = (
-            int((load["assigned"] > 0).sum())
-            if "assigned" in load
-            else int(result.matches["mentor_id"].nunique())
-        )
-        figures["places"] = int(cohort.mentors["capacity"].sum())
-    elif scheme == "pass":
-        sessions = result.sessions
-        figures["volunteers"] = int(cohort.leaders["student_id"].nunique())
-        figures["sessions"] = int(len(sessions))
-        figures["leaders_used"] = (
-            int(sessions["leader_id"].dropna().nunique())
-            if len(sessions) and "leader_id" in sessions
-            else 0
-        )
-        figures["modules_targeted"] = int(reach["module_code"].nunique())
-    if budget is None:
-        budget = getattr(settings, "budget", None)  # a budget the plan was solved within
-    if budget is not None:
-        check = budget_status(cost.total, budget, rates.currency)
-        figures["budget"] = budget
-        figures["within_budget"] = bool(check.ok)
-    return figures
+    """The headline figures of a solved plan (:func:`workbench.schemes.registry.plan_figures`)."""
+    return registry.plan_figures(cohort, scheme, settings, result, assumptions, rates, budget)
 
 
 def _num(value: Any) -> float | None:
@@ -650,10 +586,8 @@ def _num(value: Any) -> float | None:
 
 def solve_case(case: Case) -> tuple[Any, dict[str, Any]]:
     """Solve a case; returns (result, headline figures with the solve seconds)."""
-    from workbench.scenarios.scenario import run_solver
-
     started = time.perf_counter()
-    result = run_solver(case.cohort, case.scheme, case.settings)
+    result = registry.get(case.scheme).solve(case.cohort, case.settings)
     figures = headline_figures(
         case.cohort, case.scheme, case.settings, result, case.assumptions, case.rates, case.budget
     )
@@ -1015,46 +949,12 @@ def _answer(
 
 # ------------------------------------------------------------------------------ comparing
 
-HEADLINE: list[tuple[str, str]] = [
-    ("status", "Solver outcome"),
-    ("students", "Students in the cohort"),
-    ("eligible", "Eligible (mentees / targeted enrolments / students to place)"),
-    ("reached", "Reached"),
-    ("coverage", "Coverage"),
-    ("expected_coverage", "Expected coverage (after uptake)"),
-    ("students_reached", "Students reached"),
-    ("expected_students", "Students expected to take it up"),
-    ("volunteers", "Volunteers (mentors / leaders)"),
-    ("mentors_used", "Mentors with a mentee"),
-    ("places", "Mentor places"),
-    ("sessions", "Weekly sessions"),
-    ("leaders_used", "Leaders running a session"),
-    ("cost", "Cost per term"),
-    ("cost_per_student_reached", "Cost per student reached"),
-]
-
-
-SCHEME_LABELS: dict[str, dict[str, str]] = {
-    "mentoring": {
-        "eligible": "Mentees",
-        "reached": "Mentees matched",
-        "volunteers": "Mentors",
-        "students_reached": "Students matched",
-    },
-    "pass": {
-        "eligible": "Enrolments on targeted modules",
-        "reached": "Enrolments with a session that fits",
-        "volunteers": "PASS leaders",
-    },
-    "groups": {"eligible": "Students to place", "reached": "Students placed"},
-}
+HEADLINE: list[tuple[str, str]] = list(registry.FIGURE_LABELS.items())
 
 
 def headline_label(key: str, scheme: str | None = None) -> str:
     """A headline figure's name in the coordinator's words (per scheme when it differs)."""
-    if scheme and key in SCHEME_LABELS.get(scheme, {}):
-        return SCHEME_LABELS[scheme][key]
-    return dict(HEADLINE).get(key, key.replace("_", " ").capitalize())
+    return registry.figure_label(key, scheme)
 
 
 def compare_scenarios(scenarios: Sequence[Any]) -> pd.DataFrame:

@@ -41,7 +41,9 @@ POLL_SECONDS = 0.25
 # Imported once by the fork server, so each worker starts with the solvers loaded.
 PRELOAD = [
     "workbench.scenarios.concurrency",
+    "workbench.cohort.loading",  # files are read in workers too (workbench.cohort.reading)
     "workbench.review.whatif",
+    "workbench.review.jobs",
     "workbench.scenarios.scenario",
     "workbench.schemes.mentoring.solve",
     "workbench.schemes.pass_sessions.solve",
@@ -342,10 +344,12 @@ def run_isolated(
     if data is None:
         code = process.exitcode
         hint = " (it was stopped: the server may be out of memory)" if code in (-9, 137) else ""
-        raise SolveCrashed(
+        crashed = SolveCrashed(
             f"the solve stopped unexpectedly (worker exit code {code}){hint}; "
             "try a smaller cohort or fewer options, or a longer time limit"
         )
+        crashed.exitcode = code  # a signal (negative) when the system or an abort ended it
+        raise crashed
     ok, value = pickle.loads(data)
     if ok:
         return value
@@ -374,46 +378,3 @@ def solve_limited(
     limit = limit or limiter()
     with limit.slot(want, timeout=timeout, cancel=cancel, on_wait=on_wait):
         return run_isolated(fn, *args, cancel=cancel, on_tick=on_tick, **kwargs)
-
-
-# ------------------------------------------------------------------------------ the app's jobs
-
-
-def solve_plan(
-    cohort: Any,
-    scheme: str,
-    settings: Any,
-    *,
-    name: str = "",
-    notes: str = "",
-    assumptions: Any = None,
-    cost_rates: Any = None,
-    changes: dict[str, float] | None = None,
-) -> tuple[Any, Any]:
-    """Solve a plan and wrap it as a scenario: (result, scenario). Runs in a worker.
-
-    ``changes`` are what-if variations (``{"intake": 1.2, ...}``) applied to the cohort and
-    settings first, as :func:`workbench.review.whatif.vary` does.
-    """
-    from workbench.scenarios.scenario import run_solver, solve_scenario
-
-    if changes:
-        from workbench.review.whatif import Case, vary
-
-        case = Case(cohort, scheme, settings, assumptions, cost_rates)
-        for param, value in changes.items():
-            case = vary(case, param, value)
-        cohort, settings = case.cohort, case.settings
-        assumptions, cost_rates = case.assumptions, case.rates
-    result = run_solver(cohort, scheme, settings)
-    made = solve_scenario(
-        cohort,
-        scheme,
-        settings,
-        name=name,
-        notes=notes,
-        result=result,
-        assumptions=assumptions,
-        cost_rates=cost_rates,
-    )
-    return result, made

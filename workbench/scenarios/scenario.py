@@ -27,9 +27,12 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.cohort.domain import TABLES, Cohort, SolveStatus
+from workbench.cohort.loading import cohort_to_tables
+from workbench.outcomes.costs import CostRates
+from workbench.outcomes.coverage import Assumptions
+from workbench.schemes import registry
 
-SCHEMES: tuple[str, ...] = ("mentoring", "pass", "groups")
-PLAN_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS", "groups": "Groups"}
+SCHEMES: tuple[str, ...] = registry.KEYS
 FILE_FORMAT = "peer-support-workbench scenario"
 FILE_SCHEMA_VERSION = 1
 SUFFIX = ".wbscenario"
@@ -140,19 +143,7 @@ class Scenario:
 
 def settings_class(scheme: str) -> type:
     """The pydantic settings model of a scheme."""
-    if scheme == "mentoring":
-        from workbench.schemes.mentoring.solve import MentoringSettings
-
-        return MentoringSettings
-    if scheme == "pass":
-        from workbench.schemes.pass_sessions.solve import PassSettings
-
-        return PassSettings
-    if scheme == "groups":
-        from workbench.schemes.groups.solve import GroupSettings
-
-        return GroupSettings
-    raise ValueError(f"unknown scheme '{scheme}' (use one of: {', '.join(SCHEMES)})")
+    return registry.get(scheme).settings_class
 
 
 def default_settings(scheme: str) -> Any:
@@ -161,33 +152,12 @@ def default_settings(scheme: str) -> Any:
 
 def run_solver(cohort: Cohort, scheme: str, settings: Any) -> Any:
     """Run the scheme's solver and return its result object."""
-    if scheme == "mentoring":
-        from workbench.schemes.mentoring.solve import solve_mentoring
-
-        return solve_mentoring(cohort, settings)
-    if scheme == "pass":
-        from workbench.schemes.pass_sessions.solve import solve_pass
-
-        return solve_pass(cohort, settings)
-    if scheme == "groups":
-        from workbench.schemes.groups.solve import form_groups
-
-        return form_groups(cohort, settings)
-    raise ValueError(f"unknown scheme '{scheme}' (use one of: {', '.join(SCHEMES)})")
+    return registry.get(scheme).solve(cohort, settings)
 
 
 def coerce_settings(scheme: str, settings: Any) -> Any:
     """Settings as the scheme's model, from a model, a dict or None (the defaults)."""
-    cls = settings_class(scheme)
-    if settings is None:
-        return cls()
-    if isinstance(settings, cls):
-        return settings
-    if isinstance(settings, dict):
-        return cls.model_validate(settings)
-    if hasattr(settings, "model_dump"):
-        return cls.model_validate(settings.model_dump(mode="json"))
-    raise TypeError(f"settings for {scheme} must be a {cls.__name__} or a dict")
+    return registry.get(scheme).coerce_settings(settings)
 
 
 def result_tables(result: Any) -> dict[str, pd.DataFrame]:
@@ -254,23 +224,23 @@ def solve_scenario(
     ``budget`` (money per term) is checked against the plan's cost. Pass ``result`` to wrap a
     result already solved with these settings.
     """
-    from workbench.cohort.loading import cohort_to_tables
-    from workbench.review.whatif import headline_figures
-
-    settings = coerce_settings(scheme, settings)
+    entry = registry.get(scheme)
+    settings = entry.coerce_settings(settings)
     if result is None:
-        result = run_solver(cohort, scheme, settings)
+        result = entry.solve(cohort, settings)
     assumptions_json = _model_json(assumptions, "assumptions", scheme)
     rates_json = _model_json(cost_rates, "rates", scheme)
     tables = result_tables(result)
-    if scheme == "pass" and "free_by_slot" not in tables:
-        tables["free_by_slot"] = _free_by_slot(cohort, settings)
+    if entry.extra_tables is not None:
+        tables = {**entry.extra_tables(cohort, settings), **tables}
     summary, text = _summary_parts(result)
-    figures = headline_figures(cohort, scheme, settings, result, assumptions, cost_rates, budget)
+    figures = registry.plan_summary(
+        cohort, scheme, settings, result, assumptions, cost_rates, budget
+    )
     summary.pop("settings", None)  # kept once, in settings.json
     summary = {**summary, **figures}
     return Scenario(
-        name=name or f"{PLAN_NAMES.get(scheme, scheme)} plan for {cohort.name}",
+        name=name or f"{entry.plan_name} plan for {cohort.name}",
         scheme=scheme,
         cohort_tables=cohort_to_tables(cohort),
         settings=settings.model_dump(mode="json"),
@@ -284,16 +254,6 @@ def solve_scenario(
         cohort_name=cohort.name,
         _cohort=cohort,
     )
-
-
-def _free_by_slot(cohort: Cohort, settings: Any) -> pd.DataFrame:
-    """How many targeted students are free at each slot (for the report's heat map)."""
-    from workbench.schemes.pass_sessions.solve import free_students_by_slot
-
-    try:
-        return free_students_by_slot(cohort, settings)
-    except ValueError:
-        return pd.DataFrame(columns=["day", "start", "end", "label", "free_students"])
 
 
 def _model_json(value: Any, kind: str, scheme: str) -> dict[str, Any]:
@@ -312,13 +272,7 @@ def _model_json(value: Any, kind: str, scheme: str) -> dict[str, Any]:
 
 def _default_parameters(kind: str, scheme: str) -> Any:
     """The documented defaults: uptake assumptions or cost rates."""
-    if kind == "assumptions":
-        from workbench.outcomes.coverage import Assumptions
-
-        return Assumptions()
-    from workbench.outcomes.costs import CostRates
-
-    return CostRates()
+    return Assumptions() if kind == "assumptions" else CostRates()
 
 
 def _jsonable(value: Any) -> Any:

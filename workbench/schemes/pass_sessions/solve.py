@@ -90,6 +90,7 @@ class PassResult:
     greedy_reach: int | None = None
     greedy_seconds: float = 0.0
     formulation: str = ""
+    shortfalls: dict[str, str] = field(default_factory=dict)  # module -> why sessions are missing
 
     @property
     def cost(self) -> float:
@@ -465,6 +466,7 @@ def _result(
     sessions["room_capacity"] = sessions["room_capacity"].astype("Int64")
 
     coverage_rows = []
+    shortfalls: dict[str, str] = {}
     for mi, mod in enumerate(inst.modules):
         r = int(reached[mi].sum())
         n = sum(1 for p in plan if p.module == mi)
@@ -500,10 +502,11 @@ def _result(
                 f"{mod.code}: {mod.placeable - n} of {mod.sessions} sessions not "
                 f"placed: over budget{more}."
             )
+            shortfalls[mod.code] = "over budget"
         elif n < mod.sessions:
+            shortfalls[mod.code] = _short_reason(inst, mi, plan)
             messages.append(
-                f"{mod.code}: {n} of {mod.sessions} sessions placed: "
-                f"{_short_reason(inst, mi, plan)}."
+                f"{mod.code}: {n} of {mod.sessions} sessions placed: {shortfalls[mod.code]}."
             )
     coverage = pd.DataFrame(
         coverage_rows,
@@ -527,7 +530,7 @@ def _result(
     if inst.cost_model is not None:
         messages[:0] = _budget_messages(inst, plan, over_budget)
     status.messages = list(dict.fromkeys([*status.messages, *messages]))
-    return PassResult(
+    result = PassResult(
         status,
         sessions,
         coverage,
@@ -539,6 +542,8 @@ def _result(
         list(dict.fromkeys(messages)),
         inst.build_seconds,
     )
+    result.shortfalls = shortfalls
+    return result
 
 
 def _could_add(inst: PassInstance, mi: int, plan: list[PlannedSession]) -> bool:

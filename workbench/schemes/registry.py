@@ -1,0 +1,341 @@
+"""The scheme registry: one entry per scheme, the only place that knows the schemes apart.
+
+Each :class:`Scheme` says, in the coordinator's words, what the scheme is called and what it
+counts; which settings model it takes; how to solve it; how its reach and cost are measured; the
+volunteers it uses; and which tables it adds to a saved plan. Everything that used to switch on a
+scheme's name (the scenario, what-if, the report, the CLI and the app) asks this registry, and
+every figure a plan shows comes from :func:`plan_figures`, so the same plan reads the same
+everywhere.
+
+Adding a scheme is adding one package under ``workbench/schemes/`` and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.cohort.domain import Cohort
+from workbench.outcomes.costs import (
+    CostBreakdown,
+    CostRates,
+    budget_status,
+    cost_of_groups,
+    cost_of_mentoring,
+    cost_of_pass,
+)
+from workbench.outcomes.coverage import (
+    Assumptions,
+    assumptions_for,
+    coverage_table,
+    groups_reach,
+    mentoring_reach,
+    pass_reach,
+    uptakes,
+)
+from workbench.schemes.groups import verdict as groups_verdict
+from workbench.schemes.groups.settings import GroupSettings
+from workbench.schemes.groups.solve import form_groups
+from workbench.schemes.mentoring import verdict as mentoring_verdict
+from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
+from workbench.schemes.pass_sessions import verdict as pass_verdict
+from workbench.schemes.pass_sessions.settings import PassSettings
+from workbench.schemes.pass_sessions.solve import free_students_by_slot, solve_pass
+from workbench.schemes.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One scheme: its names, settings, solver and how its plans are measured."""
+
+    key: str  # the name kept in saved plans and typed on the command line
+    name: str  # what a coordinator calls it ("Peer mentoring")
+    plan_name: str  # how a plan of it is named ("Peer mentoring plan for ...")
+    settings_class: type
+    solve: Callable[[Cohort, Any], Any]
+    reach: Callable[[Any], pd.DataFrame]
+    cost: Callable[[Any, CostRates | None, Any], CostBreakdown]
+    volunteer_figures: Callable[[Cohort, Any, pd.DataFrame], dict[str, Any]]
+    verdict: Callable[[Cohort, Any, Any], Verdict]  # headline and measured fixes
+    labels: dict[str, str] = field(default_factory=dict)  # figure key -> words, where it differs
+    unit: str = "students reached"  # what ``reached`` counts, in words
+    volunteers_word: str = "volunteers"
+    extra_tables: Callable[[Cohort, Any], dict[str, pd.DataFrame]] | None = None
+    budgeted: bool = False  # a budget is a constraint of the solve (not only a check)
+    variants: dict[str, str] = field(default_factory=dict)  # settings.kind -> name
+    headline_keys: tuple[str, ...] = ("reached", "coverage", "expected_coverage", "cost")
+
+    def name_for(self, settings: Any = None) -> str:
+        """The scheme's name for these settings (study or social groups)."""
+        kind = (
+            settings.get("kind") if isinstance(settings, dict) else getattr(settings, "kind", None)
+        )
+        return self.variants.get(kind, self.name) if kind else self.name
+
+    def coerce_settings(self, settings: Any = None) -> Any:
+        """Settings as this scheme's model, from a model, a dict or None (the defaults)."""
+        if settings is None:
+            return self.settings_class()
+        if isinstance(settings, self.settings_class):
+            return settings
+        if isinstance(settings, dict):
+            return self.settings_class.model_validate(settings)
+        raise TypeError(
+            f"settings for {self.name} must be a {self.settings_class.__name__} or a dict"
+        )
+
+    def label(self, key: str) -> str:
+        """A headline figure's name for this scheme."""
+        return self.labels.get(key) or FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
+# ------------------------------------------------------------------------------ volunteers
+
+
+def _mentors_used(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
+    load = result.mentor_load
+    used = (
+        int((load["assigned"] > 0).sum())
+        if "assigned" in load
+        else int(result.matches["mentor_id"].nunique())
+    )
+    return {
+        "volunteers": int(cohort.mentors["student_id"].nunique()),
+        "mentors_used": used,
+        "places": int(cohort.mentors["capacity"].sum()),
+    }
+
+
+def _leaders_used(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
+    sessions = result.sessions
+    used = (
+        int(sessions["leader_id"].dropna().nunique())
+        if len(sessions) and "leader_id" in sessions
+        else 0
+    )
+    return {
+        "volunteers": int(cohort.leaders["student_id"].nunique()),
+        "sessions": int(len(sessions)),
+        "leaders_used": used,
+        "modules_targeted": int(reach["module_code"].nunique()),
+    }
+
+
+def _groups_formed(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
+    groups = result.groups
+    return {"groups": int(groups["group_id"].nunique()) if len(groups) else 0}
+
+
+def _pass_tables(cohort: Cohort, settings: Any) -> dict[str, pd.DataFrame]:
+    """How many targeted students are free at each slot (for the report's heat map)."""
+    try:
+        return {"free_by_slot": free_students_by_slot(cohort, settings)}
+    except ValueError:
+        return {
+            "free_by_slot": pd.DataFrame(columns=["day", "start", "end", "label", "free_students"])
+        }
+
+
+# ------------------------------------------------------------------------------ the registry
+
+FIGURE_LABELS: dict[str, str] = {
+    "status": "Plan",
+    "students": "Students in the cohort",
+    "eligible": "Eligible (mentees / targeted enrolments / students to place)",
+    "reached": "Reached",
+    "coverage": "Coverage",
+    "expected_coverage": "Expected coverage (after uptake)",
+    "students_reached": "Students reached",
+    "expected_students": "Students expected to take it up",
+    "volunteers": "Volunteers (mentors / leaders)",
+    "mentors_used": "Mentors with a mentee",
+    "places": "Mentor places",
+    "sessions": "Weekly sessions",
+    "leaders_used": "Leaders running a session",
+    "modules_targeted": "Modules targeted",
+    "groups": "Groups",
+    "cost": "Cost per term",
+    "cost_per_student_reached": "Cost per student reached",
+}
+
+SCHEMES: dict[str, Scheme] = {
+    scheme.key: scheme
+    for scheme in (
+        Scheme(
+            key="mentoring",
+            name="Peer mentoring",
+            plan_name="Peer mentoring",
+            settings_class=MentoringSettings,
+            solve=solve_mentoring,
+            reach=mentoring_reach,
+            cost=cost_of_mentoring,
+            volunteer_figures=_mentors_used,
+            verdict=mentoring_verdict.verdict,
+            labels={
+                "eligible": "Mentees",
+                "reached": "Mentees matched",
+                "volunteers": "Mentors",
+                "students_reached": "Students matched",
+            },
+            unit="mentees matched",
+            volunteers_word="mentors",
+            budgeted=True,
+            headline_keys=("reached", "coverage", "expected_coverage", "cost", "mentors_used"),
+        ),
+        Scheme(
+            key="pass",
+            name="PASS sessions",
+            plan_name="PASS",
+            settings_class=PassSettings,
+            solve=solve_pass,
+            reach=pass_reach,
+            cost=cost_of_pass,
+            volunteer_figures=_leaders_used,
+            verdict=pass_verdict.verdict,
+            labels={
+                "eligible": "Enrolments on targeted modules",
+                "reached": "Enrolments with a session that fits",
+                "volunteers": "PASS leaders",
+            },
+            unit="targeted enrolments with a session that fits",
+            volunteers_word="PASS leaders",
+            extra_tables=_pass_tables,
+            budgeted=True,
+            headline_keys=("reached", "coverage", "expected_coverage", "cost", "leaders_used"),
+        ),
+        Scheme(
+            key="groups",
+            name="Study groups",
+            plan_name="Groups",
+            settings_class=GroupSettings,
+            solve=form_groups,
+            reach=groups_reach,
+            cost=cost_of_groups,
+            volunteer_figures=_groups_formed,
+            verdict=groups_verdict.verdict,
+            labels={"eligible": "Students to place", "reached": "Students placed"},
+            unit="students placed in a group",
+            variants={"study": "Study groups", "social": "Social groups"},
+            headline_keys=("reached", "coverage", "expected_coverage", "cost", "groups"),
+        ),
+    )
+}
+
+KEYS: tuple[str, ...] = tuple(SCHEMES)
+
+
+def get(key: str) -> Scheme:
+    """The registry entry of a scheme, by the name kept in saved plans ("mentoring", "pass"...)."""
+    try:
+        return SCHEMES[key]
+    except KeyError:
+        raise ValueError(f"unknown scheme '{key}' (use one of: {', '.join(SCHEMES)})") from None
+
+
+def scheme_name(key: str, settings: Any = None) -> str:
+    """A scheme's name in the coordinator's words (study or social groups by their settings)."""
+    scheme = SCHEMES.get(key)
+    return scheme.name_for(settings) if scheme else key
+
+
+def figure_label(key: str, scheme: str | None = None) -> str:
+    """A headline figure's name in the coordinator's words (per scheme when it differs)."""
+    if scheme in SCHEMES:
+        return SCHEMES[scheme].label(key)
+    return FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
+def figure_labels(scheme: str | None = None) -> list[tuple[str, str]]:
+    """Every headline figure with its name in the coordinator's words, in reading order."""
+    return [(key, figure_label(key, scheme)) for key in FIGURE_LABELS]
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def _model(cls: type, value: Any) -> Any:
+    if value is None or isinstance(value, cls):
+        return value if value is not None else cls()
+    return cls.model_validate(value)
+
+
+def plan_figures(
+    cohort: Cohort,
+    key: str,
+    settings: Any,
+    result: Any,
+    assumptions: Any = None,
+    rates: Any = None,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """The headline figures of a solved plan: the one source of every number a plan shows.
+
+    ``reached`` / ``eligible`` count the scheme's units (mentees; targeted module enrolments for
+    PASS; students to place for groups) and ``coverage`` is their ratio; ``students_reached``
+    counts distinct students; ``expected_students`` is students reached times the scheme's
+    headline uptake (the same figure the coverage sentence and the report say), and
+    ``expected_coverage`` applies that uptake to coverage. Cost and cost per student reached use
+    the cost rates; volunteer figures are the scheme's own.
+    """
+    scheme = get(key)
+    # Without explicit assumptions a plan is judged by the uptake it was planned with.
+    assumptions = assumptions_for(
+        result, None if assumptions is None else _model(Assumptions, assumptions)
+    )
+    if rates is None:
+        rates = getattr(settings, "cost_rates", None)  # the rates a budget was solved with
+    rates = _model(CostRates, rates)
+    status = getattr(result, "status", None)
+    reach = scheme.reach(result)
+    row = coverage_table(reach, cohort, key, assumptions, dimensions=[]).iloc[0]
+    cost = scheme.cost(result, rates, assumptions)
+    students_reached = int(row["students_reached"])
+    uptake = uptakes(key, assumptions)[""]  # the scheme's headline uptake
+    figures: dict[str, Any] = {
+        "status": getattr(status, "status", "not solved"),
+        "reached": int(row["reached"]),
+        "eligible": int(row["population"]),
+        "coverage": _num(row["reach_share"]),
+        "expected_coverage": _num(row["expected_share"]),
+        "students_reached": students_reached,
+        "expected_students": round(students_reached * uptake, 2),
+        "cost": round(cost.total, 2),
+        "cost_per_student_reached": _num(cost.per_student_reached),
+        "students": int(len(cohort.students)),
+    }
+    figures.update(scheme.volunteer_figures(cohort, result, reach))
+    if budget is None:
+        budget = getattr(settings, "budget", None)  # a budget the plan was solved within
+    if budget is not None:
+        figures["budget"] = budget
+        figures["within_budget"] = bool(budget_status(cost.total, budget, rates.currency).ok)
+    return figures
+
+
+def plan_summary(
+    cohort: Cohort,
+    key: str,
+    settings: Any,
+    result: Any,
+    assumptions: Any = None,
+    rates: Any = None,
+    budget: float | None = None,
+) -> dict[str, Any]:
+    """Everything a plan says of itself: :func:`plan_figures`, its verdict (``verdict``,
+    ``headline``) and measured ``fixes``. The app, the report, what-if and ``summary.json`` all
+    show these."""
+    scheme = get(key)
+    settings = scheme.coerce_settings(settings)
+    figures = plan_figures(cohort, key, settings, result, assumptions, rates, budget)
+    return {**figures, **scheme.verdict(cohort, settings, result).as_dict()}
