@@ -20,12 +20,15 @@ from typing import Any
 import pandas as pd
 
 from workbench import __version__
+from workbench.cohort.names import named
 from workbench.outcomes import charts as ch
 from workbench.outcomes.costs import CostRates, cost_per_student_table, rates_table
 from workbench.outcomes.coverage import Assumptions, assumptions_table, coverage_report
 from workbench.review.export import parameters_table
+from workbench.review.words import column_words
 from workbench.schemes import registry
 from workbench.schemes.registry import figure_labels, scheme_name
+from workbench.volunteers.overview import volunteer_overview
 
 MAX_ROWS = 1000  # rows per table in the printed report; the CSV export has them all
 
@@ -85,9 +88,11 @@ CSP = (
 PLAN_COLUMNS = {
     "matches": [
         "mentee_id",
+        "mentee",
         "mentee_programme",
         "mentee_level",
         "mentor_id",
+        "mentor",
         "mentor_programme",
         "mentor_level",
         "score",
@@ -95,7 +100,7 @@ PLAN_COLUMNS = {
         "why",
         "explanation",
     ],
-    "unmatched": ["mentee_id", "programme", "level", "reason"],
+    "unmatched": ["mentee_id", "mentee", "programme", "level", "reason"],
     "sessions": [
         "module_code",
         "module_name",
@@ -106,6 +111,7 @@ PLAN_COLUMNS = {
         "end",
         "room_id",
         "leader_id",
+        "leader",
         "seats",
         "capacity",
         "free_students",
@@ -167,7 +173,7 @@ def html_table(
         parts.append(f"<caption>{esc(caption)}</caption>")
     parts.append(
         "<thead><tr>"
-        + "".join(f'<th scope="col">{esc(str(c).replace("_", " "))}</th>' for c in shown.columns)
+        + "".join(f'<th scope="col">{esc(column_words(c))}</th>' for c in shown.columns)
         + "</tr></thead><tbody>"
     )
     for row in shown.itertuples(index=False, name=None):
@@ -442,7 +448,8 @@ def _chart_section(analysis: ScenarioAnalysis) -> str:
 
 
 def _plan_section(scenario: Any) -> str:
-    results = scenario.results
+    students = (getattr(scenario, "cohort_tables", None) or {}).get("students")
+    results = {name: named(frame, students) for name, frame in scenario.results.items()}
     parts = ['<section id="plan"><h2>The plan</h2>']
     if scenario.scheme == "mentoring":
         if "matches" in results:
@@ -576,6 +583,43 @@ def _cost_section(analysis: ScenarioAnalysis, currency: str) -> str:
     )
 
 
+def _volunteers_section(scenario: Any) -> str:
+    """The mentors and PASS leaders: training, supervision and hours (none for groups)."""
+    try:
+        overview = volunteer_overview(scenario.cohort(), scenario.results)
+    except (ValueError, KeyError) as exc:
+        return (
+            f'<section id="volunteers"><h2>Volunteers</h2><p>Not counted: {esc(exc)}</p></section>'
+        )
+    if overview is None:
+        return ""
+    lines = "".join(f"<p>{esc(line)}</p>" for line in overview.lines)
+    table = html_table(
+        overview.hours,
+        "Hours per volunteer (those with hours)",
+        columns=[
+            "name",
+            "role",
+            "training_hours",
+            "session_hours",
+            "prep_hours",
+            "meeting_hours",
+            "total_hours",
+        ],
+        formats={
+            c: ",.1f"
+            for c in (
+                "training_hours",
+                "session_hours",
+                "prep_hours",
+                "meeting_hours",
+                "total_hours",
+            )
+        },
+    )
+    return f'<section id="volunteers"><h2>Volunteers</h2>{lines}{table}</section>'
+
+
 def _assumptions_section(scenario: Any) -> str:
     parts = ['<section id="assumptions"><h2>Assumptions and rates</h2>']
     try:
@@ -636,6 +680,7 @@ def render_report(scenario: Any, charts: bool = True) -> str:
     body.append(_plan_section(scenario))
     body.append(_coverage_section(analysis))
     body.append(_cost_section(analysis, currency))
+    body.append(_volunteers_section(scenario))
     body.append(_assumptions_section(scenario))
     body.append(_how_solved_section(scenario))
     if analysis.problems:

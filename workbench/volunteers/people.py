@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import pandas as pd
 
 from workbench.cohort.domain import DAYS, Cohort
+from workbench.cohort.loading import Upload, cohort_to_tables, load_uploads, tables_to_bytes
+from workbench.cohort.validation import ValidationResult
 
 ROLES = ("mentors", "leaders")
 ROLE_WORD = {"mentors": "mentor", "leaders": "PASS leader"}
@@ -77,3 +79,29 @@ def day_range(days: Iterable[int]) -> str:
         for r in runs
     ]
     return ", ".join(parts)
+
+
+def with_uploaded_table(cohort: Cohort, table: str, data: bytes) -> ValidationResult:
+    """The cohort with one table added or replaced from an uploaded CSV, checked like any
+    upload (the result's report names file, row and column; no cohort when it is bad)."""
+    tables = {k: v for k, v in cohort_to_tables(cohort).items() if k != table}
+    files = [Upload("cohort.zip", tables_to_bytes(tables, "zip")), Upload(f"{table}.csv", data)]
+    return load_uploads(files)
+
+
+def trained_only(cohort: Cohort) -> Cohort:
+    """The cohort with only the mentors and PASS leaders the ``training`` table says were
+    trained (and no preferences naming a mentor who is left out)."""
+    trained = set(cohort.training["student_id"])
+    mentors = cohort.mentors[cohort.mentors["student_id"].isin(trained)]
+    leaders = cohort.leaders[cohort.leaders["student_id"].isin(trained)]
+    dropped = set(cohort.mentors["student_id"]) - trained
+    prefs = cohort.preferences
+    prefs = prefs[~prefs["student_id"].isin(dropped) & ~prefs["prefers_id"].isin(dropped)]
+    return cohort.model_copy(
+        update={
+            "mentors": mentors.reset_index(drop=True),
+            "leaders": leaders.reset_index(drop=True),
+            "preferences": prefs.reset_index(drop=True),
+        }
+    )
