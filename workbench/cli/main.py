@@ -23,6 +23,7 @@ from workbench.cli.common import (  # noqa: F401 (the sub-commands' helpers, re-
     write_table,
 )
 from workbench.cohort.loading import template_tables, write_tables
+from workbench.term.generate import add_term
 
 SOLVE_MODULES = (
     "workbench.cli.mentoring",
@@ -30,7 +31,7 @@ SOLVE_MODULES = (
     "workbench.cli.groups",
     "workbench.cli.training",
 )
-EXTRA_MODULES = ("workbench.cli.whatif", "workbench.cli.volunteers")
+EXTRA_MODULES = ("workbench.cli.whatif", "workbench.cli.volunteers", "workbench.cli.term")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -59,6 +60,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.students < 10:
         raise UsageError("--students must be at least 10")
     tables = generate_tables(args.students, seed=args.seed, names=not args.no_names)
+    if args.term:  # registers, meetings and results with a planted effect (workbench/term)
+        tables = add_term(tables, args.seed)
     out = Path(args.out)
     fmt = args.format or (
         "xlsx"
@@ -110,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "zip", "xlsx"], help="output format")
     p.add_argument(
         "--no-names", action="store_true", help="leave out students' names and e-mails (ids only)"
+    )
+    p.add_argument(
+        "--term",
+        action="store_true",
+        help="add a term: term weeks, attendance, meetings, outcomes and progression with a "
+        "known effect of attending (workbench/term/generate.py)",
     )
     p.set_defaults(func=_cmd_generate)
 

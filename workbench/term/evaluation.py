@@ -174,6 +174,8 @@ def bands_table(frame: pd.DataFrame, bands: list[Band]) -> pd.DataFrame:
         parts.append(table.rename_axis("band").reset_index())
     out = pd.concat(parts, ignore_index=True)
     out = out[["module_code", "band", "students", "mean_mark", "pass_rate", "dfw_rate"]]
+    out["mean_mark"] = out["mean_mark"].round(1)
+    out[["pass_rate", "dfw_rate"]] = out[["pass_rate", "dfw_rate"]].round(3)
     out["_order"] = out["band"].map(order)
     return out.sort_values(["module_code", "_order"], key=_all_last).drop(columns="_order")
 
