@@ -296,83 +296,148 @@ def _build_patterns(
 def _shared_rules(
     inst: PassInstance, model: PassModel, obj: Terms, cons: dict[str, pulp.LpConstraint]
 ) -> None:
-    """Leaders (one per session, one place at a time, weekly and per-module limits, fewer
-    leaders per module) and rooms (enough free rooms that seat each session at each slot)."""
-    add = model.prob.add_variable
-    big = big_penalty(inst)
-    scale = inst.pref_scale
-    settings = inst.settings
+    """The rules both formulations share, each its own function: leaders (one per session, a
+    module's leader limit, a weekly maximum, one place at a time) and rooms (enough free rooms
+    that seat each session at each slot)."""
     leader_no = {lid: i for i, lid in enumerate(sorted(inst.leader_free))}
     lead_by_leader: dict[str, list[tuple[int, pulp.LpVariable]]] = {}
     for mi, mod in enumerate(inst.modules):
-        per_leader: dict[str, list[pulp.LpVariable]] = {}
-        for si in mod.candidates:
-            held = model.sessions.get((mi, si))
-            if not held:
-                continue
-            named = mod.locked.get(si)
-            if named is not None:
-                lids = [named]
-            else:
-                lids = [
-                    lid
-                    for lid in mod.leaders
-                    if inst.leader_free[lid][si]
-                    and mod.leader_cap.get(lid, 0) > 0
-                    and inst.leader_max.get(lid, 0) > 0
-                ]
-            terms: Terms = []
-            for lid in lids:
-                xv = add(
-                    f"lead_m{mi}_s{si}_l{leader_no[lid]}", 1 if named else 0, 1, pulp.LpInteger
-                )
-                model.x[mi, si, lid] = xv
-                terms.append((xv, 1.0))
-                per_leader.setdefault(lid, []).append(xv)
-                lead_by_leader.setdefault(lid, []).append((si, xv))
-            if si in mod.locked and named is None:
-                nl = add(f"locked_session_without_leader_m{mi}_s{si}", 0, 1)
-                model.no_leader[mi, si] = nl
-                obj.append((nl, -big))
-                terms.append((nl, 1.0))
-            terms.extend((v, -c) for v, c in held)
-            cons[f"one_leader_per_session_m{mi}_s{si}"] = pulp.LpAffineExpression(terms) == 0
-        for lid, xs in per_leader.items():
-            cap = min(mod.leader_cap.get(lid, 0), mod.sessions)
-            li = leader_no[lid]
-            if settings.fewer_leaders_weight > 0 and scale:
-                wv = add(f"leads_module_m{mi}_l{li}", 0, 1, pulp.LpInteger)
-                model.w[mi, lid] = wv
-                obj.append((wv, -scale * settings.fewer_leaders_weight))
-                cons[f"leader_module_max_m{mi}_l{li}"] = (
-                    pulp.LpAffineExpression([(v, 1.0) for v in xs] + [(wv, -float(cap))]) <= 0
-                )
-            elif len(xs) > cap:
-                cons[f"leader_module_max_m{mi}_l{li}"] = (
-                    pulp.LpAffineExpression([(v, 1.0) for v in xs]) <= cap
-                )
-
+        per_leader = rule_one_leader_per_session(
+            inst, model, mi, mod, leader_no, obj, cons, lead_by_leader
+        )
+        rule_leader_module_max(inst, model, mi, mod, per_leader, leader_no, obj, cons)
     for lid, items in lead_by_leader.items():
-        li = leader_no[lid]
-        limit = inst.leader_max.get(lid, 0)
-        if len(items) > limit:
-            cons[f"leader_weekly_max_l{li}"] = (
-                pulp.LpAffineExpression([(v, 1.0) for _, v in items]) <= limit
-            )
-        # One place at a time: at each session start, the sessions running then.
-        for si in sorted({si for si, _ in items}):
-            here = inst.slots[si]
-            at = [
-                v
-                for t, v in items
-                if inst.slots[t].day == here.day
-                and inst.slots[t].start <= here.start < inst.slots[t].end
-            ]
-            if len(at) > 1:
-                cons[f"leader_one_place_at_a_time_l{li}_s{si}"] = (
-                    pulp.LpAffineExpression([(v, 1.0) for v in at]) <= 1
-                )
+        rule_leader_weekly_max(inst, lid, items, leader_no[lid], cons)
+        rule_leader_one_place_at_a_time(inst, items, leader_no[lid], cons)
+    rule_rooms_seating(inst, model, cons)
 
+
+def _leaders_for(inst: PassInstance, mod: ModuleData, si: int) -> list[str]:
+    """Who may lead module ``mod``'s session at slot ``si``: its locked leader, or every leader
+    of the module free then with sessions left to give."""
+    named = mod.locked.get(si)
+    if named is not None:
+        return [named]
+    return [
+        lid
+        for lid in mod.leaders
+        if inst.leader_free[lid][si]
+        and mod.leader_cap.get(lid, 0) > 0
+        and inst.leader_max.get(lid, 0) > 0
+    ]
+
+
+def rule_one_leader_per_session(
+    inst: PassInstance,
+    model: PassModel,
+    mi: int,
+    mod: ModuleData,
+    leader_no: dict[str, int],
+    obj: Terms,
+    cons: dict[str, pulp.LpConstraint],
+    lead_by_leader: dict[str, list[tuple[int, pulp.LpVariable]]],
+) -> dict[str, list[pulp.LpVariable]]:
+    """Every session held has exactly one leader (``lead`` variables); a locked session whose
+    leader cannot come is held leaderless at a large penalty. Returns the lead variables of the
+    module by leader."""
+    add = model.prob.add_variable
+    per_leader: dict[str, list[pulp.LpVariable]] = {}
+    for si in mod.candidates:
+        held = model.sessions.get((mi, si))
+        if not held:
+            continue
+        named = mod.locked.get(si)
+        terms: Terms = []
+        for lid in _leaders_for(inst, mod, si):
+            lead = add(f"lead_m{mi}_s{si}_l{leader_no[lid]}", 1 if named else 0, 1, pulp.LpInteger)
+            model.x[mi, si, lid] = lead
+            terms.append((lead, 1.0))
+            per_leader.setdefault(lid, []).append(lead)
+            lead_by_leader.setdefault(lid, []).append((si, lead))
+        if si in mod.locked and named is None:
+            no_leader = add(f"locked_session_without_leader_m{mi}_s{si}", 0, 1)
+            model.no_leader[mi, si] = no_leader
+            obj.append((no_leader, -big_penalty(inst)))
+            terms.append((no_leader, 1.0))
+        terms.extend((v, -c) for v, c in held)
+        cons[f"one_leader_per_session_m{mi}_s{si}"] = pulp.LpAffineExpression(terms) == 0
+    return per_leader
+
+
+def rule_leader_module_max(
+    inst: PassInstance,
+    model: PassModel,
+    mi: int,
+    mod: ModuleData,
+    per_leader: dict[str, list[pulp.LpVariable]],
+    leader_no: dict[str, int],
+    obj: Terms,
+    cons: dict[str, pulp.LpConstraint],
+) -> None:
+    """A leader leads at most their limit of a module's sessions; with the "fewer leaders"
+    preference, ``leads_module`` marks each leader a module uses (a small reward for fewer)."""
+    weight = inst.settings.fewer_leaders_weight
+    for lid, leads in per_leader.items():
+        cap = min(mod.leader_cap.get(lid, 0), mod.sessions)
+        li = leader_no[lid]
+        if weight > 0 and inst.pref_scale:
+            leads_module = model.prob.add_variable(
+                f"leads_module_m{mi}_l{li}", 0, 1, pulp.LpInteger
+            )
+            model.w[mi, lid] = leads_module
+            obj.append((leads_module, -inst.pref_scale * weight))
+            cons[f"leader_module_max_m{mi}_l{li}"] = (
+                pulp.LpAffineExpression([(v, 1.0) for v in leads] + [(leads_module, -float(cap))])
+                <= 0
+            )
+        elif len(leads) > cap:
+            cons[f"leader_module_max_m{mi}_l{li}"] = (
+                pulp.LpAffineExpression([(v, 1.0) for v in leads]) <= cap
+            )
+
+
+def rule_leader_weekly_max(
+    inst: PassInstance,
+    lid: str,
+    items: list[tuple[int, pulp.LpVariable]],
+    li: int,
+    cons: dict[str, pulp.LpConstraint],
+) -> None:
+    """A leader leads at most their weekly maximum of sessions, over every module."""
+    limit = inst.leader_max.get(lid, 0)
+    if len(items) > limit:
+        cons[f"leader_weekly_max_l{li}"] = (
+            pulp.LpAffineExpression([(v, 1.0) for _, v in items]) <= limit
+        )
+
+
+def rule_leader_one_place_at_a_time(
+    inst: PassInstance,
+    items: list[tuple[int, pulp.LpVariable]],
+    li: int,
+    cons: dict[str, pulp.LpConstraint],
+) -> None:
+    """A leader is in one place at a time: at each session start, at most one of the sessions
+    running then is theirs."""
+    for si in sorted({si for si, _ in items}):
+        here = inst.slots[si]
+        at = [
+            v
+            for t, v in items
+            if inst.slots[t].day == here.day
+            and inst.slots[t].start <= here.start < inst.slots[t].end
+        ]
+        if len(at) > 1:
+            cons[f"leader_one_place_at_a_time_l{li}_s{si}"] = (
+                pulp.LpAffineExpression([(v, 1.0) for v in at]) <= 1
+            )
+
+
+def rule_rooms_seating(
+    inst: PassInstance, model: PassModel, cons: dict[str, pulp.LpConstraint]
+) -> None:
+    """At every slot, the sessions needing at least ``t`` seats are no more than the free rooms
+    seating ``t`` (for each seat count ``t`` in use): rooms assigned by counting, exactly."""
     for si in range(len(inst.slots)):
         here = [
             (inst.modules[mi].need, model.sessions[mi, si])
