@@ -53,6 +53,7 @@ import pandas as pd
 
 from workbench.cohort.domain import DAYS, LEVELS, Cohort
 from workbench.cohort.generate_names import student_names
+from workbench.cohort.generate_topics import term_weeks_table, topics_table
 
 MIN_FREE_HOURS = 10  # free hours every student keeps in the Mon-Fri 09:00-18:00 grid
 RISKY = 0.25  # fail rate from which a module counts as risky
@@ -1107,6 +1108,8 @@ def generate_tables(
         "leaders": leaders,
         "preferences": preferences,
         "avoid": avoid,
+        "topics": topics_table(modules, leaders),
+        "term_weeks": term_weeks_table(),
     }
     return {name: frame.astype(str).reset_index(drop=True) for name, frame in tables.items()}
 
