@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
 from workbench.schemes.registry import plan_summary
+from workbench.term.calendar import TermCalendar, parse_breaks, term_for
+from workbench.term.monitoring import read_uptake
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--uptake-once",
         type=float,
         help="share of reached students attending at least once (default 0.45)",
+    )
+    p.add_argument(
+        "--uptake-from",
+        metavar="JSON",
+        help="the take-up observed per module (uptake.json from the monitor command) instead "
+        "of the defaults",
     )
     p.add_argument("--days", help="days sessions may run, e.g. Mon,Tue,Thu (default Mon-Fri)")
     p.add_argument("--first-start", help="earliest session start HH:MM (default 09:00)")
@@ -85,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--weeks", type=int, default=10, help="teaching weeks in sessions.ics (default 10)"
+    )
+    p.add_argument(
+        "--breaks",
+        help="term weeks with no session, e.g. 6,7 (sessions.ics excludes them); without "
+        "--term-start or --breaks the cohort's term_weeks table is used when it has one",
     )
     p.add_argument(
         "--timezone",
@@ -183,6 +196,8 @@ def settings_from_args(args: argparse.Namespace):
             values["uptake_once"] = max(args.uptake, values.get("uptake_once", 0.45))
     if args.uptake_once is not None:
         values["uptake_once"] = args.uptake_once
+    if getattr(args, "uptake_from", None):
+        values["module_uptake"] = {**values.get("module_uptake", {}), **_uptake(args.uptake_from)}
     if args.days:
         values["days"] = [_day_arg(d, "--days") for d in args.days.split(",") if d.strip()]
     if args.first_start:
@@ -209,6 +224,22 @@ def settings_from_args(args: argparse.Namespace):
             for err in exc.errors()
         )
         raise _usage(f"bad settings: {problems}") from exc
+
+
+def _term(cohort, term_start: dt.date, args: argparse.Namespace) -> TermCalendar:
+    """The term's weeks: the cohort's term_weeks, else --term-start, --weeks and --breaks."""
+    explicit = term_start if args.term_start or args.breaks else None
+    try:
+        return term_for(cohort, explicit, args.weeks, parse_breaks(args.breaks))
+    except ValueError as exc:
+        raise _usage(str(exc)) from exc
+
+
+def _uptake(path: str) -> dict[str, dict[str, float]]:
+    try:
+        return read_uptake(path)
+    except ValueError as exc:
+        raise _usage(f"--uptake-from {exc}") from exc
 
 
 def sessions_for_csv(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -263,14 +294,22 @@ def run(args: argparse.Namespace) -> int:
     write_table(unreached, out / "unreached.csv")
     write_table(free, out / "free_by_slot.csv")
     summary = {**result.summary(), **plan_summary(cohort, "pass", settings, result)}
+    term = _term(cohort, term_start, args)
     summary["calendar"] = {
-        "term_start": term_start.isoformat(),
-        "weeks": args.weeks,
+        "term_start": term.term_start.isoformat(),
+        "weeks": len(term.session_weeks),
+        "break_weeks": term.break_weeks,
         "timezone": args.timezone,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "sessions.ics").write_bytes(
-        sessions_ics(result.sessions, term_start, args.weeks, args.timezone)
+        sessions_ics(
+            result.sessions,
+            term_start,
+            args.weeks,
+            args.timezone,
+            session_mondays=term.session_mondays(),
+        )
     )
 
     print_verdict(summary)

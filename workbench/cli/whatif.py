@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workbench.term.monitoring import read_uptake
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the top-level ``whatif`` and ``report`` commands."""
@@ -54,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--settings", metavar="JSON", help="the scheme's settings as a JSON file")
     p.add_argument("--budget", type=float, help="a budget cap per term, checked at every point")
+    p.add_argument(
+        "--uptake-from",
+        metavar="JSON",
+        help="PASS: the take-up observed per module (uptake.json from the monitor command)",
+    )
     p.add_argument("--mapping", help="JSON or YAML file mapping your headers and values")
     p.add_argument("--no-charts", action="store_true", help="write the table only")
     p.set_defaults(func=run_whatif)
@@ -107,6 +114,21 @@ def _settings(scheme: str, path: str | None) -> Any:
         raise UsageError(f"{path}: the {scheme} settings are not valid: {problems}") from exc
 
 
+def _with_uptake(settings: Any, scheme: str, path: str) -> Any:
+    """PASS settings planning with the observed take-up per module (uptake.json)."""
+    from workbench.cli.main import UsageError
+
+    if scheme != "pass":
+        raise UsageError("--uptake-from is for PASS (the take-up of its sessions)")
+    try:
+        observed = read_uptake(path)
+    except ValueError as exc:
+        raise UsageError(f"--uptake-from {exc}") from exc
+    data = settings.model_dump()
+    data["module_uptake"] = {**data.get("module_uptake", {}), **observed}
+    return type(settings).model_validate(data)
+
+
 def _parse_vary(text: str, scheme: str) -> tuple[str, list[float]]:
     from workbench.cli.main import UsageError
     from workbench.review.whatif import check_variation, parse_range
@@ -148,6 +170,8 @@ def run_whatif(args: argparse.Namespace) -> int:
         raise UsageError("--budget cannot be negative")
     param, values = _parse_vary(args.vary, args.scheme)
     settings = _settings(args.scheme, args.settings)
+    if args.uptake_from:
+        settings = _with_uptake(settings, args.scheme, args.uptake_from)
     cohort = load_or_fail(args.data, args.mapping)
     from workbench.cohort.validation import scheme_problems
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pandas as pd
 
 from workbench.cohort.domain import DAY_NAMES, format_time
+from workbench.cohort.names import person_label
 
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_WEEKS = 10
@@ -45,9 +47,18 @@ def sessions_ics(
     weeks: int = DEFAULT_WEEKS,
     timezone: str = DEFAULT_TIMEZONE,
     name: str = "PASS sessions",
+    names: Mapping[str, str] | None = None,
+    session_mondays: Sequence[dt.date] | None = None,
 ) -> bytes:
     """The sessions (module_code, day, start, end, room_id, leader_id, ...) as an iCalendar
-    file of weekly recurring events from ``term_start`` for ``weeks`` teaching weeks."""
+    file of weekly recurring events from ``term_start`` for ``weeks`` teaching weeks.
+
+    ``names`` (student id -> name) shows each leader by name with their id.
+    ``session_mondays`` (the Mondays of the term weeks with sessions, from the term calendar)
+    overrides the start and weeks: each event then repeats from the first to the last of those
+    weeks with an exclusion (EXDATE) for each week between with no session, such as a break."""
+    if session_mondays:
+        return _term_ics(sessions, list(session_mondays), timezone, name, names)
     if weeks < 1:
         raise ValueError("the number of teaching weeks must be at least 1")
     tz = ZoneInfo(timezone)
@@ -82,7 +93,7 @@ def sessions_ics(
         ]
         leader = row.get("leader_id")
         if isinstance(leader, str) and leader:
-            details.append(f"Leader: {leader}.")
+            details.append(f"Leader: {person_label(leader, names or {})}.")
         expected = row.get("expected_attendance")
         if expected is not None and not pd.isna(expected):
             details.append(f"Expected attendance: about {float(expected):.0f}.")
@@ -99,3 +110,33 @@ def _time(minutes: int) -> dt.time:
     if minutes >= 24 * 60:
         return dt.time(23, 59)
     return dt.time(minutes // 60, minutes % 60)
+
+
+def _term_ics(
+    sessions: pd.DataFrame,
+    mondays: list[dt.date],
+    timezone: str,
+    name: str,
+    names: Mapping[str, str] | None,
+) -> bytes:
+    """Weekly events over the term's session weeks, the weeks without sessions excluded."""
+    mondays = sorted(set(mondays))
+    span = (mondays[-1] - mondays[0]).days // 7 + 1
+    every = [mondays[0] + dt.timedelta(weeks=i) for i in range(span)]
+    skipped = [m for m in every if m not in set(mondays)]
+    body = sessions_ics(sessions, mondays[0], span, timezone, name, names)
+    if not skipped:
+        return body
+    cal = icalendar.Calendar.from_ical(body)
+    tz = ZoneInfo(timezone)
+    for event in cal.walk("VEVENT"):
+        first = event.decoded("dtstart")
+        for monday in skipped:
+            day = monday + dt.timedelta(days=first.weekday())
+            event.add("exdate", dt.datetime.combine(day, first.time(), tzinfo=tz))
+        event["description"] = icalendar.vText(
+            str(event["description"]).replace(
+                f"{span} weeks from", f"{len(mondays)} weeks (none in the break) from"
+            )
+        )
+    return cal.to_ical()

@@ -147,8 +147,10 @@ def term_for(
     weeks: int = 10,
     breaks: Sequence[int] = (),
 ) -> TermCalendar:
-    """The cohort's own term_weeks when supplied, else the term from a start, weeks and breaks."""
-    if "term_weeks" in cohort.supplied and len(cohort.term_weeks):
+    """The cohort's own term_weeks when supplied, else the term from a start, weeks and breaks.
+
+    A start given explicitly wins over the table (the command line's ``--term-start``)."""
+    if term_start is None and "term_weeks" in cohort.supplied and len(cohort.term_weeks):
         return calendar_from_table(cohort.term_weeks)
     if term_start is None:
         today = dt.date.today()
