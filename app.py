@@ -40,6 +40,7 @@ def main() -> None:
             st.Page(shared.SOLVE, title="Solve", url_path="solve"),
             st.Page(shared.COVERAGE, title="Coverage", url_path="coverage"),
             st.Page(shared.WHATIF, title="What-if", url_path="what-if"),
+            st.Page(shared.VOLUNTEERS, title="Volunteers", url_path="volunteers"),
             st.Page(shared.REPORT, title="Report and export", url_path="report"),
         ],
         position="sidebar",

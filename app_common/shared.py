@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_common.file_text import plain
 from workbench.cohort.domain import Cohort
 from workbench.cohort.loading import (
     Upload,
@@ -47,6 +48,7 @@ SOLVE = "app_pages/solve.py"
 COVERAGE = "app_pages/coverage.py"
 WHATIF = "app_pages/whatif.py"
 REPORT = "app_pages/report.py"
+VOLUNTEERS = "app_pages/volunteers.py"
 
 # Session-state keys. Widgets whose value must survive a page change use the "keep_" prefix.
 OWNER = "owner"  # this browser session's workspace key (also in the URL as ?ws=...)
@@ -78,8 +80,9 @@ def start_session() -> None:
         ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
         if ss[OWNER] == given:
             restore_last(st.query_params.get("plan", ""))
+            restore_cohort()
         if cohort() is None and start_sample():
-            load_sample(start_sample())
+            load_sample(start_sample(), keep=False)
     if st.query_params.get("ws") != ss[OWNER]:
         st.query_params["ws"] = ss[OWNER]
     # Re-assigning a widget's value keeps it when the page holding the widget is not shown.
@@ -110,12 +113,21 @@ def cohort() -> Cohort | None:
     return st.session_state.get(COHORT_KEY)
 
 
+def cohort_label() -> str:
+    """Where the loaded cohort came from (a sample, the files uploaded, a saved plan)."""
+    current = cohort()
+    return st.session_state.get(LABEL) or (current.name if current is not None else "")
+
+
 def fingerprint() -> str:
     return st.session_state.get(FINGERPRINT, "")
 
 
-def set_cohort(result: ValidationResult, source: str, fp: str) -> bool:
-    """Use the loaded cohort when it validated; otherwise keep the previous one."""
+def set_cohort(result: ValidationResult, source: str, fp: str, keep: bool = True) -> bool:
+    """Use the loaded cohort when it validated; otherwise keep the previous one.
+
+    A cohort in use is kept with the workspace (``keep``), so a refresh or a restart brings it
+    back before any plan is solved."""
     ss = st.session_state
     ss[LAST_REPORT] = LoadAttempt(source, result.cohort is not None, result.report)
     if result.cohort is None:
@@ -123,7 +135,43 @@ def set_cohort(result: ValidationResult, source: str, fp: str) -> bool:
     ss[COHORT_KEY] = result.cohort
     ss[FINGERPRINT] = fp
     ss[LABEL] = source
+    if keep:
+        keep_cohort(result.cohort, source, fp)
     return True
+
+
+def keep_cohort(current: Cohort, label: str, fp: str) -> None:
+    """Keep the workspace's cohort in the scenario store (a store that cannot take it is said)."""
+    from workbench.scenarios.store import StoreError
+
+    saved = store()
+    if saved is None:
+        return
+    try:
+        saved.keep_cohort(owner(), cohort_to_tables(current), current.name, label, fp)
+    except StoreError as exc:
+        st.warning(
+            f"This cohort could not be kept with your workspace: {plain(exc)} It stays loaded "
+            "in this session; after a refresh, load it again."
+        )
+
+
+def restore_cohort() -> None:
+    """On a new session with a workspace key: bring back the cohort the workspace loaded last
+    (after the plan reopened with it, since it was loaded later)."""
+    saved = store()
+    if saved is None:
+        return
+    try:
+        kept = saved.kept_cohort(owner())
+        if kept is None:
+            return
+        current = kept.cohort()
+    except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
+        st.warning(f"The cohort you loaded last could not be brought back: {plain(exc)}")
+        return
+    ss = st.session_state
+    ss[COHORT_KEY], ss[FINGERPRINT], ss[LABEL] = current, kept.fingerprint, kept.label
 
 
 def _folder_fingerprint(path: Path) -> str:
@@ -153,14 +201,14 @@ def _load_files(files: tuple[tuple[str, bytes], ...], mapping_text: str = "") ->
     return load_uploads([Upload(name, data) for name, data in files], mapping)
 
 
-def load_sample(name: str = "department") -> bool:
+def load_sample(name: str = "department", keep: bool = True) -> bool:
     path = sample_path(name)
     if not path.is_dir():
-        st.error(f"The {name} sample is not installed (looked in {path}).")
+        st.error(f"The {plain(name)} sample is not installed (looked in {plain(path)}).")
         return False
     fp = "sample-" + _folder_fingerprint(path)
     result = _load_folder(str(path), fp)
-    return set_cohort(result, SAMPLES.get(name, name), fp)
+    return set_cohort(result, SAMPLES.get(name, name), fp, keep=keep)
 
 
 def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> bool:
@@ -249,7 +297,7 @@ def require_cohort(scheme: str | None = None) -> Cohort:
         if missing:
             st.warning(
                 "This cohort cannot run this scheme yet:\n\n"
-                + "\n".join(f"- {p.message} ({p.file})" for p in missing)
+                + "\n".join(f"- {plain(p.message)} ({plain(p.file)})" for p in missing)
             )
             st.page_link(
                 COHORT,
@@ -264,26 +312,28 @@ CHART_MEMO = "_chart_memo"
 
 
 def chart_with_table(build, title: str, key: str, memo: str) -> None:
-    """An Altair chart, its one-line summary, and its numbers on demand (the text alternative).
+    """An Altair chart, its one-line summary, and its readable table on demand (the text
+    alternative: the chart's headers and formatting, see ``charts.chart_table``).
 
     ``build`` makes the chart; its Vega-Lite spec, summary and table are kept in this session
     under ``memo`` (say what the chart depends on), so a rerun does not rebuild or re-validate.
+    A screen reader hears the summary once: the chart is named by its title, the summary is the
+    caption under it (the spec's own description would be its accessible name too).
     """
     from workbench.outcomes import charts
 
     kept = st.session_state.setdefault(CHART_MEMO, {})
     if memo not in kept:
         chart = build()
-        kept[memo] = (chart.to_dict(), charts.describe(chart), charts.chart_data(chart))
+        spec = {k: v for k, v in chart.to_dict().items() if k not in ("description", "usermeta")}
+        kept[memo] = (spec, charts.describe(chart), charts.chart_table(chart))
         while len(kept) > 40:
             kept.pop(next(iter(kept)))
     spec, summary, table = kept[memo]
-    st.vega_lite_chart(
-        spec=spec, width="stretch", alt=None if summary else f"Chart: {title}", key=f"{key}_chart"
-    )
+    st.vega_lite_chart(spec=spec, width="stretch", alt=f"Chart: {title}", key=f"{key}_chart")
     if summary:
-        st.caption(summary)
-    with st.expander(f"Table: {title}", expanded=False):
+        st.caption(plain(summary))
+    with st.expander(f"Table: {plain(title)}", expanded=False):
         st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
 
 
@@ -344,12 +394,12 @@ def sidebar_status(slot) -> None:
         slot.caption("No cohort loaded yet.")
         return
     text = (
-        f"**Cohort:** {st.session_state.get(LABEL, current.name)}  \n"
+        f"**Cohort:** {plain(st.session_state.get(LABEL, current.name))}  \n"
         f"{len(current.students):,} students, {len(current.modules):,} modules"
     )
     chosen = st.session_state.get(SCENARIO)
     if chosen is not None:
-        text += f"  \n**Plan:** {chosen.name} ({chosen.status_label})"
+        text += f"  \n**Plan:** {plain(chosen.name)} ({plain(chosen.status_label)})"
     slot.caption(text)
 
 
@@ -388,7 +438,7 @@ def store():
     try:
         return _store(str(default_store_path()))
     except StoreError as exc:
-        st.warning(f"Saved scenarios are not available: {exc}")
+        st.warning(f"Saved scenarios are not available: {plain(exc)}")
         return None
 
 
@@ -432,8 +482,11 @@ def cost_rates():
     )
 
 
-def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
-    """Make a scenario the current one; a scenario from the store also brings its cohort."""
+def use_scenario(
+    chosen, result: Any = None, from_store: bool = False, restoring: bool = False
+) -> None:
+    """Make a scenario the current one; a scenario from the store also brings its cohort (and
+    replaces the workspace's kept cohort, unless the session is only being restored)."""
     from app_common import forms
 
     ss = st.session_state
@@ -447,11 +500,15 @@ def use_scenario(chosen, result: Any = None, from_store: bool = False) -> None:
         forms.load_settings(chosen.scheme, chosen.settings)
         for key in ("locked_pairs", "previous_pairs", "locked_sessions"):
             ss.pop(key, None)
+        saved = store() if not restoring else None
+        if saved is not None:
+            with contextlib.suppress(Exception):  # nothing kept, or a store that cannot write
+                saved.forget_cohort(owner())
 
 
 def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):
     """Solve, wrap the plan as a scenario and save it for this workspace (never cached)."""
-    from workbench.scenarios.concurrency import solve_plan
+    from workbench.review.jobs import solve_plan
 
     result, made = run_solve(
         solve_plan,
@@ -531,7 +588,7 @@ def save_to_store(made) -> bool:
         saved.save(made, owner())
     except StoreError as exc:
         st.warning(
-            f"The plan could not be saved to your scenarios: {exc} It stays open in this "
+            f"The plan could not be saved to your scenarios: {plain(exc)} It stays open in this "
             "session; download it from the Report page to keep it."
         )
         return False
@@ -551,11 +608,11 @@ def restore_last(plan: str = "") -> None:
                 last = saved.load(plan, owner())
         last = last or saved.latest(owner())
     except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
-        st.warning(f"Your last scenario could not be reopened: {exc}")
+        st.warning(f"Your last scenario could not be reopened: {plain(exc)}")
         return
     if last is not None:
-        use_scenario(last, from_store=True)
-        st.toast(f"Reopened your last scenario: {last.name}")
+        use_scenario(last, from_store=True, restoring=True)
+        st.toast(f"Reopened your last scenario: {plain(last.name)}")
 
 
 def after_page(slot) -> None:
@@ -599,7 +656,7 @@ def solve_variation(
 
     The variation is saved to the workspace's scenarios but does not replace the current plan.
     """
-    from workbench.scenarios.concurrency import solve_plan
+    from workbench.review.jobs import solve_plan
 
     _, made = run_solve(
         solve_plan,

@@ -1,0 +1,192 @@
+"""Volunteers: recruit, train, supervise and record the mentors and PASS leaders."""
+
+import datetime as dt
+
+import streamlit as st
+
+from app_common import shared
+from app_common.file_text import plain
+from workbench.cohort.domain import DAYS
+from workbench.cohort.validation import ValidationReport, ValidationResult
+from workbench.review.export import to_csv_bytes
+from workbench.volunteers import recruit, training, training_explain
+from workbench.volunteers.certificates import certificate_file_name, certificate_html
+from workbench.volunteers.hours import HoursSettings, award_record, volunteer_hours
+from workbench.volunteers.overview import plans_from_results
+from workbench.volunteers.people import trained_only, with_uploaded_table
+from workbench.volunteers.supervision import checkin_schedule, plan_supervision
+
+st.title("Volunteers")
+st.markdown(
+    "Mentors and PASS leaders through their year: who to **recruit** where the scheme is "
+    "short, **train** them in the fewest sessions, give each a staff **supervisor**, and "
+    "**record** their hours for the university's award and a certificate."
+)
+cohort = shared.require_cohort()
+fp = shared.fingerprint()
+ss = st.session_state
+HOURS = [f"{h:02d}:00" for h in range(7, 22)]
+
+
+def download(label: str, frame, name: str, key: str) -> None:
+    st.download_button(
+        label, to_csv_bytes(frame), name, "text/csv", key=key, icon=":material/download:"
+    )
+
+
+recruit_tab, train_tab, supervise_tab, record_tab = st.tabs(
+    ["Recruit", "Train", "Supervise", "Record"]
+)
+
+# ------------------------------------------------------------------------------ recruit
+with recruit_tab:
+    st.header("Recruit")
+    scheme = st.radio("Recruit for", ["PASS leaders", "Mentors"], horizontal=True, key="rec_for")
+    pass_scheme = scheme == "PASS leaders"
+    key = "module_code" if pass_scheme else "programme"
+    extra = st.number_input(
+        "Also invite for every one of them (volunteers each; 0 = only where short)", 0, 20, 0
+    )
+    try:
+        short = (
+            recruit.leader_shortfall(cohort) if pass_scheme else recruit.mentor_shortfall(cohort)
+        )
+        needed = {
+            k: max(int(n), int(extra)) for k, n in zip(short[key], short["short"], strict=True)
+        }
+        invited = recruit.candidates(cohort, "pass" if pass_scheme else "mentoring", needed=needed)
+    except ValueError as exc:
+        st.warning(f"Cannot tell who is short: {plain(exc)}")
+    else:
+        lacking = short[short["short"] > 0]
+        if len(lacking):
+            listed = ", ".join(
+                f"{plain(r[key])} ({r['short']})" for r in lacking.to_dict("records")
+            )
+            st.warning(f"Short of volunteers: {listed}. {len(invited)} students to invite.")
+        else:
+            st.success(f"None short by today's numbers. {len(invited)} students to invite.")
+        st.dataframe(short, hide_index=True)
+        st.dataframe(invited, hide_index=True)
+        download("Download the invitation list (CSV)", invited, "candidates.csv", "dl_candidates")
+
+# ------------------------------------------------------------------------------ train
+with train_tab:
+    st.header("Train")
+    with st.form("training"):
+        cols = st.columns(3)
+        who = cols[0].multiselect("Who", ["mentors", "leaders"], ["mentors", "leaders"])
+        days = cols[1].multiselect("Days", list(DAYS), list(DAYS[:5]))
+        minutes = cols[2].number_input("Minutes per session", 30, 480, 120, 30)
+        first = cols[0].selectbox("First start", HOURS, HOURS.index("09:00"))
+        last = cols[1].selectbox("Last start", HOURS, HOURS.index("17:00"))
+        size = cols[2].number_input("Largest group", 1, 200, 20)
+        planned = st.form_submit_button("Plan the training", type="primary")
+    if planned:
+        try:
+            settings = training.TrainingSettings(
+                who=who,
+                days=[DAYS.index(d) for d in days],
+                first_start=HOURS.index(first) * 60 + 7 * 60,
+                last_start=HOURS.index(last) * 60 + 7 * 60,
+                minutes=minutes,
+                max_size=size,
+                time_limit=20,
+            )
+            with st.spinner("Planning the training sessions..."):
+                ss["volunteer_training"] = (fp, training.solve_training(cohort, settings))
+        except ValueError as exc:
+            st.error(f"The training cannot be planned: {plain(exc)}")
+    made = ss.get("volunteer_training")
+    plan = made[1] if made and made[0] == fp else None
+    if plan is not None:
+        verdict = st.success if plan.trained == plan.volunteers else st.warning
+        verdict(plain(plan.headline()))
+        for fix in plan.fixes:
+            st.markdown(f"- {plain(fix)}")
+        st.dataframe(training.sessions_for_csv(plan.sessions), hide_index=True)
+        if len(plan.untrained):
+            st.dataframe(plan.untrained, hide_index=True)
+        ics = training_explain.training_ics(plan.sessions, dt.date.today())
+        st.download_button("Download the sessions (calendar)", ics, "training.ics", "text/calendar")
+        download(
+            "Download who goes when (CSV)", plan.assignments, "training_assignments.csv", "dl_ta"
+        )
+        with st.expander("How this was solved"):
+            st.text(f"{plan.status.label}; {plan.status.solver}; {plan.status.seconds:.2f} s")
+    if len(cohort.training):
+        st.caption(f"Training is recorded for {cohort.training['student_id'].nunique()} students.")
+        if st.button("Plan PASS and mentoring with trained volunteers only"):
+            trained = ValidationResult(trained_only(cohort), ValidationReport([]))
+            shared.set_cohort(trained, "trained volunteers only", fp + "-trained")
+            st.rerun()
+
+# ------------------------------------------------------------------------------ supervise
+with supervise_tab:
+    st.header("Supervise")
+    if len(cohort.supervisors) == 0:
+        st.info("Add a supervisors table: staff_id, name, email, capacity and faculty.")
+        upload = st.file_uploader("Supervisors (CSV)", type=["csv"], key="supervisors_upload")
+        if upload is not None:
+            result = with_uploaded_table(cohort, "supervisors", upload.getvalue())
+            if result.cohort is None:
+                st.error("The supervisors file has problems:")
+                st.dataframe(result.report.to_frame(), hide_index=True)
+            else:
+                shared.set_cohort(result, "with supervisors", fp + "-supervisors")
+                st.rerun()
+    else:
+        sup = plan_supervision(cohort, time_limit=20)
+        (st.success if sup.unassigned.empty else st.warning)(plain(sup.headline()))
+        st.dataframe(sup.loads, hide_index=True)
+        st.dataframe(sup.assignments, hide_index=True)
+        if len(sup.unassigned):
+            st.dataframe(sup.unassigned, hide_index=True)
+        every = st.number_input("Check-ins every N weeks", 1, 12, 2)
+        checkins = checkin_schedule(cohort, sup.assignments, int(every))
+        st.dataframe(checkins, hide_index=True)
+        download("Download the check-ins (CSV)", checkins, "checkins.csv", "dl_checkins")
+
+# ------------------------------------------------------------------------------ record
+with record_tab:
+    st.header("Record")
+    chosen = shared.scenario()
+    st.caption(
+        "Hours come from the current plan"
+        + (f" ({plain(chosen.name)})" if chosen else " (none solved yet)")
+        + ", the training planned here, and the registers, meetings and training records."
+    )
+    cols = st.columns(3)
+    coordinator = cols[0].text_input("Coordinator's name (on certificates)", key="keep_coordinator")
+    prep = cols[1].number_input("Preparation per session (minutes)", 0, 240, 30, 5)
+    meetings = cols[2].number_input("Meetings per mentee (when not recorded)", 0, 30, 6)
+    settings = HoursSettings(
+        coordinator=coordinator, prep_minutes=prep, meetings_per_mentee=meetings
+    )
+    plans = plans_from_results(chosen.results if chosen else {}, plan)
+    hours = volunteer_hours(cohort, plans, settings)
+    active = hours[hours["total_hours"] > 0]
+    st.markdown(
+        f"**{len(active)} of {len(hours)} volunteers have hours: "
+        f"{hours['total_hours'].sum():,.1f} in all.**"
+    )
+    st.dataframe(hours, hide_index=True)
+    download("Download the hours (CSV)", hours, "hours.csv", "dl_hours")
+    record = award_record(cohort, hours, settings)
+    download("Download the award record (CSV)", record, "award_record.csv", "dl_award")
+    if len(active):
+        label = dict(zip(active["student_id"], active["name"], strict=True))
+        person = st.selectbox(
+            "Certificate for",
+            active["student_id"],
+            format_func=lambda sid: label[sid] if label[sid] == sid else f"{label[sid]} ({sid})",
+            key="cert_for",
+        )
+        row = active[active["student_id"] == person].iloc[0].to_dict()
+        st.download_button(
+            "Download the certificate (HTML, prints on one page)",
+            certificate_html(row, settings),
+            certificate_file_name(person),
+            "text/html",
+            key="dl_certificate",
+        )
