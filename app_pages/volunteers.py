@@ -41,11 +41,22 @@ recruit_tab, train_tab, supervise_tab, record_tab = st.tabs(
 # ------------------------------------------------------------------------------ recruit
 with recruit_tab:
     st.header("Recruit")
-    scheme = st.radio("Recruit for", ["PASS leaders", "Mentors"], horizontal=True, key="rec_for")
+    scheme = st.radio(
+        "Recruit for",
+        ["PASS leaders", "Mentors"],
+        horizontal=True,
+        key="rec_for",
+        help="PASS leaders for the targeted modules, or mentors for programmes with mentees.",
+    )
     pass_scheme = scheme == "PASS leaders"
     key = "module_code" if pass_scheme else "programme"
     extra = st.number_input(
-        "Also invite for every one of them (volunteers each; 0 = only where short)", 0, 20, 0
+        "Also invite for every one of them (volunteers each; 0 = only where short)",
+        0,
+        20,
+        0,
+        help="Invite for every module or programme, not only those short, e.g. to replace "
+        "volunteers who graduate.",
     )
     try:
         short = (
@@ -75,12 +86,27 @@ with train_tab:
     st.header("Train")
     with st.form("training"):
         cols = st.columns(3)
-        who = cols[0].multiselect("Who", ["mentors", "leaders"], ["mentors", "leaders"])
-        days = cols[1].multiselect("Days", list(DAYS), list(DAYS[:5]))
-        minutes = cols[2].number_input("Minutes per session", 30, 480, 120, 30)
-        first = cols[0].selectbox("First start", HOURS, HOURS.index("09:00"))
-        last = cols[1].selectbox("Last start", HOURS, HOURS.index("17:00"))
-        size = cols[2].number_input("Largest group", 1, 200, 20)
+        who = cols[0].multiselect(
+            "Who",
+            ["mentors", "leaders"],
+            ["mentors", "leaders"],
+            help="Train mentors, PASS leaders, or both together.",
+        )
+        days = cols[1].multiselect(
+            "Days", list(DAYS), list(DAYS[:5]), help="Days the training sessions may use."
+        )
+        minutes = cols[2].number_input(
+            "Minutes per session", 30, 480, 120, 30, help="How long one training session lasts."
+        )
+        first = cols[0].selectbox(
+            "First start", HOURS, HOURS.index("09:00"), help="The earliest a session may start."
+        )
+        last = cols[1].selectbox(
+            "Last start", HOURS, HOURS.index("17:00"), help="The latest a session may start."
+        )
+        size = cols[2].number_input(
+            "Largest group", 1, 200, 20, help="The most volunteers one session may take."
+        )
         planned = st.form_submit_button("Plan the training", type="primary")
     if planned:
         try:
@@ -126,7 +152,12 @@ with supervise_tab:
     st.header("Supervise")
     if len(cohort.supervisors) == 0:
         st.info("Add a supervisors table: staff_id, name, email, capacity and faculty.")
-        upload = st.file_uploader("Supervisors (CSV)", type=["csv"], key="supervisors_upload")
+        upload = st.file_uploader(
+            "Supervisors (CSV)",
+            type=["csv"],
+            key="supervisors_upload",
+            help="One row per member of staff: staff_id, name, email, capacity, faculty.",
+        )
         if upload is not None:
             result = with_uploaded_table(cohort, "supervisors", upload.getvalue())
             if result.cohort is None:
@@ -142,7 +173,13 @@ with supervise_tab:
         st.dataframe(sup.assignments, hide_index=True)
         if len(sup.unassigned):
             st.dataframe(sup.unassigned, hide_index=True)
-        every = st.number_input("Check-ins every N weeks", 1, 12, 2)
+        every = st.number_input(
+            "Check-ins every N weeks",
+            1,
+            12,
+            2,
+            help="A check-in in the first teaching week, then every N teaching weeks.",
+        )
         checkins = checkin_schedule(cohort, sup.assignments, int(every))
         st.dataframe(checkins, hide_index=True)
         download("Download the check-ins (CSV)", checkins, "checkins.csv", "dl_checkins")
@@ -157,9 +194,26 @@ with record_tab:
         + ", the training planned here, and the registers, meetings and training records."
     )
     cols = st.columns(3)
-    coordinator = cols[0].text_input("Coordinator's name (on certificates)", key="keep_coordinator")
-    prep = cols[1].number_input("Preparation per session (minutes)", 0, 240, 30, 5)
-    meetings = cols[2].number_input("Meetings per mentee (when not recorded)", 0, 30, 6)
+    coordinator = cols[0].text_input(
+        "Coordinator's name (on certificates)",
+        key="keep_coordinator",
+        help="Printed on every certificate and in the award record.",
+    )
+    prep = cols[1].number_input(
+        "Preparation per session (minutes)",
+        0,
+        240,
+        30,
+        5,
+        help="Time a leader spends preparing each PASS session.",
+    )
+    meetings = cols[2].number_input(
+        "Meetings per mentee (when not recorded)",
+        0,
+        30,
+        6,
+        help="Planned meetings per mentee in the term, used when there is no meetings table.",
+    )
     settings = HoursSettings(
         coordinator=coordinator, prep_minutes=prep, meetings_per_mentee=meetings
     )
@@ -181,6 +235,7 @@ with record_tab:
             active["student_id"],
             format_func=lambda sid: label[sid] if label[sid] == sid else f"{label[sid]} ({sid})",
             key="cert_for",
+            help="The volunteer whose certificate to download.",
         )
         row = active[active["student_id"] == person].iloc[0].to_dict()
         st.download_button(
