@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from workbench.cohort.domain import Cohort
+from workbench.cohort.generate import generate_cohort
 from workbench.cohort.validation import cohort_from_records
 from workbench.outcomes import charts as ch
 from workbench.outcomes.costs import (
@@ -16,9 +18,51 @@ from workbench.outcomes.costs import (
     cost_of_pass_plan,
     cost_per_student_table,
 )
-from workbench.outcomes.coverage import coverage_table, equity_table
+from workbench.outcomes.coverage import coverage_report, coverage_table, equity_table
+from workbench.schemes.groups import view as gv
+from workbench.schemes.mentoring import solve as mentoring
+from workbench.schemes.pass_sessions import solve as pass_sessions
+from workbench.schemes.pass_sessions.settings import PassSettings
 
-ALLOWED_COLOURS = {c.lower() for c in ch.OKABE_ITO} | {ch.GREY.lower(), "black", "white"}
+NAMED = {"black": "#000000", "white": "#ffffff"}
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance, written out here (not the module's) so the test is independent."""
+    code = NAMED.get(colour.lower(), colour).lstrip("#")
+    rgb = [int(code[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(colour: str, background: str = "#ffffff") -> float:
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def mark_colours(spec: dict) -> list[str]:
+    """Every colour a mark is drawn in: colour scale ranges, and the marks' own colour, fill and
+    stroke, except a white fill inside a dark stroke (the diamonds) and white edges between
+    touching marks (a 1 px stroke)."""
+    found = []
+    for d in walk(spec):
+        scale = d.get("scale") if isinstance(d.get("scale"), dict) else None
+        if scale and isinstance(scale.get("range"), list):
+            found += [r for r in scale["range"] if isinstance(r, str) and r.startswith("#")]
+        assert not (scale and "scheme" in scale), "a named scheme: its colours are not checked"
+        mark = d.get("mark") if isinstance(d.get("mark"), dict) else None
+        if not mark:
+            continue
+        assert mark.get("opacity", 1) == 1 and "opacity" not in d.get("encoding", {})
+        for key in ("color", "fill", "stroke"):
+            value = mark.get(key)
+            if not isinstance(value, str):
+                continue
+            edge = key == "stroke" and value.lower() in ("white", "#ffffff")
+            inside = key == "fill" and contrast(mark.get("stroke", value)) >= 3
+            if not (edge and mark.get("strokeWidth", 1) <= 1) and not inside:
+                found.append(value)
+    return found
 
 
 def make_cohort() -> Cohort:
@@ -86,24 +130,23 @@ def assert_accessible(chart) -> dict:
     }
     assert titled == {"x", "y"}, f"axis titles missing: {titled}"
     assert any("tooltip" in enc for enc in encodings), "no tooltips"
-    for d in walk(spec):
-        scale = d.get("scale") if isinstance(d.get("scale"), dict) else None
-        if (
-            scale
-            and "range" in scale
-            and isinstance(scale["range"], list)
-            and all(isinstance(r, str) and r.startswith("#") for r in scale["range"])
-        ):
-            assert {r.lower() for r in scale["range"]} <= ALLOWED_COLOURS, scale["range"]
-        if scale and "scheme" in scale:
-            assert scale["scheme"] == "viridis"
-        for key in ("color", "fill", "stroke"):
-            value = d.get(key)
-            if d.get("type") in {"bar", "point", "text", "rule", "rect", "line"} and isinstance(
-                value, str
-            ):
-                assert value.lower() in ALLOWED_COLOURS, (key, value)
+    for colour in mark_colours(spec):
+        assert contrast(colour) >= 3, f"{colour} is {contrast(colour):.2f}:1 on white"
+    table = ch.chart_table(chart)
+    assert ch.chart_table(spec).equals(table), "the readable table survives to_dict"
+    assert_readable(table)
     return spec
+
+
+def assert_readable(table: pd.DataFrame) -> None:
+    """Headers in words (capitalised, no snake_case), no drawing helpers, no bare fractions."""
+    for header in table.columns:
+        assert re.fullmatch(r"[A-Z][^_]*", str(header)), f"header {header!r} is not in words"
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_float_dtype(values):
+            raise AssertionError(f"{column!r} holds raw fractions: {values.tolist()[:3]}")
+        assert not pd.api.types.is_bool_dtype(values), f"{column!r} holds True/False"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,18 +408,10 @@ def test_render_png_and_svg_offline():
 
 @pytest.fixture(scope="module")
 def generated() -> Cohort:
-    generate = pytest.importorskip(
-        "workbench.cohort.generate", reason="cohort generator not available"
-    )
-    return generate.generate_cohort(300, seed=3)
+    return generate_cohort(300, seed=3)
 
 
 def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
-    pass_sessions = pytest.importorskip(
-        "workbench.schemes.pass_sessions.solve", reason="PASS solver not available"
-    )
-    from workbench.outcomes.coverage import coverage_report
-    from workbench.schemes.pass_sessions.settings import PassSettings
 
     settings = PassSettings(time_limit=30)
     result = pass_sessions.solve_pass(generated, settings)
@@ -400,9 +435,6 @@ def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
 
 
 def test_mentoring_charts_from_a_real_result(generated):
-    mentoring = pytest.importorskip(
-        "workbench.schemes.mentoring.solve", reason="mentoring solver not available"
-    )
     result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
     load = ch.chart_data(ch.mentor_load_chart(result.mentor_load))
     assert load["mentors"].sum() == len(result.mentor_load)
@@ -411,3 +443,200 @@ def test_mentoring_charts_from_a_real_result(generated):
     scores = ch.chart_data(ch.match_score_chart(result.matches, score_range=(0, top)))
     assert scores["pairs"].sum() == len(result.matches)
     assert scores["bin_end"].iloc[-1] == pytest.approx(top)
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility across every chart: mark contrast, series apart without colour, readable tables
+
+
+def two_plan_sweep() -> pd.DataFrame:
+    sweep = pd.DataFrame(
+        {
+            "param": "intake",
+            "value": [0.8, 1.0, 1.2],
+            "coverage": [0.9, 0.8667, 0.7],
+            "cost": [4100.0, 4600.0, 5200.0],
+        }
+    )
+    return pd.concat([sweep.assign(scheme="PASS"), sweep.assign(scheme="Peer mentoring")])
+
+
+def two_scheme_costs() -> pd.DataFrame:
+    rates = CostRates()
+    plan = pd.DataFrame({"day": [0], "start": [600], "end": [660], "leader_id": ["L1"]})
+    return cost_per_student_table(
+        [cost_of_pass_plan(plan, rates, students_reached=40), cost_of_mentors(10, rates, 30)],
+        ["PASS 1 session", "Mentoring"],
+    )
+
+
+def group_scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group_id": ["G01", "G02"],
+            "size": [5, 4],
+            "slot": ["Mon 09:00", "Tue 10:00"],
+            "score": [0.5, 1.0],
+            "day": [0, 1],
+            "start": [540, 600],
+        }
+    )
+
+
+def every_chart() -> dict[str, Any]:
+    free = pd.DataFrame({"day": [0, 0, 1], "start": [540, 600, 540], "free_students": [3, 40, 0]})
+    sessions = pd.DataFrame({"module_code": ["CH101"], "day": [0], "start": [600]})
+    load = pd.DataFrame({"capacity": [2, 2, 3, 1], "assigned": [0, 2, 1, 1]})
+    return {
+        "coverage": ch.coverage_by_module_chart(pass_coverage()),
+        "equity": ch.equity_chart(equity_table(mentoring_coverage())),
+        "heat map": ch.free_heatmap_chart(free, sessions),
+        "mentor load": ch.mentor_load_chart(load),
+        "match scores": ch.match_score_chart(pd.DataFrame({"score": [0.2, 0.8, 0.9]})),
+        "sweep": ch.sweep_chart(two_plan_sweep().iloc[:3], current=1.0, param_label="Intake"),
+        "two sweeps": ch.sweep_chart(two_plan_sweep(), param_label="Intake"),
+        "cost": ch.cost_per_student_chart(two_scheme_costs()),
+        "group scores": gv.group_scores_chart(group_scores()),
+        "meeting times": gv.meeting_times_chart(free.assign(end=0, label=""), group_scores()),
+        "empty": ch.mentor_load_chart(pd.DataFrame(columns=["capacity", "assigned"])),
+    }
+
+
+def test_every_mark_colour_is_at_least_3_to_1_on_white():
+    assert contrast("#E69F00") < 3 and contrast("#000000") == pytest.approx(21)  # the checker
+    for name, chart in every_chart().items():
+        colours = mark_colours(chart.to_dict())
+        assert name == "empty" or colours, f"{name}: no mark colours found"
+        for colour in colours:
+            assert contrast(colour) >= 3, f"{name}: {colour} is {contrast(colour):.2f}:1"
+    for colour in ch.PALETTE + (ch.GREY,):
+        assert contrast(colour) >= 3 and ch.contrast_ratio(colour) == pytest.approx(
+            contrast(colour)
+        )
+    # The heat map is interpolated in RGB between its stops: sample every segment.
+    for low, high in zip(ch.HEAT, ch.HEAT[1:], strict=False):
+        a = [int(low[i : i + 2], 16) for i in (1, 3, 5)]
+        b = [int(high[i : i + 2], 16) for i in (1, 3, 5)]
+        for t in [i / 20 for i in range(21)]:
+            mixed = "#" + "".join(
+                f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True)
+            )
+            assert contrast(mixed) >= 3, mixed
+
+
+def _layers(spec: dict) -> list[dict]:
+    return [d for d in walk(spec) if isinstance(d.get("mark"), (dict, str))]
+
+
+def test_series_next_to_each_other_are_told_apart_by_more_than_colour():
+    charts = every_chart()
+    # Coverage: the measures in the legend's order in every group (yOffset sorted like the colour
+    # domain), white edges between the bars, and the share written on every bar.
+    spec = charts["coverage"].to_dict()
+    bars = next(d for d in _layers(spec) if d["mark"]["type"] == "bar")
+    domain = bars["encoding"]["color"]["scale"]["domain"]
+    assert len(domain) == 3 and bars["encoding"]["yOffset"]["sort"] == domain
+    assert bars["mark"]["stroke"].lower() in ("white", "#ffffff")
+    data = ch.chart_data(charts["coverage"])
+    assert list(data.groupby("group", sort=False)["measure"].apply(list).iloc[0]) == domain
+    assert any(d["mark"]["type"] == "text" for d in _layers(spec))
+    # Equity: below and above are also told by the signed gap written beside every bar.
+    table = ch.chart_table(charts["equity"])
+    for gap, position in zip(table["Difference"], table["Against the average"], strict=True):
+        if position == ch.BELOW:
+            assert gap.startswith("-")
+        elif position == ch.ABOVE:
+            assert gap.startswith("+")
+        else:
+            assert "too few" in gap
+    # Mentor load: capacities stacked in the legend's order, with white edges.
+    spec = charts["mentor load"].to_dict()
+    bars = next(d for d in _layers(spec) if d["mark"]["type"] == "bar")
+    assert bars["encoding"]["order"] == {
+        "field": "capacity",
+        "sort": "ascending",
+        "type": "quantitative",
+    }
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["1", "2", "3"]
+    assert bars["mark"]["stroke"].lower() in ("white", "#ffffff")
+    # Two sweeps: each plan has its own point shape and dash, and every point its value.
+    spec = charts["two sweeps"].to_dict()
+    lines = [d for d in _layers(spec) if d["mark"]["type"] == "line"]
+    assert len(lines) == 2
+    for line in lines:
+        shapes = line["encoding"]["shape"]["scale"]["range"]
+        dashes = line["encoding"]["strokeDash"]["scale"]["range"]
+        assert (
+            line["encoding"]["shape"]["field"]
+            == line["encoding"]["strokeDash"]["field"]
+            == "series"
+        )
+        assert len(set(shapes[:2])) == 2 and dashes[0] != dashes[1]
+    labels = [d for d in _layers(spec) if d["mark"]["type"] == "text"]
+    assert len(labels) == 2 and all(d["encoding"]["text"]["field"] == "text" for d in labels)
+    # Cost: the scheme is written on every bar, not only coloured.
+    data = ch.chart_data(charts["cost"])
+    assert data["scheme_name"].nunique() == 2
+    assert all(
+        t.endswith(f" · {s}") for t, s in zip(data["bar_text"], data["scheme_name"], strict=True)
+    )
+
+
+def test_every_chart_table_reads_like_the_chart():
+    charts = every_chart()
+    for name, chart in charts.items():
+        table = ch.chart_table(chart)
+        assert len(table), name
+        assert_readable(table)
+        helpers = {"order", "measure_order", "label_at", "is_current", "marker", "chosen"}
+        assert not helpers & {c.lower() for c in table.columns}, name
+    # Coverage: one row per module in the chart's order, each measure as the bar says it.
+    table = ch.chart_table(charts["coverage"])
+    data = ch.chart_data(charts["coverage"])
+    assert list(table.columns) == [
+        "Module",
+        "Students",
+        "Reached",
+        "Session fits their timetable",
+        "Expected to attend at least once",
+        "Expected to attend regularly",
+    ]
+    assert table["Module"].tolist() == ["CH101", "MA103", "PH102"]
+    assert table["Session fits their timetable"].tolist() == ["90%", "70%", "40%"]
+    assert table["Reached"].tolist() == [9, 7, 4] and table["Students"].tolist() == [10, 10, 10]
+    for row in data.itertuples():
+        assert table.set_index("Module").loc[row.group, row.measure] == row.label
+    # Equity: shares as percentages, the gap as the chart writes it.
+    table = ch.chart_table(charts["equity"]).set_index("Student group")
+    assert table.loc["Level: UG1", "Share reached"] == "73%"
+    assert table.loc["Level: UG1", "Cohort average"] == "80%"
+    assert table.loc["Level: UG1", "Difference"] == f"{(11 / 15 - 0.8) * 100:+.1f} pts"
+    # Sweep: 0.8667 is written 87%, as the point's label says; the cost in pounds.
+    table = ch.chart_table(charts["sweep"])
+    assert list(table.columns) == ["Intake", "Coverage", "Cost per term (£)", "Current plan"]
+    assert table["Coverage"].tolist() == ["90%", "87%", "70%"]
+    assert table["Cost per term (£)"].tolist() == ["£4,100", "£4,600", "£5,200"]
+    assert table["Current plan"].tolist() == ["", "yes", ""]
+    spec = charts["sweep"].to_dict()
+    label = next(d for d in _layers(spec) if d["mark"]["type"] == "text")
+    assert "format(datum.amount, '.0%')" in label["transform"][-1]["calculate"]
+    assert list(ch.chart_table(charts["two sweeps"]).columns)[:2] == ["Plan", "Intake"]
+    # Heat map and meeting times: one row per slot, day and start first.
+    table = ch.chart_table(charts["heat map"])
+    assert table.iloc[1].tolist() == ["Monday", "10:00", "40", 1, "CH101"]
+    table = ch.chart_table(charts["meeting times"])
+    assert list(table.columns) == ["Day", "Start", "Students free", "Groups meeting", "Groups"]
+    # Mentor load, match scores, cost, group scores.
+    table = ch.chart_table(charts["mentor load"])
+    assert list(table.columns) == ["Mentees assigned", "Capacity (places)", "Mentors"]
+    assert table["Mentors"].sum() == 4
+    assert ch.chart_table(charts["match scores"])["Score band"].iloc[0] == "0.0–0.1"
+    table = ch.chart_table(charts["cost"])
+    assert table["Scheme"].tolist() == ["PASS", "Peer mentoring"] or table["Scheme"].tolist() == [
+        "Peer mentoring",
+        "PASS",
+    ]
+    assert all(v.startswith("£") for v in table["Cost per student reached (£)"])
+    table = ch.chart_table(charts["group scores"])
+    assert table["Score (0-1)"].tolist() == ["0.50 (weakest)", "1.00"]
+    assert ch.chart_table(charts["empty"]).to_dict("list") == {"Note": ["No mentors to show."]}

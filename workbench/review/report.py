@@ -414,7 +414,7 @@ def _how_solved_section(scenario: Any) -> str:
 
 
 def _chart_section(analysis: ScenarioAnalysis) -> str:
-    from workbench.outcomes.charts import chart_data, describe, render_png
+    from workbench.outcomes.charts import chart_table, describe, render_png
 
     parts = ['<section id="charts"><h2>Charts</h2>']
     drawn = 0
@@ -432,7 +432,7 @@ def _chart_section(analysis: ScenarioAnalysis) -> str:
             drawn += 1
         parts.append(f"<figcaption>{esc(alt_text)}</figcaption>")
         try:
-            data = chart_data(chart)
+            data = chart_table(chart)  # the chart's headers and formatting
             if len(data) <= 40:
                 parts.append(
                     f'<details><summary class="small">The numbers behind "{esc(name)}"'

@@ -18,6 +18,9 @@ import pandas as pd
 
 from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import DAY_NAMES, DAYS, LEVELS, Cohort, format_time
+from workbench.outcomes.chart_style import PALETTE, empty_chart, with_table
+from workbench.outcomes.chart_style import title as chart_title
+from workbench.outcomes.plan_charts import slot_grid_chart
 from workbench.schemes.groups.rules import LIST_ATTRIBUTES, attribute_word
 from workbench.schemes.groups.settings import GroupSettings
 
@@ -453,15 +456,13 @@ def meeting_times_chart(
     title: str = "When the students are free, and when groups meet",
 ) -> alt.TopLevelMixin:
     """Day x time grid coloured by students free; a diamond where a group meets."""
-    from workbench.outcomes.charts import _empty_chart, slot_grid_chart
-
     table = meeting_times_table(free, group_scores)
     if table.empty:
-        return _empty_chart(title, "No meeting times to show.")
+        return empty_chart(title, "No meeting times to show.")
     return slot_grid_chart(
         table,
         title,
-        "Colour: students free; diamond: a group meets (number: how many)",
+        "Colour: students free (darker: more); diamond: a group meets (number: how many)",
         count="groups",
         names="which",
         free_title="Students free",
@@ -476,10 +477,8 @@ def group_scores_chart(
     group_scores: pd.DataFrame, title: str = "Group scores"
 ) -> alt.TopLevelMixin:
     """Each group's score (0-1) as a labelled bar; the weakest group is named in words."""
-    from workbench.outcomes.charts import OKABE_ITO, _empty_chart, _title
-
     if group_scores.empty:
-        return _empty_chart(title, "No groups to show.")
+        return empty_chart(title, "No groups to show.")
     table = group_scores[["group_id", "size", "slot", "score"]].copy()
     table["score"] = table["score"].astype(float).round(3)
     worst = float(table["score"].min())
@@ -498,7 +497,7 @@ def group_scores_chart(
     ]
     bars = (
         alt.Chart()
-        .mark_bar(color=OKABE_ITO[4])
+        .mark_bar(color=PALETTE[0])
         .encode(
             x=alt.X("score:Q", title="Score (0-1)", scale=alt.Scale(domain=[0, 1])),
             y=y,
@@ -516,9 +515,18 @@ def group_scores_chart(
         if uneven
         else f"every group scores {worst:.2f}."
     )
-    return alt.layer(bars, text, data=table).properties(
-        title=_title(title, "1 = every criterion fully met"),
+    chart = alt.layer(bars, text, data=table).properties(
+        title=chart_title(title, "1 = every criterion fully met"),
         description=summary,
         width=360,
         height=alt.Step(22),
     )
+    readable = pd.DataFrame(
+        {
+            "Group": table["group_id"].astype(str),
+            "Meets": table["slot"].astype(str),
+            "Students": table["size"].astype(int),
+            "Score (0-1)": table["label"].astype(str),
+        }
+    )
+    return with_table(chart, readable)
