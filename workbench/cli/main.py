@@ -31,7 +31,12 @@ SOLVE_MODULES = (
     "workbench.cli.groups",
     "workbench.cli.training",
 )
-EXTRA_MODULES = ("workbench.cli.whatif", "workbench.cli.volunteers", "workbench.cli.term")
+EXTRA_MODULES = (
+    "workbench.cli.whatif",
+    "workbench.cli.volunteers",
+    "workbench.cli.term",
+    "workbench.cli.prepare",
+)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
