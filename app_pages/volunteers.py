@@ -28,6 +28,11 @@ ss = st.session_state
 HOURS = [f"{h:02d}:00" for h in range(7, 22)]
 
 
+def table(frame) -> None:
+    """A table with its column names in words ("staff id", not "staff_id")."""
+    st.dataframe(frame.rename(columns=lambda c: str(c).replace("_", " ")), hide_index=True)
+
+
 def download(label: str, frame, name: str, key: str) -> None:
     st.download_button(
         label, to_csv_bytes(frame), name, "text/csv", key=key, icon=":material/download:"
@@ -77,8 +82,8 @@ with recruit_tab:
             st.warning(f"Short of volunteers: {listed}. {len(invited)} students to invite.")
         else:
             st.success(f"None short by today's numbers. {len(invited)} students to invite.")
-        st.dataframe(short, hide_index=True)
-        st.dataframe(invited, hide_index=True)
+        table(short)
+        table(invited)
         download("Download the invitation list (CSV)", invited, "candidates.csv", "dl_candidates")
 
 # ------------------------------------------------------------------------------ train
@@ -130,9 +135,9 @@ with train_tab:
         verdict(plain(plan.headline()))
         for fix in plan.fixes:
             st.markdown(f"- {plain(fix)}")
-        st.dataframe(training.sessions_for_csv(plan.sessions), hide_index=True)
+        table(training.sessions_for_csv(plan.sessions))
         if len(plan.untrained):
-            st.dataframe(plan.untrained, hide_index=True)
+            table(plan.untrained)
         ics = training_explain.training_ics(plan.sessions, dt.date.today())
         st.download_button("Download the sessions (calendar)", ics, "training.ics", "text/calendar")
         download(
@@ -162,17 +167,17 @@ with supervise_tab:
             result = with_uploaded_table(cohort, "supervisors", upload.getvalue())
             if result.cohort is None:
                 st.error("The supervisors file has problems:")
-                st.dataframe(result.report.to_frame(), hide_index=True)
+                table(result.report.to_frame())
             else:
                 shared.set_cohort(result, "with supervisors", fp + "-supervisors")
                 st.rerun()
     else:
         sup = plan_supervision(cohort, time_limit=20)
         (st.success if sup.unassigned.empty else st.warning)(plain(sup.headline()))
-        st.dataframe(sup.loads, hide_index=True)
-        st.dataframe(sup.assignments, hide_index=True)
+        table(sup.loads)
+        table(sup.assignments)
         if len(sup.unassigned):
-            st.dataframe(sup.unassigned, hide_index=True)
+            table(sup.unassigned)
         every = st.number_input(
             "Check-ins every N weeks",
             1,
@@ -181,7 +186,7 @@ with supervise_tab:
             help="A check-in in the first teaching week, then every N teaching weeks.",
         )
         checkins = checkin_schedule(cohort, sup.assignments, int(every))
-        st.dataframe(checkins, hide_index=True)
+        table(checkins)
         download("Download the check-ins (CSV)", checkins, "checkins.csv", "dl_checkins")
 
 # ------------------------------------------------------------------------------ record
@@ -224,7 +229,7 @@ with record_tab:
         f"**{len(active)} of {len(hours)} volunteers have hours: "
         f"{hours['total_hours'].sum():,.1f} in all.**"
     )
-    st.dataframe(hours, hide_index=True)
+    table(hours)
     download("Download the hours (CSV)", hours, "hours.csv", "dl_hours")
     record = award_record(cohort, hours, settings)
     download("Download the award record (CSV)", record, "award_record.csv", "dl_award")

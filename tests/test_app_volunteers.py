@@ -44,9 +44,9 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     # Recruit: mentors; the list is the core's list
     at.radio(key="rec_for").set_value("Mentors").run()
     no_errors(at)
-    shown = frame_with(at, "invited_to")
+    shown = frame_with(at, "invited to")
     expected = candidates(cohort, "mentoring")
-    assert shown["student_id"].tolist() == expected["student_id"].tolist()
+    assert shown["student id"].tolist() == expected["student_id"].tolist()
     listed = download(at, "Download the invitation list").decode("utf-8-sig").splitlines()
     assert len(listed) == len(expected) + 1  # a header and one row per candidate
 
@@ -78,10 +78,10 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     at.tabs[1].button[0].click().run()
     at.text_input(key="keep_coordinator").input("Dr Grace Hopper").run()
     no_errors(at)
-    hours = frame_with(at, "total_hours")
+    hours = frame_with(at, "total hours")
     assert len(hours) == plan.volunteers
     trained = set(plan.assignments["student_id"])
     length = plan.settings.minutes / 60
-    assert (hours.loc[hours["student_id"].isin(trained), "training_hours"] == length).all()
+    assert (hours.loc[hours["student id"].isin(trained), "training hours"] == length).all()
     certificate = download(at, "Download the certificate").decode("utf-8")
     assert "Dr Grace Hopper" in certificate and "Certificate of volunteering" in certificate
