@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_common import shared
+from app_common import shared, tables
+from app_common.file_text import bullets, plain
 from workbench.schemes.groups import edit as ge
 from workbench.schemes.groups import view as gv
 
@@ -130,7 +131,7 @@ def show(chosen: Any) -> None:
         st.warning("This scenario has no groups table to show.")
         return
     for note in summary.get("notes") or []:
-        st.caption(note)
+        st.caption(plain(note))
     st.header(f"Groups ({len(scores):,})")
     st.caption(
         "Each group with its weekly meeting time (when all its members are free), its "
@@ -143,14 +144,16 @@ def show(chosen: Any) -> None:
         *chosen.settings.get("no_isolation", []),
     ]
     with st.expander("Who is in each group, with what the rules look at"):
+        members = tables.with_people(gv.member_table(chosen.cohort(), groups, attributes), chosen)
         st.dataframe(
-            gv.member_table(chosen.cohort(), groups, attributes),
+            members,
             hide_index=True,
+            column_config=tables.headers(members.columns),
             width="stretch",
             key=f"members_{chosen.id}",
         )
     st.header(f"Students not placed ({len(unplaced):,})")
-    _unplaced_table(unplaced, f"unplaced_{chosen.id}")
+    _unplaced_table(tables.with_people(unplaced, chosen), f"unplaced_{chosen.id}")
     plan_charts(chosen)
     editor(chosen)
 
@@ -212,7 +215,7 @@ def editor(chosen: Any) -> None:
             ss[key] = ge.retime_group(current, gid, times[when])
             st.rerun()
         if not times:
-            st.caption(f"No time of the grid suits every member of {gid}.")
+            st.caption(f"No time of the grid suits every member of {plain(gid)}.")
     if frame is not None:
         _edited(chosen, frame)
 
@@ -221,15 +224,12 @@ def _edited(chosen: Any, frame: pd.DataFrame) -> None:
     ss, key = st.session_state, _edit_key(chosen)
     plan = _checked(shared.scenario_key(chosen), _digest(frame), chosen, frame)
     st.markdown(
-        "**Your changes**\n\n" + "\n".join(f"- {c}" for c in plan.changes)
-        if plan.changes
-        else "**No changes yet.**"
+        "**Your changes**\n\n" + bullets(plan.changes) if plan.changes else "**No changes yet.**"
     )
     if plan.problems:
         st.error(
             f"The edited plan breaks {len(plan.problems)} rule"
-            f"{'s' if len(plan.problems) != 1 else ''}:\n\n"
-            + "\n".join(f"- {p}" for p in plan.problems)
+            f"{'s' if len(plan.problems) != 1 else ''}:\n\n" + bullets(plan.problems)
         )
     else:
         st.success("The edited plan keeps every rule.")
@@ -278,7 +278,7 @@ def _edited(chosen: Any, frame: pd.DataFrame) -> None:
         try:
             made = ge.edited_scenario(chosen, frame, name.strip() or f"{chosen.name} (edited)")
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         shared.save_to_store(made)
         shared.use_scenario(made)

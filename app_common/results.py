@@ -7,8 +7,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_common import forms, shared
+from app_common import forms, shared, tables
+from app_common.file_text import bullets, plain
 from workbench.outcomes import charts
+from workbench.review.report import fix_lines, verdict_text
+from workbench.schemes import registry
 from workbench.schemes.form_values import budget_line
 
 CRITERIA_COLUMNS = {
@@ -49,66 +52,68 @@ def model_size_text(cohort: Any, scheme: str, settings: Any) -> str:
     )
 
 
+VERDICT_BOXES = {"good": st.success, "partial": st.warning, "none": st.error}
+STOPPED = {"infeasible", "timed out", "not solved", "error"}
+
+
 def outcome(chosen: Any) -> None:
-    """The solver's outcome in words, and the headline figures."""
-    status = chosen.status.get("status", "not solved")
-    text = f"**{chosen.name}**: {chosen.status_label}."
-    messages = list(chosen.summary.get("messages") or chosen.status.get("messages") or [])
-    if status == "optimal":
-        st.success(text + " No better plan exists under these rules.")
-    elif status == "feasible" and chosen.scheme == "groups":
-        st.warning(text + " Not proven the best possible: how close it is is said below.")
-    elif status == "feasible":
-        st.warning(text + " The time limit was reached; a longer limit may find a better plan.")
-    elif status == "infeasible" and messages:
-        st.error(f"{text} {messages.pop(0)}")  # the first message says why (e.g. the budget)
-    else:
-        st.error(text)
-    for message in messages:
-        st.caption(message)
+    """The plan's verdict first, what would help, the headline figures; the solver's own
+    account of the solve only in the collapsed "How this was solved"."""
     s = chosen.summary
-    cols = st.columns(5 if chosen.scheme in ("mentoring", "pass") else 4)
-    if chosen.scheme == "mentoring":
-        cols[0].metric("Mentees matched", f"{s.get('matched', 0):,} of {s.get('mentees', 0):,}")
-        cols[4].metric(
-            "Mentors used",
-            f"{s.get('mentors_used', 0):,}",
-            help="Mentors with at least one mentee: the ones the scheme pays for.",
-        )
-    elif chosen.scheme == "groups":
-        cols[0].metric(
-            "Students placed",
-            f"{s.get('placed', 0):,} of {s.get('eligible', 0):,}",
-            help=f"In {s.get('groups', 0):,} groups; weakest group score "
-            f"{s.get('worst_score') or 0:.2f}, mean {s.get('mean_score') or 0:.2f}.",
-        )
+    status = chosen.status.get("status", "not solved")
+    messages = list(s.get("messages") or chosen.status.get("messages") or [])
+    if status in STOPPED:
+        why = f" {plain(messages[0])}" if messages else ""
+        st.error(f"**{plain(chosen.name)}**: no plan could be made.{why}")
     else:
-        cols[0].metric("Weekly sessions", f"{s.get('sessions', 0):,}")
-        cols[4].metric(
-            "Leaders",
-            f"{s.get('leaders', s.get('leaders_used', 0)):,}",
-            help="Leaders running at least one session: each is trained and debriefed.",
+        box = VERDICT_BOXES.get(str(s.get("verdict")), st.info)
+        box(f"**{plain(chosen.name)}**: {plain(verdict_text(s))}")
+    fixes = fix_lines(s)
+    if fixes:
+        st.markdown(
+            "**What would help** (each change was tried by planning again with it):\n"
+            + bullets(fixes)
         )
-    cols[1].metric(
-        "Coverage", _pct(s.get("coverage")), help="Reached as a share of those the scheme is for."
-    )
-    cols[2].metric(
-        "Expected to take it up",
-        _pct(s.get("expected_coverage")),
-        help="Coverage times the expected uptake (see the Scheme page).",
-    )
+    keys = registry.get(chosen.scheme).headline_keys
     currency = (chosen.cost_rates or {}).get("currency") or "£"
-    cols[3].metric(
-        "Cost per term",
-        f"{currency}{s.get('cost') or 0:,.0f}",
-        help="Pay, training, staff time and rooms, with the rates on the Scheme page.",
-    )
-    if chosen.scheme in ("mentoring", "pass"):
+    for col, key in zip(st.columns(len(keys)), keys, strict=True):
+        col.metric(
+            registry.figure_label(key, chosen.scheme),
+            _figure(key, s, currency),
+            help=FIGURE_HELP.get(key),
+        )
+    if registry.get(chosen.scheme).budgeted:
         kind, words = budget_line(s, currency)
         if kind == "none":
-            st.caption(f"{words} Cap the cost on the Scheme page to plan within a budget.")
+            st.caption(f"{plain(words)} Cap the cost on the Scheme page to plan within a budget.")
         else:
-            (st.success if kind == "ok" else st.error)(words, icon=":material/payments:")
+            (st.success if kind == "ok" else st.error)(plain(words), icon=":material/payments:")
+    with st.expander("How this was solved"):
+        st.markdown(f"Outcome: {plain(chosen.status_label)}.")
+        if status == "feasible":
+            st.markdown("The time limit was reached; a longer limit may find a better plan.")
+        for message in messages:
+            st.markdown(plain(message))
+
+
+FIGURE_HELP = {
+    "reached": "Reached, of everyone the scheme is for.",
+    "coverage": "Reached as a share of those the scheme is for.",
+    "expected_coverage": "Coverage times the expected uptake (see the Scheme page).",
+    "cost": "Pay, training, staff time and rooms, with the rates on the Scheme page.",
+    "mentors_used": "Mentors with at least one mentee: the ones the scheme pays for.",
+    "leaders_used": "Leaders running at least one session: each is trained and debriefed.",
+}
+
+
+def _figure(key: str, s: dict, currency: str) -> str:
+    if key == "reached":
+        return f"{s.get('reached', 0):,} of {s.get('eligible', 0):,}"
+    if key in ("coverage", "expected_coverage"):
+        return _pct(s.get(key))
+    if key == "cost":
+        return f"{currency}{s.get('cost') or 0:,.0f}"
+    return f"{s.get(key) or 0:,}"
 
 
 def _pct(value: Any) -> str:
@@ -127,12 +132,13 @@ def mentoring_plan(chosen: Any) -> None:
         "Each pair's score is the sum of the points on the right (why it was made). Tick "
         "**lock** to keep a pair, then re-solve."
     )
-    shown = matches.assign(lock=matches.get("locked", False)).drop(
-        columns=["locked"], errors="ignore"
-    )
+    shown = tables.with_people(matches, chosen)
+    shown = shown.assign(lock=shown.get("locked", False)).drop(columns=["locked"], errors="ignore")
     order = [
         "lock",
+        "mentee",
         "mentee_id",
+        "mentor",
         "mentor_id",
         "score",
         "mentee_programme",
@@ -150,10 +156,11 @@ def mentoring_plan(chosen: Any) -> None:
         height=320,
         column_order=[c for c in order if c in shown.columns],
         disabled=[c for c in shown.columns if c != "lock"],
-        column_config={
-            "lock": st.column_config.CheckboxColumn("lock", help="Keep this pair when re-solving"),
+        column_config=tables.headers(
+            shown.columns,
+            lock=st.column_config.CheckboxColumn("Lock", help="Keep this pair when re-solving"),
             **CRITERIA_COLUMNS,
-        },
+        ),
     )
     cols = st.columns(2)
     if cols[0].button(
@@ -175,16 +182,22 @@ def mentoring_plan(chosen: Any) -> None:
 
     st.header(f"Unmatched mentees ({len(unmatched):,})")
     if len(unmatched):
+        unmatched_shown = tables.with_people(
+            unmatched.drop(columns=["reason_code"], errors="ignore"), chosen
+        )
         st.dataframe(
-            unmatched.drop(columns=["reason_code"], errors="ignore"),
+            unmatched_shown,
             hide_index=True,
             width="stretch",
-            column_config={"reason": st.column_config.TextColumn("why not matched", width="large")},
+            column_config=tables.headers(
+                unmatched_shown.columns,
+                reason=st.column_config.TextColumn("Why not matched", width="large"),
+            ),
         )
     else:
         st.caption("Every mentee has a mentor.")
     if fixes:
-        st.markdown("**What would help**\n\n" + "\n".join(f"- {f}" for f in fixes))
+        st.markdown("**What would help**\n\n" + bullets(fixes))
 
     left, right = st.columns(2)
     with left:
@@ -222,10 +235,9 @@ def pass_plan(chosen: Any) -> None:
         "One row per weekly session. Tick **lock** to keep a session (with its room and "
         "leader) when re-solving."
     )
-    shown = sessions.assign(lock=sessions.get("locked", False)).drop(
-        columns=["locked"], errors="ignore"
-    )
-    hidden = {"lock", "day", "start", "end"}
+    shown = tables.with_people(sessions, chosen)
+    shown = shown.assign(lock=shown.get("locked", False)).drop(columns=["locked"], errors="ignore")
+    hidden = {"lock", "day", "start", "end"} | ({"leader_id"} if "leader" in shown else set())
     edited = st.data_editor(
         shown,
         key=f"locks_{chosen.id}",
@@ -233,6 +245,11 @@ def pass_plan(chosen: Any) -> None:
         width="stretch",
         column_order=["lock", *[c for c in shown.columns if c not in hidden]],
         disabled=[c for c in shown.columns if c != "lock"],
+        column_config=tables.headers(
+            shown.columns,
+            lock=st.column_config.CheckboxColumn("Lock", help="Keep this session when re-solving"),
+            leader=st.column_config.TextColumn("Leader"),
+        ),
     )
     cols = st.columns(2)
     if cols[0].button("Re-solve keeping locked sessions", icon=":material/lock:"):
@@ -253,29 +270,36 @@ def pass_plan(chosen: Any) -> None:
         st.rerun()
     st.header("Reach per module")
     st.caption(
-        "reachable: students free at one of the module's sessions; could_reach: the "
-        "most any plan could reach with the leaders and rooms available."
+        "Free at a session: students free at one of the module's sessions. Most any plan "
+        "could reach: the most any plan could reach with the leaders and rooms available."
     )
+    module_reach = chosen.results.get("coverage")
     st.dataframe(
-        chosen.results.get("coverage"),
+        module_reach,
         hide_index=True,
         width="stretch",
-        column_config={"coverage": st.column_config.NumberColumn(format="percent")},
+        column_config=tables.headers(
+            [] if module_reach is None else module_reach.columns,
+            coverage=st.column_config.NumberColumn("Coverage", format="percent"),
+        ),
     )
     shown = chosen.summary.get("messages") or []  # already in the outcome box above
     notes = (chosen.summary.get("diagnostics") or []) + (chosen.summary.get("notes") or [])
     for note in dict.fromkeys(n for n in notes if not _said(n, shown)):
-        st.caption(note)
+        st.caption(plain(note))
     reach = chosen.results.get("reach", pd.DataFrame())
     missed = reach.loc[~reach["reached"].astype(bool)] if len(reach) else reach
     st.header(f"Enrolments not reached ({len(missed):,})")
     if len(missed):
+        missed = tables.with_people(missed.drop(columns=["reached"]), chosen)  # all unticked
         st.dataframe(
             missed,
             hide_index=True,
             width="stretch",
             height=260,
-            column_config={"reason": st.column_config.TextColumn("why not", width="large")},
+            column_config=tables.headers(
+                missed.columns, reason=st.column_config.TextColumn("Why not", width="large")
+            ),
         )
     free = chosen.results.get("free_by_slot")
     if free is not None:
@@ -293,12 +317,12 @@ def resolve(chosen: Any) -> None:
     limit = st.session_state.get("keep_time_limit", 30)
     settings, problem = forms.settings_from_state(chosen.scheme, limit)
     if problem:
-        st.error(f"The settings cannot be used: {problem}")
+        st.error(f"The settings cannot be used: {plain(problem)}")
         return
     with st.spinner("Solving again with your locks..."):
         try:
             shared.solve_and_save(cohort, chosen.scheme, settings, f"{chosen.name} (re-solved)")
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
     st.rerun()

@@ -115,3 +115,19 @@ def with_names(
         values = [names.get(str(v)) if v is not None else None for v in out[id_col]]
         out.insert(position + 1, name_col, pd.Series(values, index=out.index, dtype=object))
     return out
+
+
+# Id columns of plan tables and the header of the name column shown after each.
+PERSON_COLUMNS = {
+    "mentee_id": "mentee",
+    "mentor_id": "mentor",
+    "leader_id": "leader",
+    "student_id": "name",
+}
+
+
+def named(table: pd.DataFrame | None, students: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A plan table with each person's name after their id (unchanged without names)."""
+    if table is None or students is None:
+        return table
+    return with_names(table, name_lookup(students), PERSON_COLUMNS)

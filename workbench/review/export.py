@@ -8,6 +8,7 @@ apostrophe (:func:`neutralise`); numbers stay numbers.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -17,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from workbench.cohort.names import name_lookup, named
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -52,8 +55,17 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV (UTF-8 with a byte-order mark so Excel reads accents), formulas inert."""
-    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    """A table as CSV (UTF-8 with a byte-order mark so Excel reads accents), formulas inert.
+
+    Every text cell is quoted (numbers are not): a spreadsheet that splits on ``;`` or a tab
+    (as a European-locale Excel does) keeps ``Law;=2+5*7`` as one inert cell instead of
+    splitting it into a live formula after the delimiter.
+    """
+    return (
+        safe_frame(frame)
+        .to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+        .encode("utf-8-sig")
+    )
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -189,8 +201,9 @@ def scenario_tables(scenario: Any) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"summary": headline_table(scenario)}
     names = [n for n in RESULT_ORDER if n in scenario.results]
     names += [n for n in scenario.results if n not in names]
+    students = (getattr(scenario, "cohort_tables", None) or {}).get("students")
     for name in names:
-        tables[name] = scenario.results[name]
+        tables[name] = named(scenario.results[name], students)
     tables["parameters"] = parameters_table(scenario)
     return tables
 
@@ -224,11 +237,14 @@ def pass_ics_bytes(
     from workbench.review import calendar as ics
 
     sessions = scenario_or_sessions
+    people: dict[str, str] = {}
     if hasattr(scenario_or_sessions, "results"):
         scenario = scenario_or_sessions
         if scenario.scheme != "pass":
             raise ValueError("only a PASS scenario has a timetable to export as a calendar")
         sessions = scenario.results.get("sessions")
+        students = (getattr(scenario, "cohort_tables", None) or {}).get("students")
+        people = name_lookup(students) if students is not None else {}
         if sessions is None:
             raise ValueError("this PASS scenario has no sessions table")
         weeks = weeks or int((scenario.cost_rates or {}).get("weeks_per_term") or 0) or None
@@ -239,4 +255,5 @@ def pass_ics_bytes(
         weeks or ics.DEFAULT_WEEKS,
         timezone or ics.DEFAULT_TIMEZONE,
         name or "PASS sessions",
+        names=people,
     )

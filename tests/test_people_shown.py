@@ -1,0 +1,95 @@
+"""People by name wherever they appear: exports, the report and the calendar (ids without names)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from icalendar import Calendar
+
+from workbench.cohort.generate import generate_cohort, generate_tables
+from workbench.cohort.names import name_lookup
+from workbench.cohort.validation import validate_tables
+from workbench.review.export import pass_ics_bytes, scenario_tables
+from workbench.review.report import render_report
+from workbench.scenarios.scenario import solve_scenario
+from workbench.schemes.pass_sessions.settings import PassSettings
+
+
+@pytest.fixture(scope="module")
+def named_cohort():
+    return generate_cohort(300, seed=2)
+
+
+@pytest.fixture(scope="module")
+def unnamed_cohort():
+    return validate_tables(generate_tables(300, seed=2, names=False)).cohort
+
+
+def test_generated_names_are_deterministic_optional_and_change_nothing_else() -> None:
+    a, b = generate_tables(120, seed=4), generate_tables(120, seed=4)
+    assert a["students"].equals(b["students"])
+    students = a["students"]
+    assert students["name"].str.fullmatch(r"[^\W\d_]+(?:[ '][^\W\d_']+)+").all()
+    assert students["email"].is_unique
+    assert students["email"].str.endswith("@students.example.ac.uk").all()
+    assert all(
+        sid in email for sid, email in zip(students["student_id"], students["email"], strict=True)
+    )
+    plain = generate_tables(120, seed=4, names=False)
+    assert "name" not in plain["students"] and "email" not in plain["students"]
+    assert plain["students"].equals(students.drop(columns=["name", "email"]))
+    for table in a:
+        if table != "students":
+            assert a[table].equals(plain[table]), table
+
+
+def test_the_leaderless_risky_module_is_never_a_default_pass_target() -> None:
+    for n, seed in [(300, 1), (300, 2), (300, 3), (800, 1)]:
+        tables = generate_tables(n, seed=seed)
+        modules = tables["modules"].assign(rate=tables["modules"]["fail_rate"].astype(float))
+        top = modules.sort_values(["rate", "module_code"], ascending=[False, True]).head(5)
+        led = set(tables["leaders"]["module_code"])
+        risky_top = [m for m, r in zip(top["module_code"], top["rate"], strict=True) if r >= 0.25]
+        assert set(risky_top) <= led, (n, seed, risky_top, led)
+
+
+def test_exports_report_and_calendar_name_people_with_their_ids(named_cohort) -> None:
+    names = name_lookup(named_cohort.students)
+    mentoring = solve_scenario(named_cohort, "mentoring")
+    matches = scenario_tables(mentoring)["matches"]
+    assert list(matches.columns[:4]) == ["mentee_id", "mentee", "mentor_id", "mentor"] or {
+        "mentee",
+        "mentor",
+    } <= set(matches.columns)
+    for sid, name in zip(matches["mentee_id"], matches["mentee"], strict=True):
+        assert names[str(sid)] == name
+    first = matches.iloc[0]
+    page = render_report(mentoring, charts=False)
+    assert first["mentee"] in page and first["mentor"] in page
+    assert "mentee_id" not in page  # headers in words
+
+    pass_plan = solve_scenario(named_cohort, "pass", PassSettings())
+    sessions = scenario_tables(pass_plan)["sessions"]
+    assert len(sessions) and (sessions["leader"] == sessions["leader_id"].map(names)).all()
+    events = [
+        c
+        for c in Calendar.from_ical(
+            pass_ics_bytes(pass_plan, term_start=dt.date(2025, 9, 22))
+        ).walk()
+        if c.name == "VEVENT"
+    ]
+    leader = sessions.iloc[0]
+    described = " ".join(str(e["description"]) for e in events)
+    assert f"Leader: {leader['leader']} ({leader['leader_id']})." in described
+
+
+def test_without_names_the_ids_stay_as_they_were(unnamed_cohort) -> None:
+    mentoring = solve_scenario(unnamed_cohort, "mentoring")
+    matches = scenario_tables(mentoring)["matches"]
+    assert "mentee" not in matches and "mentor" not in matches
+    assert matches.equals(mentoring.results["matches"])
+    pass_plan = solve_scenario(unnamed_cohort, "pass", PassSettings())
+    data = pass_ics_bytes(pass_plan, term_start=dt.date(2025, 9, 22)).decode()
+    leader = pass_plan.results["sessions"]["leader_id"].iloc[0]
+    assert f"Leader: {leader}." in data.replace("\r\n ", "")
