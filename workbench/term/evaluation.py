@@ -156,9 +156,10 @@ def bands_table(frame: pd.DataFrame, bands: list[Band]) -> pd.DataFrame:
     work = frame.assign(band=band_label(frame["sessions"], bands))
     order = {b.label: i for i, b in enumerate(bands)}
     parts = []
-    for code, part in [*work.groupby("module_code", sort=True), ("ALL", work)]:
-        if code == "ALL" and work["module_code"].eq("ALL").all():
-            continue  # mentoring: the whole is already module ALL
+    groups = list(work.groupby("module_code", sort=True))
+    if not work["module_code"].eq("ALL").all():  # mentoring's rows are already the whole
+        groups.append(("ALL", work))
+    for code, part in groups:
         grouped = part.groupby("band", sort=False)
         table = pd.DataFrame(
             {
@@ -253,7 +254,8 @@ def _independent_columns(x: pd.DataFrame) -> pd.DataFrame:
         return x
     r = np.linalg.qr(x.to_numpy(dtype=float), mode="r")
     diag = np.abs(np.diag(r))
-    keep = diag > 1e-9 * max(1.0, float(diag.max()))
+    keep = np.zeros(x.shape[1], dtype=bool)  # fewer rows than columns: the rest go
+    keep[: len(diag)] = diag > 1e-9 * max(1.0, float(diag.max()))
     return x.loc[:, keep]
 
 
