@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app_common import shared
+from app_common.file_text import plain
 from workbench.cohort.contract import BOOL, CONTRACT, DAY, LEVEL
 from workbench.cohort.domain import DAYS, LEVELS, TABLES
 from workbench.cohort.loading import Upload
@@ -58,7 +59,7 @@ def render(files: list[Any], loaded_ok: bool) -> None:
             try:
                 mapping = mapping_from_bytes(saved.name, saved.getvalue())
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         needs = _needs(pairs, mapping_yaml(mapping))
         if needs.complete and not needs.unknown_files:
             st.success("Every file, required column and code in these files is understood.")
@@ -68,7 +69,7 @@ def render(files: list[Any], loaded_ok: bool) -> None:
         with st.form("mapping_form", border=False):
             for name in needs.unknown_files:
                 tables[name] = st.selectbox(
-                    f"Which table is the file {name}?",
+                    f"Which table is the file {plain(name)}?",
                     ["", *TABLES],
                     key=f"map_file_{name}",
                     help="Leave empty to ignore the file.",
@@ -80,7 +81,7 @@ def render(files: list[Any], loaded_ok: bool) -> None:
                 for column in offer:
                     required = " (required)" if column in need.missing_required else ""
                     columns.setdefault(need.table, {})[column] = st.selectbox(
-                        f"{need.file}: which column is {column}{required}?",
+                        f"{plain(need.file)}: which column is {plain(column)}{required}?",
                         ["", *need.unused_headers],
                         key=f"map_col_{need.table}_{column}",
                         help=CONTRACT[need.table].help,
@@ -89,7 +90,7 @@ def render(files: list[Any], loaded_ok: bool) -> None:
                 kind = CONTRACT[table].columns[column].kind
                 for value in unknown:
                     values.setdefault(table, {}).setdefault(column, {})[value] = st.selectbox(
-                        f"{table}, {column}: '{value}' means",
+                        f"{plain(table)}, {plain(column)}: '{plain(value)}' means",
                         ["", *_CODES[kind]],
                         key=f"map_val_{table}_{column}_{value}",
                         help="Leave empty if the value is a mistake to fix in your file.",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_common import mapping_step, shared
+from app_common.file_text import plain
 from workbench.cohort.contract import CONTRACT
 from workbench.cohort.domain import TABLES
 
@@ -73,17 +74,17 @@ if attempt is not None:
     report = attempt.report
     if not attempt.ok:
         st.error(
-            f"**{attempt.source}** has {len(report.errors)} problem(s) and was not used. "
+            f"**{plain(attempt.source)}** has {len(report.errors)} problem(s) and was not used. "
             + ("Your previous cohort is still loaded. " if current is not None else "")
             + "Fix the rows listed below and upload again."
         )
     elif report.warnings:
         st.warning(
-            f"**{attempt.source}** loaded with {len(report.warnings)} warning(s) "
+            f"**{plain(attempt.source)}** loaded with {len(report.warnings)} warning(s) "
             "(worth a look, nothing blocking)."
         )
     else:
-        st.success(f"**{attempt.source}** loaded: no problems found.")
+        st.success(f"**{plain(attempt.source)}** loaded: no problems found.")
     if report.problems:
         st.dataframe(
             report.to_frame(),
@@ -104,7 +105,7 @@ if current is None:
     st.stop()
 
 # ------------------------------------------------------------------------------ facts
-st.header(st.session_state.get(shared.LABEL, current.name))
+st.header(plain(st.session_state.get(shared.LABEL, current.name)))
 counts = current.counts()
 cols = st.columns(5)
 for col, (label, key) in zip(

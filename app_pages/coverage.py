@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_common import shared
+from app_common.file_text import plain
 from workbench.outcomes import charts
 
 st.title("Coverage")
@@ -15,14 +16,14 @@ chosen = shared.require_scenario()
 analysis = shared.analysis_of(shared.scenario_key(chosen), chosen)
 cov = analysis.coverage
 st.caption(
-    f"Plan: **{chosen.name}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)}, "
-    f"{chosen.status_label})."
+    f"Plan: **{plain(chosen.name)}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)}, "
+    f"{plain(chosen.status_label)})."
 )
 for problem in analysis.problems:
-    st.warning(problem)
+    st.warning(plain(problem))
 if cov is None:
     st.stop()
-st.info(cov.headline())
+st.info(plain(cov.headline()))
 
 # ------------------------------------------------------------------------------ breakdowns
 st.header("Coverage by group")
@@ -75,7 +76,7 @@ if others or chosen.scheme == "groups":
 # ------------------------------------------------------------------------------ cost
 st.header("Cost")
 if analysis.cost is not None:
-    st.markdown(analysis.cost.summary())
+    st.markdown(plain(analysis.cost.summary()))
     for name, chart in analysis.charts:
         if name == "Cost per student reached":
             shared.chart_with_table(lambda c=chart: c, name, "cost", f"{key}-cost")

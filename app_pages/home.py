@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_common import shared
+from app_common.file_text import plain
 
 st.title("Peer-support planning workbench")
 st.markdown(
@@ -59,7 +60,7 @@ with upload:
 
 if current is not None:
     st.success(
-        f"Loaded: **{st.session_state.get(shared.LABEL, current.name)}** "
+        f"Loaded: **{plain(st.session_state.get(shared.LABEL, current.name))}** "
         f"({len(current.students):,} students). Next: choose a scheme."
     )
     st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
@@ -95,9 +96,9 @@ with st.expander("Open a scenario file from a colleague (.wbscenario)"):
         try:
             opened = saved.import_bytes(sent.getvalue(), shared.owner(), sent.name)
             shared.use_scenario(opened, from_store=True)
-            st.success(f"Opened **{opened.name}**; it is now one of your scenarios.")
+            st.success(f"Opened **{plain(opened.name)}**; it is now one of your scenarios.")
         except ScenarioFileError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
 listing = saved.list_frame(shared.owner()) if saved is not None else None
 if listing is None or listing.empty:
     st.caption(
@@ -130,7 +131,7 @@ if left.button("Reopen", icon=":material/history:"):
     st.switch_page(shared.SOLVE)
 with right.popover("Delete", icon=":material/delete:"):
     st.markdown(
-        f"Delete **{names[chosen]}** from your saved scenarios? Its cohort, plan and "
+        f"Delete **{plain(names[chosen])}** from your saved scenarios? Its cohort, plan and "
         "notes are removed from this machine; a plan open in this session stays open "
         "until you leave it."
     )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_common import shared
+from app_common.file_text import plain
 
 st.title("Report and export")
 st.markdown(
@@ -13,8 +14,8 @@ st.markdown(
 )
 chosen = shared.require_scenario()
 st.caption(
-    f"Plan: **{chosen.name}** ({chosen.status_label}), updated "
-    f"{chosen.updated[:16].replace('T', ' ')} UTC."
+    f"Plan: **{plain(chosen.name)}** ({plain(chosen.status_label)}), updated "
+    f"{plain(chosen.updated[:16].replace('T', ' '))} UTC."
 )
 
 # ------------------------------------------------------------------------------ notes
@@ -33,7 +34,7 @@ notes = st.text_area(
 if page_notes:
     with st.expander("Your notes from the other pages"):
         for page, text in page_notes.items():
-            st.markdown(f"**{page.capitalize()}**: {text}")
+            st.markdown(f"**{plain(page.capitalize())}**: {plain(text)}")
 if notes != chosen.notes:
     if st.button("Save the notes with the scenario", icon=":material/save:"):
         shared.save_notes(chosen, notes)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_common import forms, groups_form, results, shared
+from app_common.file_text import bullets, plain
 
 st.title("Solve")
 st.markdown(
@@ -14,7 +15,7 @@ cohort = shared.require_cohort()
 scheme = shared.current_scheme()
 missing = shared.scheme_problems(cohort, scheme)
 if missing:
-    st.warning("\n".join(f"- {p.message} ({p.file})" for p in missing))
+    st.warning(bullets(f"{p.message} ({p.file})" for p in missing))
     st.page_link(shared.COHORT, label="Add the missing tables", icon=":material/upload_file:")
     st.stop()
 
@@ -39,7 +40,7 @@ cols[1].number_input(
 settings, problem = forms.settings_from_state(scheme, st.session_state["keep_time_limit"])
 locks = results.lock_summary(scheme)
 if problem:
-    st.error(f"The settings cannot be used: {problem}")
+    st.error(f"The settings cannot be used: {plain(problem)}")
     st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
     st.stop()
 cap = getattr(settings, "budget", None)
@@ -50,7 +51,10 @@ budget = (
     if cap is None
     else f" Within a budget of {settings.cost_rates.money(cap)} per term."
 )
-st.caption(f"{title} for {len(cohort.students):,} students. {locks}{budget}")
+st.caption(
+    f"{title} for {len(cohort.students):,} students ({plain(shared.cohort_label())}). "
+    f"{locks}{plain(budget)}"
+)
 
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
     with st.status("Solving...", expanded=True) as status:
@@ -60,13 +64,13 @@ if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="
             made = shared.solve_and_save(cohort, scheme, settings, st.session_state[name_key])
         except ValueError as exc:
             status.update(label="Not solved", state="error")
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
         for message in made.status.get("messages") or []:
-            st.write(message)
+            st.write(plain(message))
         failed = made.status.get("status") in ("infeasible", "timed out", "not solved")
         status.update(
-            label=f"Outcome: {made.status_label} ({made.status.get('seconds') or 0:.1f} s)",
+            label=f"Outcome: {plain(made.status_label)} ({made.status.get('seconds') or 0:.1f} s)",
             state="error" if failed else "complete",
             expanded=failed,
         )

@@ -5,6 +5,7 @@ import threading
 import streamlit as st
 
 from app_common import forms, shared
+from app_common.file_text import plain
 from workbench.outcomes import charts
 from workbench.outcomes.costs import budget_status
 from workbench.review import whatif
@@ -20,7 +21,7 @@ cohort = shared.require_cohort()
 scheme = base.scheme
 settings, problem = forms.settings_from_state(scheme, st.session_state.get("keep_time_limit", 30))
 if problem:
-    st.error(f"The settings cannot be used: {problem}")
+    st.error(f"The settings cannot be used: {plain(problem)}")
     st.stop()
 mentoring, groups = scheme == "mentoring", scheme == "groups"
 volunteers = "mentors" if mentoring else "leaders"
@@ -111,7 +112,7 @@ if submitted:
         try:
             made = shared.solve_variation(cohort, scheme, settings, changes, name)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
     ss["whatif_ids"] = [made.id, *ss.get("whatif_ids", [])][:5]
     ss["whatif_budget"] = budget or None
@@ -125,7 +126,7 @@ if ss.get("whatif_ids"):
     if ss.get("whatif_budget") and table is not None:
         cost = table.loc[table["metric"] == "cost"].iloc[0, 3]
         check = budget_status(float(cost or 0.0), ss["whatif_budget"])
-        (st.success if check.ok else st.error)(check.message)
+        (st.success if check.ok else st.error)(plain(check.message))
 
 # ------------------------------------------------------------------------------ sweep
 st.header("Sweep one change")
@@ -158,7 +159,7 @@ if run:
     try:
         values = whatif.parse_range(text)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     bar = st.progress(0.0, text="Starting...")
     st.button("Cancel the sweep", icon=":material/cancel:")  # any click stops this run
@@ -233,10 +234,10 @@ else:
             try:
                 ss["inverse"] = shared.run_solve(ask, cohort, settings, target)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
     if ss.get("inverse") is not None:
         answer = ss["inverse"]
-        st.info(f"**{answer.question}** {answer.message}")
+        st.info(f"**{plain(answer.question)}** {plain(answer.message)}")
         with st.expander("The solves behind this answer"):
             st.dataframe(answer.evidence, hide_index=True, width="stretch")
 

@@ -8,6 +8,8 @@
 * Versioned: a ``schema_version`` table and migrations; an older database is upgraded on open.
 * Separate workspaces: each scenario has an ``owner`` (e.g. one browser session) and listing
   filters by it.
+* The workspace's cohort: the cohort a coordinator loaded last (before or after a solve) is
+  kept for the workspace (``keep_cohort``), so a refresh or a server restart brings it back.
 
 Each scenario is stored as its ``.wbscenario`` bytes plus the columns a list needs.
 """
@@ -33,7 +35,7 @@ from workbench.scenarios.scenario import (
     read_scenario_bytes,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_DIR = "peer-support-workbench"
 DB_NAME = "scenarios.sqlite3"
 DEFAULT_OWNER = "default"
@@ -78,6 +80,19 @@ class ScenarioInfo:
     size: int
 
 
+@dataclass(frozen=True)
+class KeptCohort:
+    """A workspace's loaded cohort, as kept: where it came from and the cohort itself."""
+
+    label: str
+    fingerprint: str
+    saved: str
+    holder: Scenario  # a scenario without a plan: ``holder.cohort()`` validates it again
+
+    def cohort(self):
+        return self.holder.cohort()
+
+
 # -- schema and migrations --------------------------------------------------------------------
 
 # Version 1 (the first release): integer ids, names unique across everyone, no owner or notes.
@@ -107,6 +122,19 @@ CREATE TABLE scenarios (
     payload BLOB NOT NULL
 );
 CREATE INDEX scenarios_owner_updated ON scenarios (owner, updated);
+"""
+
+
+# Version 3: the cohort each workspace loaded last, kept like a plan (one row per workspace).
+_CREATE_V3 = """
+CREATE TABLE workspace_cohorts (
+    owner TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    saved TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    payload BLOB NOT NULL
+);
 """
 
 
@@ -151,7 +179,15 @@ def _execute_script(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    """v2 -> v3: a table for each workspace's loaded cohort (empty: nothing kept yet)."""
+    _execute_script(conn, _CREATE_V3)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+}
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -264,7 +300,7 @@ class ScenarioStore:
                         "store; choose another path"
                     )
                 conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                _execute_script(conn, _CREATE_V2)
+                _execute_script(conn, _CREATE_V2 + _CREATE_V3)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
                 return
             row = conn.execute("SELECT version FROM schema_version").fetchone()
@@ -426,6 +462,46 @@ class ScenarioStore:
                 conn.execute("SELECT COUNT(*) FROM scenarios WHERE owner = ?", (owner,)).fetchone()[
                     0
                 ]
+            )
+
+    # -- the workspace's cohort (what a coordinator loaded, before any plan)
+
+    def keep_cohort(
+        self, owner: str, tables: dict[str, pd.DataFrame], name: str, label: str, fingerprint: str
+    ) -> None:
+        """Keep the cohort ``owner`` just loaded (its contract tables), replacing the one before.
+
+        It is written in the scenario file format (checksummed, read back with the same checks)
+        as a scenario without a plan; ``label`` says where it came from.
+        """
+        holder = Scenario(name=label, scheme="mentoring", cohort_tables=tables, cohort_name=name)
+        payload = holder.to_bytes()
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT INTO workspace_cohorts (owner, label, fingerprint, saved, size, payload) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(owner) DO UPDATE SET "
+                "label = excluded.label, fingerprint = excluded.fingerprint, "
+                "saved = excluded.saved, size = excluded.size, payload = excluded.payload",
+                (owner, label, fingerprint, holder.updated, len(payload), payload),
+            )
+
+    def kept_cohort(self, owner: str) -> KeptCohort | None:
+        """The cohort ``owner`` loaded last, or None (none kept, or it was forgotten)."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT label, fingerprint, saved, payload FROM workspace_cohorts WHERE owner = ?",
+                (owner,),
+            ).fetchone()
+        if row is None:
+            return None
+        holder = read_scenario_bytes(bytes(row[3]), "the workspace's cohort")
+        return KeptCohort(label=row[0], fingerprint=row[1], saved=row[2], holder=holder)
+
+    def forget_cohort(self, owner: str) -> bool:
+        """Drop the workspace's kept cohort (e.g. a saved plan with its own cohort was opened)."""
+        with self._writing() as conn:
+            return (
+                conn.execute("DELETE FROM workspace_cohorts WHERE owner = ?", (owner,)).rowcount > 0
             )
 
     def integrity_ok(self) -> bool:
