@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs (the workbench, its dev extras and Debian's Chromium for the
-# end-to-end tests) and runs the whole suite. Extra arguments go to pytest.
+# Installs what the test suite needs (the workbench, its dev extras, Debian's Chromium and axe-core
+# for the end-to-end tests) and runs the whole suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +17,12 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py), from the npm
+# registry at the version pinned in tests/e2e/axe/package-lock.json, into a folder git ignores.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/e2e/axe --no-audit --no-fund --silent
+else
+  echo "note: npm is not installed; the accessibility browser tests will say so." >&2
+fi
 exec python -m pytest -p no:cacheprovider "$@"
