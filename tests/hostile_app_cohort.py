@@ -33,9 +33,6 @@ RAW = ("![x](", "![p](", "<img", "**bold**", "[link](", ":red[", "<b>", "**cohor
 # What the coordinator must see, literally, somewhere on the pages.
 SHOWN = ("**bold**", "![x](http://127.0.0.1:9999/leak.png)")
 
-_MODULE_TABLES = ("modules", "enrolments", "timetable", "leaders")
-_PROGRAMME_TABLES = ("students", "modules")
-
 
 def hostile_tables() -> dict[str, pd.DataFrame]:
     """The sample department's tables, with the hostile values in place."""
@@ -43,10 +40,11 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
         path.stem: pd.read_csv(path, dtype=str, keep_default_na=False)
         for path in sorted(SAMPLE.glob("*.csv"))
     }
-    for name in _MODULE_TABLES:
-        tables[name]["module_code"] = tables[name]["module_code"].replace(MODULES)
-    for name in _PROGRAMME_TABLES:
-        tables[name]["programme"] = tables[name]["programme"].replace(PROGRAMMES)
+    for frame in tables.values():  # every table that names a module or a programme
+        if "module_code" in frame.columns:
+            frame["module_code"] = frame["module_code"].replace(MODULES)
+        if "programme" in frame.columns:
+            frame["programme"] = frame["programme"].replace(PROGRAMMES)
     return tables
 
 
