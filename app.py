@@ -41,6 +41,10 @@ def main() -> None:
             st.Page(shared.COVERAGE, title="Coverage", url_path="coverage"),
             st.Page(shared.WHATIF, title="What-if", url_path="what-if"),
             st.Page(shared.VOLUNTEERS, title="Volunteers", url_path="volunteers"),
+            st.Page(
+                "app_pages/scheme_of_work.py", title="Scheme of work", url_path="scheme-of-work"
+            ),
+            st.Page("app_pages/messages.py", title="Messages", url_path="messages"),
             st.Page(shared.REPORT, title="Report and export", url_path="report"),
         ],
         position="sidebar",

@@ -25,6 +25,7 @@ FULL = {
     "bench_groups.py": [],
     "bench_whatif.py": [],
     "bench_app.py": [],
+    "bench_scheme_of_work.py": [],
 }
 QUICK = {
     "bench_loading.py": ["--sizes", "1000,10000"],
@@ -33,6 +34,7 @@ QUICK = {
     "bench_groups.py": ["--quick"],
     "bench_whatif.py": ["--points", "4"],
     "bench_app.py": ["--sample", "department", "--repeats", "3"],
+    "bench_scheme_of_work.py": ["--repeats", "1", "--modules", "20"],
 }
 
 

@@ -20,9 +20,9 @@ from workbench.cli.common import UsageError, load_or_fail, output_folder, write_
 from workbench.cohort.domain import Cohort
 from workbench.prepare import messages as msg
 from workbench.prepare.drafts import eml_zip, make_drafts, messages_csv
-from workbench.prepare.handbook import handbook_file_name, handbook_html, scheme_ics, weeks_table
+from workbench.prepare.handbook import module_handbooks, scheme_ics, weeks_table
 from workbench.prepare.plans import PlanFiles, read_plan
-from workbench.prepare.scheme_of_work import SchemePlan, left_out, plan_scheme_of_work
+from workbench.prepare.scheme_of_work import left_out, plan_scheme_of_work, scheme_verdict
 from workbench.prepare.sow_instance import SchemeSettings
 from workbench.prepare.term import term_weeks
 
@@ -114,25 +114,6 @@ def scheme_for(cohort: Cohort, plan: PlanFiles, args: argparse.Namespace, codes=
     return plan_scheme_of_work(cohort, _term(cohort, args), codes, settings)
 
 
-def _leader_names(cohort: Cohort, plan: PlanFiles, code: str) -> str:
-    if not len(plan.sessions) or "leader_id" not in plan.sessions.columns:
-        return ""
-    people = msg.people(cohort)
-    ids = sorted(set(plan.sessions.loc[plan.sessions["module_code"] == code, "leader_id"]))
-    return ", ".join(people.get(str(i), (str(i), ""))[0] for i in ids if str(i))
-
-
-def handbooks(cohort: Cohort, scheme: SchemePlan, plan: PlanFiles) -> dict[str, tuple[str, bytes]]:
-    """module_code -> (file name, handbook HTML) for every planned module."""
-    left = left_out(scheme)
-    out = {}
-    for module in scheme.instance.modules:
-        code = module.module_code
-        page = handbook_html(scheme, code, plan.sessions, _leader_names(cohort, plan, code), left)
-        out[code] = (handbook_file_name(code), page.encode("utf-8"))
-    return out
-
-
 def run_scheme_of_work(args: argparse.Namespace) -> int:
     cohort = load_or_fail(args.data)
     plan = _plan(args.plan)
@@ -144,29 +125,15 @@ def run_scheme_of_work(args: argparse.Namespace) -> int:
     write_table(weeks_table(scheme, plan.sessions), out / "weeks.csv")
     left = left_out(scheme)
     write_table(left, out / "left_out.csv")
-    for name, page in handbooks(cohort, scheme, plan).values():
+    for name, page in module_handbooks(cohort, scheme, plan.sessions).values():
         (out / name).write_bytes(page)
     wrote = "weeks.csv, left_out.csv, one handbook per module"
     if len(plan.sessions):
         (out / "scheme_of_work.ics").write_bytes(scheme_ics(scheme, plan.sessions, args.timezone))
         wrote += " and scheme_of_work.ics"
-    print(verdict(scheme, left))
+    print(scheme_verdict(scheme))
     print(f"wrote {wrote} to {out}")
     return 0
-
-
-def verdict(scheme: SchemePlan, left) -> str:
-    """The scheme of work in one sentence."""
-    if scheme.status.status not in ("optimal", "feasible"):
-        return "No scheme of work could be planned: " + "; ".join(scheme.status.messages)
-    total = sum(len(m.topics) for m in scheme.instance.modules)
-    placed = len({(v.module_code, v.topic) for v in scheme.visits if v.visit == "first"})
-    revisits = sum(1 for v in scheme.visits if v.visit == "revisit")
-    return (
-        f"Scheme of work for {len(scheme.instance.modules)} PASS module(s): {placed} of {total} "
-        f"topics placed, {revisits} difficult topic(s) revisited; {len(left)} note(s) in "
-        "left_out.csv."
-    )
 
 
 def read_template(path: str, kind: str) -> msg.Template:
@@ -191,7 +158,7 @@ def run_messages(args: argparse.Namespace) -> int:
     template = read_template(args.template, args.kind) if args.template else None
     books = None
     if args.kind == "leaders" and len(cohort.topics) and len(plan.sessions):
-        books = handbooks(cohort, scheme_for(cohort, plan, args), plan)
+        books = module_handbooks(cohort, scheme_for(cohort, plan, args), plan.sessions)
     try:
         drafts = make_drafts(args.kind, cohort, plan, template, args.coordinator, books)
     except ValueError as exc:

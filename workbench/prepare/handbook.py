@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pandas as pd
 
-from workbench.cohort.domain import DAY_NAMES, DAYS, format_time
-from workbench.prepare.scheme_of_work import SchemePlan
+from workbench.cohort.domain import DAY_NAMES, DAYS, Cohort, format_time
+from workbench.prepare.scheme_of_work import SchemePlan, left_out
 from workbench.prepare.sow_instance import REVISIT, ModuleTerm
 
 WEEK_COLUMNS = ["module_code", "week", "date", "kind", "topics", "sessions", "notes"]
@@ -213,3 +213,30 @@ def _event(module: ModuleTerm, week, session: dict, row: pd.Series, tz: ZoneInfo
         f"{DAY_NAMES[day]} {format_time(start)}. This week: {topics}. {row['notes']}".strip(),
     )
     return event
+
+
+# ------------------------------------------------------------------------------ every module
+
+
+def leader_names(cohort: Cohort, sessions: pd.DataFrame | None, code: str) -> str:
+    """The module's leaders in the plan, by name when the cohort gives names."""
+    if sessions is None or not len(sessions) or "leader_id" not in sessions.columns:
+        return ""
+    students = cohort.students
+    named = students["name"] if "name" in students.columns else students["student_id"]
+    names = {str(i): n for i, n in zip(students["student_id"], named, strict=True)}
+    ids = sorted({str(i) for i in sessions.loc[sessions["module_code"] == code, "leader_id"]})
+    return ", ".join(str(names.get(i) or i) for i in ids if i)
+
+
+def module_handbooks(
+    cohort: Cohort, plan: SchemePlan, sessions: pd.DataFrame | None = None
+) -> dict[str, tuple[str, bytes]]:
+    """module_code -> (file name, handbook HTML) for every module of the scheme of work."""
+    left = left_out(plan)
+    out = {}
+    for module in plan.instance.modules:
+        code = module.module_code
+        page = handbook_html(plan, code, sessions, leader_names(cohort, sessions, code), left)
+        out[code] = (handbook_file_name(code), page.encode("utf-8"))
+    return out

@@ -191,12 +191,26 @@ def _week_words(module: ModuleTerm, week: int) -> str | None:
     return None
 
 
-def _why(module: ModuleTerm, weeks: Sequence[int], visits: list[Visit], s: SchemeSettings) -> str:
-    """Why none of ``weeks`` took a visit: closed weeks, full sessions, or a hand edit."""
+def _closed(module: ModuleTerm, weeks: Sequence[int]) -> list[str]:
+    """Why each of ``weeks`` that can hold no topic cannot (after the term: said once)."""
     last = max(w.week for w in module.weeks)
     closed = [w for w in (_week_words(module, week) for week in weeks if week <= last) if w]
     if any(week > last for week in weeks):
         closed.append(f"the term ends in week {last}")
+    return closed
+
+
+def _full_text(full: list[int], most: int) -> str:
+    many = len(full) > 1
+    return (
+        f"the session{'s' if many else ''} in week {', '.join(map(str, full))} already "
+        f"hold{'' if many else 's'} {most} topics, worth more there"
+    )
+
+
+def _why(module: ModuleTerm, weeks: Sequence[int], visits: list[Visit], s: SchemeSettings) -> str:
+    """Why none of ``weeks`` took a visit: closed weeks, full sessions, or a hand edit."""
+    closed = _closed(module, weeks)
     usable = [w for w in weeks if _week_words(module, w) is None]
     if not usable:
         return "; ".join(closed)
@@ -205,13 +219,7 @@ def _why(module: ModuleTerm, weeks: Sequence[int], visits: list[Visit], s: Schem
     if len(full) < len(usable):
         room = ", ".join(str(w) for w in usable if w not in full)
         return "; ".join([f"taken out by hand (week {room} has room for it)", *closed])
-    weeks_text = ", ".join(map(str, full))
-    text = (
-        f"the session{'s' if len(full) > 1 else ''} in week {weeks_text} already "
-        f"hold{'' if len(full) > 1 else 's'} {s.max_topics} topics, worth more there"
-    )
-    if closed:
-        text += "; " + "; ".join(closed)
+    text = "; ".join([_full_text(full, s.max_topics), *closed])
     return text + " (allow more topics a session or more catch-up weeks to fit it)"
 
 
@@ -250,3 +258,18 @@ def left_out(plan: SchemePlan) -> pd.DataFrame:
                 continue
             rows.append({"module_code": module.module_code, "topic": topic.topic, "reason": reason})
     return pd.DataFrame(rows, columns=["module_code", "topic", "reason"])
+
+
+def scheme_verdict(plan: SchemePlan) -> str:
+    """The scheme of work in one sentence, the verdict before the detail."""
+    if plan.status.status not in ("optimal", "feasible"):
+        return "No scheme of work could be planned: " + "; ".join(plan.status.messages)
+    total = sum(len(m.topics) for m in plan.instance.modules)
+    placed = len({(v.module_code, v.topic) for v in plan.visits if v.visit == FIRST})
+    revisits = sum(1 for v in plan.visits if v.visit == REVISIT)
+    notes = len(left_out(plan))
+    return (
+        f"Scheme of work for {len(plan.instance.modules)} PASS module(s): {placed} of {total} "
+        f"topics placed, {revisits} difficult topic(s) revisited"
+        + (f"; {notes} topic(s) left out or not revisited, each with its reason." if notes else ".")
+    )
