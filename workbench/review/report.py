@@ -28,6 +28,7 @@ from workbench.review.export import parameters_table
 from workbench.review.words import column_words
 from workbench.schemes import registry
 from workbench.schemes.registry import figure_labels, scheme_name
+from workbench.term.evaluation import impact_of
 from workbench.volunteers.overview import volunteer_overview
 
 MAX_ROWS = 1000  # rows per table in the printed report; the CSV export has them all
@@ -620,6 +621,49 @@ def _volunteers_section(scenario: Any) -> str:
     return f'<section id="volunteers"><h2>Volunteers</h2>{lines}{table}</section>'
 
 
+def _impact_section(scenario: Any) -> str:
+    """Impact: the SI table by attendance band and the adjusted estimate, when the cohort has
+    the term's registers and results (or progression for mentoring)."""
+    if scenario.scheme not in ("pass", "mentoring"):
+        return ""
+    try:
+        impact = impact_of(scenario.cohort(), scenario.scheme)
+    except ValueError as exc:
+        return f'<section id="impact"><h2>Impact</h2><p>Not estimated: {esc(exc)}</p></section>'
+    if impact is None:
+        return ""
+    effect = impact.effect
+    who = "attenders" if scenario.scheme == "pass" else "mentees who met their mentor"
+    parts = [
+        '<section id="impact"><h2>Impact</h2>',
+        f"<p><strong>{esc(effect.sentence)}</strong></p>",
+        f"<p>{esc(effect.dfw_sentence)}</p>",
+        f"<p>{effect.attenders:,} {esc(who)} and {effect.non_attenders:,} others. Attenders "
+        "are often the better-prepared students, so the raw difference"
+        + (
+            f" ({effect.naive_difference:+.1f})"
+            if effect.naive_difference is not None and scenario.scheme == "pass"
+            else ""
+        )
+        + " overstates the effect; the estimate allows for "
+        + esc(", ".join(column_words(c).lower() for c in effect.adjusted_for) or "nothing")
+        + ".</p>",
+        html_table(
+            impact.bands,
+            "Results by attendance band (sessions attended); DFW: D, fail or withdrawn",
+            formats={c: ".0%" for c in impact.bands.columns if c.endswith("_rate")},
+        ),
+    ]
+    if effect.groups:
+        parts.append(html_table(pd.DataFrame(effect.groups), "The estimate by student group"))
+    parts.append(
+        '<details><summary>How this was estimated</summary><p class="small">Least squares '
+        f"with robust standard errors clustered by {esc(column_words(effect.clustered_by).lower())} "
+        f"({effect.clusters} clusters); a 95% confidence interval.</p></details></section>"
+    )
+    return "".join(parts)
+
+
 def _assumptions_section(scenario: Any) -> str:
     parts = ['<section id="assumptions"><h2>Assumptions and rates</h2>']
     try:
@@ -681,6 +725,7 @@ def render_report(scenario: Any, charts: bool = True) -> str:
     body.append(_coverage_section(analysis))
     body.append(_cost_section(analysis, currency))
     body.append(_volunteers_section(scenario))
+    body.append(_impact_section(scenario))
     body.append(_assumptions_section(scenario))
     body.append(_how_solved_section(scenario))
     if analysis.problems:

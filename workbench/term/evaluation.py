@@ -390,3 +390,30 @@ def outcomes_for(cohort: Cohort, scheme: str, attender_min: int = 1) -> pd.DataF
             raise ValueError("evaluating mentoring needs the progression table")
         return mentoring_outcomes(cohort, attender_min)
     raise ValueError(f"no evaluation for the {scheme} scheme (pass or mentoring)")
+
+
+@dataclass
+class Impact:
+    """What the report and the Evaluation page show: the estimate and the SI table."""
+
+    scheme: str
+    effect: Effect
+    bands: pd.DataFrame
+
+
+def impact_of(
+    cohort: Cohort, scheme: str, bands: str = DEFAULT_BANDS, attender_min: int = 1
+) -> Impact | None:
+    """The evaluation of a scheme, or None when the cohort has no term data for it."""
+    try:
+        frame = outcomes_for(cohort, scheme, attender_min)
+    except ValueError:
+        return None
+    if frame.empty:
+        return None
+    table = bands_table(frame, parse_bands(bands))
+    if scheme == "mentoring":
+        table = table.drop(columns="mean_mark").rename(
+            columns={"pass_rate": "continuation_rate", "dfw_rate": "not_continued_rate"}
+        )
+    return Impact(scheme, evaluate(frame, scheme), table)

@@ -17,8 +17,11 @@ import html
 
 import pandas as pd
 
+from workbench.cohort.contract import normalise_header
 from workbench.cohort.domain import DAYS, Cohort, format_time
+from workbench.cohort.loading import Upload, cohort_to_tables, read_uploads
 from workbench.cohort.names import name_lookup, person_label
+from workbench.cohort.validation import RawTable, ValidationResult, validate_tables
 from workbench.term.calendar import TermCalendar
 
 _PAGE_CSS = """
@@ -186,3 +189,30 @@ def _off_plan(att: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
         index=att.index,
     )
     return _rows(att, off, "no session of this module is planned at that day and time")
+
+
+TERM_TABLES = ("term_weeks", "attendance", "meetings", "outcomes", "progression")
+_YES = {"yes", "y", "1", "x", "true", "present"}
+
+
+def _only_attended(raw: RawTable) -> RawTable:
+    """A filled CSV register keeps the rows marked attended (a blank means not there)."""
+    column = next((c for c in raw.frame.columns if normalise_header(c) == "attended"), None)
+    if column is None:
+        return raw
+    mark = raw.frame[column].fillna("").astype(str).str.strip().str.lower()
+    frame = raw.frame.loc[mark.isin(_YES)].drop(columns=[column])
+    return RawTable(raw.name, raw.file, frame, raw.problems, raw.clean)
+
+
+def with_term_uploads(cohort: Cohort, files: list[Upload]) -> ValidationResult:
+    """The cohort with the uploaded tables (registers, meetings, outcomes, ...) added or
+    replaced, validated again as a whole so every problem names its file, row and column."""
+    raws, problems = read_uploads(files)
+    tables: dict[str, pd.DataFrame | RawTable] = dict(cohort_to_tables(cohort))
+    for name, raw in raws.items():
+        tables[name] = _only_attended(raw) if name == "attendance" else raw
+    result = validate_tables(tables, read_problems=problems)
+    if result.cohort is not None:
+        result.cohort = result.cohort.model_copy(update={"name": cohort.name})
+    return result
