@@ -31,6 +31,12 @@ if groups:
         "mentors as they are): intake, take-up and a budget cap can be tried."
     )
 ss = st.session_state
+# What-if results belong to the plan they were made for: after switching the scheme (or solving
+# again) the earlier sweep, variation and answer are not shown as if they were about this plan.
+if ss.get("whatif_for") != base.id:
+    for stale in ("sweep", "inverse", "whatif_ids", "whatif_budget"):
+        ss.pop(stale, None)
+    ss["whatif_for"] = base.id
 
 # ------------------------------------------------------------------------------ one change
 st.header("Try a change")
