@@ -217,8 +217,9 @@ def _why(module: ModuleTerm, weeks: Sequence[int], visits: list[Visit], s: Schem
     counts = {w: sum(1 for v in visits if v.week == w) for w in usable}
     full = [w for w in usable if counts[w] >= s.max_topics]
     if len(full) < len(usable):
-        room = ", ".join(str(w) for w in usable if w not in full)
-        return "; ".join([f"taken out by hand (week {room} has room for it)", *closed])
+        room = [str(w) for w in usable if w not in full]
+        has = f"weeks {', '.join(room)} have" if len(room) > 1 else f"week {room[0]} has"
+        return "; ".join([f"taken out by hand ({has} room for it)", *closed])
     text = "; ".join([_full_text(full, s.max_topics), *closed])
     return text + " (allow more topics a session or more catch-up weeks to fit it)"
 
