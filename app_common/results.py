@@ -13,6 +13,7 @@ from workbench.outcomes import charts
 from workbench.review.report import fix_lines, verdict_text
 from workbench.schemes import registry
 from workbench.schemes.form_values import budget_line
+from workbench.schemes.groups.edit import BREAKS_RULES
 
 CRITERIA_COLUMNS = {
     name: st.column_config.NumberColumn(label, format="%.2f", help="Points this criterion adds")
@@ -65,6 +66,12 @@ def outcome(chosen: Any) -> None:
     if status in STOPPED:
         why = f" {plain(messages[0])}" if messages else ""
         st.error(f"**{plain(chosen.name)}**: no plan could be made.{why}")
+    elif status == BREAKS_RULES:
+        st.error(
+            f"**{plain(chosen.name)}**: this plan was edited by hand and breaks rules:\n"
+            + bullets(messages)
+        )
+        messages = []
     else:
         box = VERDICT_BOXES.get(str(s.get("verdict")), st.info)
         box(f"**{plain(chosen.name)}**: {plain(verdict_text(s))}")
@@ -126,7 +133,6 @@ def _pct(value: Any) -> str:
 def mentoring_plan(chosen: Any) -> None:
     matches = chosen.results.get("matches", pd.DataFrame())
     unmatched = chosen.results.get("unmatched", pd.DataFrame())
-    fixes = chosen.summary.get("fixes") or []
     st.header("Pairs")
     st.caption(
         "Each pair's score is the sum of the points on the right (why it was made). Tick "
@@ -196,8 +202,6 @@ def mentoring_plan(chosen: Any) -> None:
         )
     else:
         st.caption("Every mentee has a mentor.")
-    if fixes:
-        st.markdown("**What would help**\n\n" + bullets(fixes))
 
     left, right = st.columns(2)
     with left:

@@ -3,6 +3,10 @@
 import streamlit as st
 
 from app_common import forms, groups_form, shared
+from app_common.file_text import bullets, plain, plain_join
+from workbench.schemes.form_values import pass_presets
+from workbench.schemes.pass_sessions.settings import modules_without_leaders
+from workbench.schemes.pass_sessions.verdict import no_leader_warning
 
 st.title("Scheme")
 st.markdown(
@@ -30,7 +34,7 @@ missing = shared.scheme_problems(cohort, scheme)
 if missing:
     st.warning(
         "This cohort cannot run this scheme yet:\n\n"
-        + "\n".join(f"- {p.message} ({p.file})" for p in missing)
+        + bullets(f"{p.message} ({p.file})" for p in missing)
     )
     st.page_link(
         shared.COHORT,
@@ -43,7 +47,7 @@ if missing:
 if scheme == "groups":
     groups_form.presets(cohort)
 else:
-    presets = forms.MENTORING_PRESETS if scheme == "mentoring" else forms.PASS_PRESETS
+    presets = forms.MENTORING_PRESETS if scheme == "mentoring" else pass_presets(cohort)
     with st.container(border=True):
         cols = st.columns([4, 1], vertical_alignment="bottom")
         preset = cols[0].selectbox(
@@ -72,27 +76,30 @@ if scheme in ("mentoring", "pass"):
 
 settings, problem = forms.settings_from_state(scheme)
 if problem:
-    st.error(f"These settings cannot be used yet: {problem}")
+    st.error(f"These settings cannot be used yet: {plain(problem)}")
 elif scheme == "pass":
     from workbench.schemes.pass_sessions.settings import targeted_modules
 
     try:
         targeted, notes = targeted_modules(cohort, settings)
         st.caption(
-            f"Targets {len(targeted)} module(s): {', '.join(targeted[:12])}"
+            f"Targets {len(targeted)} module(s): {plain_join(targeted[:12])}"
             + (" ..." if len(targeted) > 12 else "")
         )
         for note in notes:
-            st.caption(note)
+            st.caption(plain(note))
+        unled = modules_without_leaders(cohort, targeted)
+        if unled:
+            st.warning(plain(no_leader_warning(cohort, unled)))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 elif scheme == "groups":
     from workbench.schemes.groups.view import pool_text
 
     try:
-        st.info(pool_text(cohort, settings))
+        st.info(plain(pool_text(cohort, settings)))
     except ValueError as exc:
-        st.error(f"These settings cannot be used yet: {exc}")
+        st.error(f"These settings cannot be used yet: {plain(exc)}")
 
 # ------------------------------------------------------------------------------ assumptions
 with st.expander("Expected uptake and costs (for coverage and cost figures)"):

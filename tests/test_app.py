@@ -79,7 +79,8 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [m.value for m in at.caption]
     for kind in (at.info, at.warning, at.error, at.success):
         parts += [e.value for e in kind]
-    return "\n".join(str(p) for p in parts)
+    # File values are shown escaped (app_common/file_text.py): read the text as a person sees it.
+    return "\n".join(str(p) for p in parts).replace("\\", "")
 
 
 def button(at: AppTest, label: str):

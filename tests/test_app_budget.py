@@ -104,8 +104,10 @@ def test_pass_cap_binds_then_unticking_restores_the_uncapped_plan() -> None:
     assert s["within_budget"] is True
     assert s["reached"] < uncapped_reach and s["sessions"] < free.summary["sessions"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Weekly sessions"] == str(s["sessions"])
-    assert metrics["Leaders"] == str(s["leaders"]) and s["leaders"] >= 1
+    assert (
+        metrics["Enrolments with a session that fits"] == f"{s['reached']:,} of {s['eligible']:,}"
+    )
+    assert metrics["Leaders running a session"] == str(s["leaders_used"]) and s["leaders"] >= 1
     # The cost against the cap, and what the cap left out, in words.
     assert any(m.value.startswith("Within budget") for m in at.success), [
         m.value for m in at.success
@@ -136,7 +138,8 @@ def test_pass_cap_below_the_fixed_staff_time_is_explained_in_words() -> None:
     assert chosen.summary["sessions"] == 0
     errors = [e.value for e in at.error]
     assert any(
-        "infeasible" in e and "does not cover the fixed staff time of £600" in e for e in errors
+        "no plan could be made" in e and "does not cover the fixed staff time of £600" in e
+        for e in errors
     ), errors
     for name in ("coverage", "whatif", "report"):
         no_errors(page(at, name))
@@ -161,14 +164,14 @@ def test_mentoring_cap_pays_for_fewer_mentors_and_says_what_more_money_would_do(
     s = capped.summary
     assert s["cost"] <= cap + 1e-6 and shown_cost(at) <= cap
     assert s["mentors_used"] <= 10 and s["matched"] < matched
-    assert {m.label: m.value for m in at.metric}["Mentors used"] == str(s["mentors_used"])
+    assert {m.label: m.value for m in at.metric}["Mentors with a mentee"] == str(s["mentors_used"])
     assert any(m.value.startswith("Within budget") for m in at.success)
     unmatched = capped.results["unmatched"]
     assert len(unmatched) == s["mentees"] - s["matched"]
     assert (unmatched["reason_code"] == "budget").any()
     shown = [d.value for d in at.dataframe if "reason" in d.value.columns]
     assert shown and shown[0]["reason"].str.contains("budget").any()  # "why not matched"
-    assert "What would help" in texts(at) and "more (a budget of" in texts(at)
+    assert "What would help" in texts(at) and "Raise the budget to" in texts(at)
 
     at = scheme_page(at, "mentoring", None)
     at, again = solve(at)

@@ -112,7 +112,7 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     edited = at.session_state[f"groups_edit_{chosen.id}"]
     expected = check_groups(chosen.cohort(), settings, edited)
     assert f"Group {full} has {settings.max_size + 1} students: groups have 4-6." in expected
-    shown_errors = "\n".join(e.value for e in at.error)
+    shown_errors = "\n".join(e.value for e in at.error).replace("\\", "")
     assert all(message in shown_errors for message in expected)
     assert f"{mover}: " in texts(at) and f"→ {full}" in texts(at)
     save = button(at, "Save the edited plan as a scenario")
@@ -264,7 +264,7 @@ def test_no_group_possible_is_explained_in_words() -> None:
     at = solve(at)
     chosen = at.session_state["scenario"]
     assert chosen.status["status"] == "infeasible"
-    assert any("infeasible" in e.value for e in at.error)
+    assert any("no plan could be made" in e.value for e in at.error)
     assert "No group can be formed in MA7005" in texts(at)
     reasons = chosen.results["unplaced"]
     assert len(reasons) == 6 and reasons["reason"].str.len().gt(10).all()

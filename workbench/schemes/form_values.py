@@ -12,7 +12,16 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from workbench.cohort.domain import DAYS
+from workbench.cohort.domain import DAYS, Cohort
+from workbench.outcomes.costs import (
+    budget_status,
+    cost_of_mentors,
+    max_mentors_within_budget,
+    max_sessions_within_budget,
+    pass_cost_model,
+)
+from workbench.schemes.mentoring.solve import MentoringSettings
+from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings, top_modules_with_leaders
 
 RULES = {
     "programme": "Same programme only",
@@ -73,7 +82,7 @@ MENTORING_PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 PASS_PRESETS: dict[str, dict[str, Any]] = {
-    "Recommended: top 5 modules, two sessions each, no lunch-time sessions": {
+    "Top 5 modules by fail rate, two sessions each, no lunch-time sessions": {
         "targeting": "top",
         "top": 5,
         "sessions_per_module": 2,
@@ -93,6 +102,22 @@ PASS_PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+LEADER_PRESET = "Recommended: the top 5 modules that have leaders, two sessions each, no lunch-time"
+
+
+def pass_presets(cohort: Cohort) -> dict[str, dict[str, Any]]:
+    """The PASS presets for this cohort: first the top 5 modules (by fail rate) that have a
+    leader listed, so the recommended start never targets a module no one can lead."""
+    led = top_modules_with_leaders(cohort, 5)
+    first = {
+        "targeting": "modules",
+        "modules": led,
+        "sessions_per_module": 2,
+        "avoid_lunch": True,
+    }
+    return {LEADER_PRESET: first, **PASS_PRESETS} if led else dict(PASS_PRESETS)
+
+
 # The amount a budget control starts at (money per term), before the coordinator types one.
 DEFAULT_BUDGET = {"mentoring": 1000.0, "pass": 2000.0}
 STABLE_BUDGET_REASON = (
@@ -106,8 +131,6 @@ def form_defaults(scheme: str) -> dict[str, Any]:
     """One value per control of the mentoring or PASS form: the settings models' defaults."""
     budget = {"cap_budget": False, "budget": DEFAULT_BUDGET[scheme]}
     if scheme == "mentoring":
-        from workbench.schemes.mentoring.solve import MentoringSettings
-
         d = MentoringSettings()
         return {
             "rule": d.rule,
@@ -118,8 +141,6 @@ def form_defaults(scheme: str) -> dict[str, Any]:
             **budget,
             **{f"w_{k}": float(v) for k, v in d.weights.items()},
         }
-    from workbench.schemes.pass_sessions.settings import PassSettings
-
     d = PassSettings()
     return {
         "targeting": "top",
@@ -177,8 +198,6 @@ def settings_from_values(
     if cost_rates is not None:
         extra["cost_rates"] = cost_rates
     if scheme == "mentoring":
-        from workbench.schemes.mentoring.solve import MentoringSettings
-
         weights = {k[2:]: float(val) for k, val in v.items() if k.startswith("w_")}
         return MentoringSettings(
             rule=v["rule"],
@@ -191,8 +210,6 @@ def settings_from_values(
             previous_pairs=list(previous_pairs),
             **extra,
         )
-    from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings
-
     targeting = {v["targeting"]: v[v["targeting"]]}
     return PassSettings(
         **targeting,
@@ -268,13 +285,6 @@ def values_from_settings(scheme: str, settings: dict[str, Any]) -> dict[str, Any
 
 def budget_capacity_text(scheme: str, budget: float, rates: Any, session_minutes: int = 60) -> str:
     """What a budget pays for with these rates, in words (before solving)."""
-    from workbench.outcomes.costs import (
-        cost_of_mentors,
-        max_mentors_within_budget,
-        max_sessions_within_budget,
-        pass_cost_model,
-    )
-
     money = rates.money
     if scheme == "mentoring":
         fixed = cost_of_mentors(0, rates).total
@@ -324,8 +334,6 @@ def _count(n: int, noun: str) -> str:
 def budget_line(summary: dict[str, Any], currency: str = "£") -> tuple[str, str]:
     """(kind, words) for a solved plan's cost against its budget: kind is "none" (no cap),
     "ok" or "over"."""
-    from workbench.outcomes.costs import budget_status
-
     budget = summary.get("budget")
     cost = float(summary.get("cost") or 0.0)
     message = summary.get("budget_message") or budget_status(cost, budget, currency).message

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from workbench.cohort.domain import LEVEL_RANK, LEVELS, Cohort
+from workbench.outcomes.costs import cost_of_mentors
 from workbench.schemes.mentoring.solve import MentoringResult, MentoringSettings, solve_mentoring
 from workbench.schemes.verdict import Candidate, Verdict, level_of, listing, measure_fixes, share
 
@@ -143,10 +144,15 @@ def _unblocking(
             lambda: _matched(cohort, settings.model_copy(update={"locked_pairs": []})),
         )
     if settings.budget is not None:
-        yield Candidate(
-            "Lift the budget cap",
-            lambda: _matched(cohort, settings.model_copy(update={"budget": None})),
-        )
+        free = solve_mentoring(cohort, settings.model_copy(update={"budget": None}))
+        rates = settings.cost_rates
+        needed = cost_of_mentors(free.mentors_used, rates).total
+        if needed > settings.budget:
+            yield Candidate(
+                f"Raise the budget to {rates.money(needed)} (it pays for the "
+                f"{free.mentors_used} mentors the plan needs)",
+                lambda: free.matched,
+            )
 
 
 def fixes(cohort: Cohort, settings: MentoringSettings, result: MentoringResult) -> list:

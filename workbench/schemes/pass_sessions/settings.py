@@ -298,3 +298,27 @@ def module_names(cohort: Cohort) -> dict[str, str]:
 def enrolled_counts(cohort: Cohort, modules: list[str]) -> pd.Series:
     counts = cohort.enrolments.groupby("module_code").size()
     return counts.reindex(modules, fill_value=0).astype(int)
+
+
+def modules_with_leaders(cohort: Cohort) -> set[str]:
+    """Modules with at least one PASS leader listed who can lead a session."""
+    leaders = cohort.leaders
+    if not len(leaders):
+        return set()
+    able = leaders["max_sessions"] > 0 if "max_sessions" in leaders else True
+    return set(leaders.loc[able, "module_code"])
+
+
+def modules_without_leaders(cohort: Cohort, modules: list[str]) -> list[str]:
+    """Of ``modules``, those with no PASS leader listed (they cannot get a session)."""
+    led = modules_with_leaders(cohort)
+    return [code for code in modules if code not in led]
+
+
+def top_modules_with_leaders(cohort: Cohort, n: int = DEFAULT_TOP) -> list[str]:
+    """The ``n`` modules with the highest fail rates among those that have a PASS leader."""
+    led = modules_with_leaders(cohort)
+    rated = cohort.modules.dropna(subset=["fail_rate"])
+    rated = rated.loc[rated["module_code"].isin(led)]
+    order = rated.sort_values(["fail_rate", "module_code"], ascending=[False, True])
+    return order["module_code"].head(n).tolist()

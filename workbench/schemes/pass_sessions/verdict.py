@@ -83,6 +83,17 @@ def _reason_words(reason: str) -> str:
     }.get(reason, reason)
 
 
+def no_leader_warning(cohort: Cohort, modules: list[str]) -> str:
+    """Before solving: the targeted modules no one can lead, and what to do about it."""
+    names = listing([module_words(cohort, code) for code in modules], limit=5)
+    one = len(modules) == 1
+    return (
+        f"{names} {'has' if one else 'have'} no PASS leader listed, so "
+        f"{'it' if one else 'they'} will get no session. Recruit a leader, or start from the "
+        "preset 'Recommended: the top 5 modules that have leaders'."
+    )
+
+
 # ------------------------------------------------------------------------------ fixes
 
 
