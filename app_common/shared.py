@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_common import session_memory
 from app_common.file_text import plain
 from workbench.cohort.domain import Cohort
 from workbench.cohort.loading import (
@@ -32,6 +33,7 @@ from workbench.cohort.loading import (
 )
 from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
 from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
+from workbench.review.words import money
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
@@ -76,6 +78,7 @@ def start_session() -> None:
     """Called by app.py on every run: the workspace key and widget values kept across pages."""
     ss = st.session_state
     if OWNER not in ss:
+        session_memory.start_janitor()  # closed sessions are released (once per server)
         given = st.query_params.get("ws", "")
         ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
         if ss[OWNER] == given:
@@ -163,7 +166,10 @@ def restore_cohort() -> None:
     if saved is None:
         return
     try:
-        kept = saved.kept_cohort(owner())
+        key = saved.kept_cohort_key(owner())
+        if key is None:
+            return
+        kept = session_memory.restored_cohort(str(saved.path), owner(), *key)
         if kept is None:
             return
         current = kept.cohort()
@@ -309,6 +315,7 @@ def require_cohort(scheme: str | None = None) -> Cohort:
 
 
 CHART_MEMO = "_chart_memo"
+CHART_MEMO_MAX = 12  # charts one session keeps ready (bounds what a session holds)
 
 
 def chart_with_table(build, title: str, key: str, memo: str) -> None:
@@ -327,7 +334,7 @@ def chart_with_table(build, title: str, key: str, memo: str) -> None:
         chart = build()
         spec = {k: v for k, v in chart.to_dict().items() if k not in ("description", "usermeta")}
         kept[memo] = (spec, charts.describe(chart), charts.chart_table(chart))
-        while len(kept) > 40:
+        while len(kept) > CHART_MEMO_MAX:
             kept.pop(next(iter(kept)))
     spec, summary, table = kept[memo]
     st.vega_lite_chart(spec=spec, width="stretch", alt=f"Chart: {title}", key=f"{key}_chart")
@@ -354,8 +361,8 @@ def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         sign = "+" if change and value > 0 else ""
         if metric in SHARES:
             return f"{sign}{value * 100:.1f} points" if change else f"{value:.1%}"
-        if metric in MONEY:
-            return f"{sign}£{value:,.2f}" if metric != "cost" else f"{sign}£{value:,.0f}"
+        if metric in MONEY:  # "-£4.36", never "£-4.36"
+            return sign + money(value, "£", pence=metric != "cost")
         return f"{sign}{value:,.0f}" if float(value).is_integer() else f"{sign}{value:,.2f}"
 
     out = frame.copy()
@@ -602,11 +609,16 @@ def restore_last(plan: str = "") -> None:
     if saved is None:
         return
     try:
+        # Every session reopening the same plan version shares one copy of it (session_memory).
+        versions = {info.id: info.updated for info in saved.list(owner())}
+        chosen = (
+            plan if _WS.fullmatch(plan or "") and plan in versions else next(iter(versions), "")
+        )
         last = None
-        if _WS.fullmatch(plan or ""):
-            with contextlib.suppress(KeyError):
-                last = saved.load(plan, owner())
-        last = last or saved.latest(owner())
+        if chosen:
+            last = session_memory.restored_scenario(
+                str(saved.path), owner(), chosen, versions[chosen]
+            )
     except Exception as exc:  # noqa: BLE001 (a damaged entry must not block the app)
         st.warning(f"Your last scenario could not be reopened: {plain(exc)}")
         return
@@ -650,7 +662,12 @@ def require_scenario(scheme: str | None = None):
 
 
 def solve_variation(
-    current: Cohort, scheme: str, settings: Any, changes: dict[str, float], name: str
+    current: Cohort,
+    scheme: str,
+    settings: Any,
+    changes: dict[str, float],
+    name: str,
+    volunteers_grow: bool = True,
 ):
     """Apply what-if changes (intake, recruitment, capacity...), solve and save the variation.
 
@@ -667,6 +684,7 @@ def solve_variation(
         assumptions=assumptions(scheme, settings),
         cost_rates=cost_rates(),
         changes=changes,
+        volunteers_grow=volunteers_grow,
     )
     save_to_store(made)
     return made

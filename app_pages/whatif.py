@@ -4,7 +4,7 @@ import threading
 
 import streamlit as st
 
-from app_common import forms, shared
+from app_common import forms, shared, whatif_view
 from app_common.file_text import plain
 from workbench.outcomes import charts
 from workbench.outcomes.costs import budget_status
@@ -34,7 +34,7 @@ ss = st.session_state
 # What-if results belong to the plan they were made for: after switching the scheme (or solving
 # again) the earlier sweep, variation and answer are not shown as if they were about this plan.
 if ss.get("whatif_for") != base.id:
-    for stale in ("sweep", "inverse", "whatif_ids", "whatif_budget"):
+    for stale in ("sweep", "inverse", "whatif_ids", "whatif_budget", "whatif_answer"):
         ss.pop(stale, None)
     ss["whatif_for"] = base.id
 
@@ -100,6 +100,12 @@ with st.form("variation"):
         "cost per term' on the Scheme page.",
     )
     name = cols[2].text_input("Name", "What-if", help="Name of the saved variation.")
+    grow = mentoring and st.checkbox(
+        "Mentors grow with the intake",
+        True,
+        help="On: a bigger intake brings proportionally more mentor volunteers (copies of "
+        "today's mentors). Off: the mentors stay as they are.",
+    )
     submitted = st.form_submit_button(
         "Solve with these changes", type="primary", icon=":material/play_arrow:"
     )
@@ -116,13 +122,18 @@ if submitted:
     }
     with st.spinner("Solving the variation..."):
         try:
-            made = shared.solve_variation(cohort, scheme, settings, changes, name)
+            made = shared.solve_variation(
+                cohort, scheme, settings, changes, name, volunteers_grow=bool(grow)
+            )
         except ValueError as exc:
             st.error(plain(exc))
             st.stop()
     ss["whatif_ids"] = [made.id, *ss.get("whatif_ids", [])][:5]
     ss["whatif_budget"] = budget or None
+    ss["whatif_answer"] = whatif_view.variation_answer(base, made, changes, bool(grow))
+    ss.pop("compare_ids", None)  # the comparison below starts again with this variation
 if ss.get("whatif_ids"):
+    whatif_view.show_answer(ss.get("whatif_answer"))
     st.caption(
         "Your plan and the latest variation side by side (the variation is saved with "
         "your scenarios):"
@@ -161,14 +172,26 @@ text = cols[1].text_input(
     help="START:STOP:STEP (0.8:1.4:0.2) or a list (1,2,3).",
 )
 run = cols[2].button("Run sweep", icon=":material/stacked_line_chart:")
+sweep_grow = (
+    mentoring
+    and param.startswith("intake")
+    and st.checkbox(
+        "Mentors grow with the intake",
+        True,
+        key="keep_sweep_grow",
+        help="Off: the mentors stay as they are at every point.",
+    )
+)
 if run:
     try:
         values = whatif.parse_range(text)
     except ValueError as exc:
         st.error(plain(exc))
         st.stop()
-    bar = st.progress(0.0, text="Starting...")
-    st.button("Cancel the sweep", icon=":material/cancel:")  # any click stops this run
+    running = st.empty()  # the progress bar and the cancel button go when the sweep ends
+    with running.container():
+        bar = st.progress(0.0, text="Starting...")
+        st.button("Cancel the sweep", icon=":material/cancel:")  # any click stops this run
     stop, interrupted = threading.Event(), []
 
     def progress(done: int, total: int) -> None:
@@ -191,7 +214,9 @@ if run:
             assumptions=shared.assumptions(scheme, settings),
             rates=shared.cost_rates(),
             workers=places.places,
+            volunteers_grow=bool(sweep_grow) or not mentoring,
         )
+    running.empty()
     ss["sweep"] = table  # a cancelled sweep keeps its finished points
     ss["sweep_n"] = ss.get("sweep_n", 0) + 1
     if interrupted:
@@ -200,6 +225,7 @@ if ss.get("sweep") is not None:
     table = ss["sweep"]
     if table.attrs.get("cancelled"):
         st.warning("The sweep was cancelled: the points not solved are marked 'cancelled'.")
+    whatif_view.show_sweep_answer(table, base)
     current = {"intake": 1.0, "mentors": 0, "leaders": 0}.get(table.attrs.get("param"))
     shared.chart_with_table(
         lambda: charts.sweep_chart(
@@ -213,7 +239,7 @@ if ss.get("sweep") is not None:
         f"sweep-{ss.get('sweep_n', 0)}",
     )
     with st.expander("Every point solved"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        whatif_view.sweep_table(table)
 
 # ------------------------------------------------------------------------------ inverse
 if groups:
@@ -254,7 +280,7 @@ picked = st.multiselect(
     "Scenarios",
     list(saved),
     format_func=saved.get,
-    default=list(saved)[:3],
+    default=whatif_view.compare_defaults(saved, base.id, ss.get("whatif_ids") or []),
     key="compare_ids",
     help="Your saved plans and variations; the first is the reference.",
 )

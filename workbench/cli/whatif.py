@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--mapping", help="JSON or YAML file mapping your headers and values")
     p.add_argument("--no-charts", action="store_true", help="write the table only")
+    p.add_argument(
+        "--keep-volunteers",
+        action="store_true",
+        help="intake: keep the mentors as they are (default: mentors grow with the intake)",
+    )
     p.set_defaults(func=run_whatif)
 
     p = subparsers.add_parser(
@@ -165,6 +170,7 @@ def _current_value(param: str, scheme: str, settings: Any, budget: float | None)
 def run_whatif(args: argparse.Namespace) -> int:
     from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
     from workbench.review.whatif import run_sweep, variation_label
+    from workbench.review.whatif_answer import sweep_sentences
 
     if args.budget is not None and args.budget < 0:
         raise UsageError("--budget cannot be negative")
@@ -199,6 +205,7 @@ def run_whatif(args: argparse.Namespace) -> int:
         progress=progress,
         seed=args.seed,
         budget=args.budget,
+        volunteers_grow=not args.keep_volunteers,
     )
     print(file=sys.stderr)
     table.insert(0, "scheme", args.scheme)
@@ -213,6 +220,8 @@ def run_whatif(args: argparse.Namespace) -> int:
         f"{variation_label(param)}: {len(table)} points in "
         f"{time.perf_counter() - started:.1f} s; wrote {', '.join(written)} to {out}"
     )
+    for sentence in sweep_sentences(table):  # the answer first, in words
+        print(sentence)
     shown = table[["value", "status", "reached", "eligible", "coverage", "cost"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     return 0 if errors.empty else 1

@@ -22,14 +22,18 @@ def solve_plan(
     assumptions: Any = None,
     cost_rates: Any = None,
     changes: dict[str, float] | None = None,
+    volunteers_grow: bool = True,
 ) -> tuple[Any, Any]:
     """Solve a plan and wrap it as a scenario: (result, scenario). Runs in a worker.
 
     ``changes`` are what-if variations (``{"intake": 1.2, ...}``) applied to the cohort and
-    settings first, as :func:`workbench.review.whatif.vary` does.
+    settings first, as :func:`workbench.review.whatif.vary` does; ``volunteers_grow=False``
+    keeps the mentors as they are when the intake changes.
     """
     if changes:
-        case = Case(cohort, scheme, settings, assumptions, cost_rates)
+        case = Case(
+            cohort, scheme, settings, assumptions, cost_rates, volunteers_grow=volunteers_grow
+        )
         for param, value in changes.items():
             case = vary(case, param, value)
         cohort, settings = case.cohort, case.settings

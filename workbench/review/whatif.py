@@ -170,6 +170,7 @@ def run_sweep(
     rates: Any = None,
     budget: float | None = None,
     workers: int = MAX_WORKERS,
+    volunteers_grow: bool = True,
 ) -> pd.DataFrame:
     """Solve the plan at every value of ``param``; one tidy row per value.
 
@@ -178,7 +179,7 @@ def run_sweep(
     the sweep: nothing more is started, and the table returned has the finished points plus the
     others marked ``cancelled`` (``table.attrs["cancelled"]`` is True).
     """
-    case = Case(cohort, scheme, settings, assumptions, rates, budget)
+    case = Case(cohort, scheme, settings, assumptions, rates, budget, volunteers_grow)
     check_variation(param, scheme)
     values = list(dict.fromkeys(float(v) for v in values))
     total = len(values)
@@ -244,6 +245,7 @@ def run_sweep(
     table.attrs["cancelled"] = cancelled
     table.attrs["scheme"] = scheme
     table.attrs["param"] = param
+    table.attrs["volunteers_grow"] = volunteers_grow
     return table
 
 

@@ -73,6 +73,7 @@ class Case:
     assumptions: Any = None
     rates: Any = None
     budget: float | None = None
+    volunteers_grow: bool = True  # intake: mentors grow with it (False: volunteers as they are)
 
     def __post_init__(self) -> None:
         self.settings = registry.get(self.scheme).coerce_settings(self.settings)
@@ -172,10 +173,16 @@ def vary(case: Case, name: str, value: float, seed: int = 0) -> Case:
     assumptions, rates, budget = case.assumptions, case.rates, case.budget
     if group:
         cohort = resample_cohort(
-            cohort, factors={group.group(2).strip(): float(value)}, by=group.group(1), seed=seed
+            cohort,
+            factors={group.group(2).strip(): float(value)},
+            by=group.group(1),
+            seed=seed,
+            volunteers_grow=case.volunteers_grow,
         )
     elif name == "intake":
-        cohort = resample_cohort(cohort, float(value), seed=seed)
+        cohort = resample_cohort(
+            cohort, float(value), seed=seed, volunteers_grow=case.volunteers_grow
+        )
     elif name == "mentors":
         cohort = change_mentors(cohort, _whole(value, name), seed=seed)
     elif name == "leaders":
@@ -192,7 +199,7 @@ def vary(case: Case, name: str, value: float, seed: int = 0) -> Case:
         if budget < 0:
             raise ValueError("a budget cannot be negative")
         settings = _set_if(settings, ("budget", "budget_cap"), budget)
-    return Case(cohort, case.scheme, settings, assumptions, rates, budget)
+    return Case(cohort, case.scheme, settings, assumptions, rates, budget, case.volunteers_grow)
 
 
 def _whole(value: float, name: str) -> int:

@@ -48,12 +48,18 @@ def resample_cohort(
     by: str | None = None,
     factors: dict[str, float] | None = None,
     seed: int = 0,
+    volunteers_grow: bool = True,
 ) -> Cohort:
     """Grow or shrink the cohort by resampling its students (seeded, same result every time).
 
     ``factor`` scales everyone; with ``by`` = ``"programme"`` or ``"level"``, ``factors`` maps
     group -> factor (groups not named keep factor 1). Sampling is stratified by programme and
-    level so the mix stays as it is, up to rounding.
+    level so the mix stays as it is, up to rounding. Resampling is nested: for the same seed a
+    larger factor keeps every student (and copy) of a smaller one and adds more.
+
+    ``volunteers_grow`` (the default) copies a sampled mentor as a mentor too, so mentors grow
+    with the intake; with False the volunteers stay as they are: copies are never mentors and
+    shrinking never removes a mentor or a PASS leader.
     """
     if by not in (None, "programme", "level"):
         raise ValueError("by is 'programme', 'level' or None")
@@ -76,24 +82,20 @@ def resample_cohort(
         )
     targets = _strata_targets(strata, stratum_factor)
     ids_by_stratum = students.groupby(["programme", "level"], sort=True)["student_id"].agg(list)
+    volunteers = _volunteers(cohort) if not volunteers_grow else set()
     removed: list[str] = []
     clones: list[str] = []
     for key in strata.index:
+        # One order per stratum, drawn the same whatever the factor: a larger intake carries
+        # every student of a smaller one, so sweep points differ by the change alone.
         ids = ids_by_stratum[key]
+        order = [ids[i] for i in rng.permutation(len(ids))]
         n, target = len(ids), int(targets[key])
         if target < n:
-            pick = rng.choice(n, size=n - target, replace=False)
-            removed.extend(ids[i] for i in sorted(pick))
+            removable = [i for i in order if i not in volunteers]
+            removed.extend(removable[: n - target])
         elif target > n:
-            extra = target - n
-            if extra <= n:
-                pick = rng.choice(n, size=extra, replace=False)
-            else:  # everyone at least floor(extra / n) times, the rest at random
-                whole, rest = divmod(extra, n)
-                pick = np.concatenate(
-                    [np.repeat(np.arange(n), whole), rng.choice(n, size=rest, replace=False)]
-                )
-            clones.extend(ids[i] for i in sorted(pick))
+            clones.extend(order[k % n] for k in range(target - n))
     if not removed and not clones:
         return cohort
     tables = _drop_students(cohort, set(removed))
@@ -105,10 +107,15 @@ def resample_cohort(
                 "_new": pd.Series(_new_ids(clones, taken), dtype=object),
             }
         )
-        for name in ("students", "enrolments", "busy", "mentees", "mentors"):
+        roles = ("mentees", "mentors") if volunteers_grow else ("mentees",)
+        for name in ("students", "enrolments", "busy", *roles):
             tables[name] = _with_copies(tables[name], mapping)
     label = f"{cohort.name} x{factor:g}" if by is None else f"{cohort.name} (intake varied)"
     return cohort.model_copy(update={**tables, "name": label})
+
+
+def _volunteers(cohort: Cohort) -> set[str]:
+    return set(cohort.mentors["student_id"]) | set(cohort.leaders["student_id"])
 
 
 def _with_copies(table: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:

@@ -66,3 +66,22 @@ def column_words(column: object) -> str:
         return COLUMN_WORDS[text]
     words = text.replace("_", " ").strip()
     return words[:1].upper() + words[1:] if words else text
+
+
+def money(value: float | None, currency: str = "£", pence: bool = False) -> str:
+    """Money as a coordinator writes it: "£1,380", "-£4" (never "£-4.36"); "n/a" when unknown."""
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    amount = abs(float(value))
+    text = f"{amount:,.2f}" if pence else f"{amount:,.0f}"
+    sign = "-" if float(value) < 0 and text.strip("0.,") else ""
+    return f"{sign}{currency}{text}"
+
+
+def money_change(value: float | None, currency: str = "£") -> str:
+    """A difference in money in words: "£120 more", "£30 less", "no change"."""
+    if value is None or value != value:
+        return "n/a"
+    if round(float(value)) == 0:
+        return "no change"
+    return f"{money(abs(float(value)), currency)} {'more' if value > 0 else 'less'}"
