@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from workbench.cohort import generate
 from workbench.outcomes.costs import (
     BREAKDOWN_COLUMNS,
     CostRates,
@@ -27,6 +28,9 @@ from workbench.outcomes.costs import (
     rates_table,
 )
 from workbench.outcomes.coverage import Assumptions
+from workbench.schemes.groups import solve as groups
+from workbench.schemes.mentoring import solve as mentoring
+from workbench.schemes.pass_sessions import solve as pass_sessions
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "assumptions.md"
 
@@ -274,16 +278,10 @@ def test_rates_validated_and_documented():
 
 @pytest.fixture(scope="module")
 def generated():
-    generate = pytest.importorskip(
-        "workbench.cohort.generate", reason="cohort generator not available"
-    )
     return generate.generate_cohort(300, seed=3)
 
 
 def test_pass_result_cost_matches_the_linear_model(generated):
-    pass_sessions = pytest.importorskip(
-        "workbench.schemes.pass_sessions.solve", reason="PASS solver not available"
-    )
     from workbench.schemes.pass_sessions.settings import PassSettings
 
     result = pass_sessions.solve_pass(generated, PassSettings(time_limit=30))
@@ -305,9 +303,6 @@ def test_pass_result_cost_matches_the_linear_model(generated):
 
 
 def test_mentoring_result_cost(generated):
-    mentoring = pytest.importorskip(
-        "workbench.schemes.mentoring.solve", reason="mentoring solver not available"
-    )
     result = mentoring.solve_mentoring(generated, mentoring.MentoringSettings(time_limit=30))
     cost = cost_of_mentoring(result, RATES)
     used = result.matches["mentor_id"].nunique()
@@ -317,9 +312,6 @@ def test_mentoring_result_cost(generated):
 
 
 def test_groups_result_cost(generated):
-    groups = pytest.importorskip(
-        "workbench.schemes.groups.solve", reason="group formation not available"
-    )
     from workbench.schemes.groups.settings import GroupSettings
 
     module = generated.enrolments["module_code"].value_counts().index[0]

@@ -190,13 +190,16 @@ def test_missing_and_folder_paths_are_plain_errors(tmp_path: Path) -> None:
 
 
 def test_store_save_list_load_rename_delete(tmp_path: Path) -> None:
-    store = ScenarioStore(tmp_path / "s.sqlite3")
+    seconds = iter(range(60))  # the store's clock moves one second a save
+    store = ScenarioStore(
+        tmp_path / "s.sqlite3", clock=lambda: f"2026-10-01T09:00:{next(seconds):02d}+00:00"
+    )
     assert store.schema_version() == SCHEMA_VERSION
     first = make_scenario("First")
     second = make_scenario("Second", rows=1)
     store.save(first)
-    time.sleep(1.1)  # updated times are to the second
-    store.save(second)
+    store.save(second)  # a second later, by the store's clock
+    assert first.updated == "2026-10-01T09:00:00+00:00"
     infos = store.list()
     assert [i.name for i in infos] == ["Second", "First"]
     assert infos[0].summary["matched"] == 1 and infos[0].summary["status"] == "optimal"

@@ -103,8 +103,9 @@ class Scenario:
             return f"feasible, within {gap:.2%} of optimal (proven)"
         return str(status)
 
-    def touch(self) -> None:
-        self.updated = now_iso()
+    def touch(self, when: str | None = None) -> None:
+        """Mark the scenario as updated ``when`` (ISO 8601), or now."""
+        self.updated = when or now_iso()
 
     def with_changes(self, **changes: Any) -> Scenario:
         """A copy with some fields replaced (a new id unless one is given)."""

@@ -196,7 +196,10 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 class ScenarioStore:
     """Saved scenarios: save, list, load, rename, delete; every write atomic."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, clock: Callable[[], str] = now_iso) -> None:
+        """``clock`` gives the time a save or rename records (ISO 8601 to the second; tests
+        pass their own instead of waiting for the wall clock)."""
+        self.clock = clock
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         resolved = self.path.resolve()
         if resolved.is_relative_to(_package_dir()):
@@ -326,7 +329,7 @@ class ScenarioStore:
 
     def save(self, scenario: Scenario, owner: str = DEFAULT_OWNER) -> str:
         """Save (insert or replace by id) a scenario for ``owner``; returns its id."""
-        scenario.touch()
+        scenario.touch(self.clock())
         payload = scenario.to_bytes()
         with self._writing() as conn:
             taken = conn.execute(
@@ -434,7 +437,7 @@ class ScenarioStore:
             raise ValueError("a scenario needs a name")
         scenario = self.load(scenario_id, owner)
         scenario.name = new_name
-        scenario.touch()
+        scenario.touch(self.clock())
         payload = scenario.to_bytes()
         query = "UPDATE scenarios SET name = ?, updated = ?, payload = ?, size = ? WHERE id = ?"
         params: tuple = (new_name, scenario.updated, payload, len(payload), scenario_id)
@@ -496,6 +499,14 @@ class ScenarioStore:
             return None
         holder = read_scenario_bytes(bytes(row[3]), "the workspace's cohort")
         return KeptCohort(label=row[0], fingerprint=row[1], saved=row[2], holder=holder)
+
+    def kept_cohort_key(self, owner: str) -> tuple[str, str] | None:
+        """(fingerprint, saved) of the workspace's kept cohort, without reading it; or None."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, saved FROM workspace_cohorts WHERE owner = ?", (owner,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def forget_cohort(self, owner: str) -> bool:
         """Drop the workspace's kept cohort (e.g. a saved plan with its own cohort was opened)."""
