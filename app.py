@@ -45,6 +45,10 @@ def main() -> None:
                 "app_pages/scheme_of_work.py", title="Scheme of work", url_path="scheme-of-work"
             ),
             st.Page("app_pages/messages.py", title="Messages", url_path="messages"),
+            # Run the term (kept in the flat list; see above): registers, monitoring, evaluation.
+            st.Page("app_pages/attendance.py", title="Attendance", url_path="attendance"),
+            st.Page("app_pages/monitoring.py", title="Monitoring", url_path="monitoring"),
+            st.Page("app_pages/evaluation.py", title="Evaluation", url_path="evaluation"),
             st.Page(shared.REPORT, title="Report and export", url_path="report"),
         ],
         position="sidebar",
