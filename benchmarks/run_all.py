@@ -29,7 +29,7 @@ FULL = {
 }
 QUICK = {
     "bench_loading.py": ["--sizes", "1000,10000"],
-    "bench_mentoring.py": ["--sizes", "500,2000,10000"],
+    "bench_mentoring.py": ["--students", "2000,10000", "--repeats", "1"],
     "bench_pass.py": ["--sizes", "1000,3000", "--no-stress"],
     "bench_groups.py": ["--quick"],
     "bench_whatif.py": ["--points", "4"],

@@ -19,7 +19,10 @@ from test_mentoring_support import (
     student,
 )
 
+import workbench.schemes.mentoring.blocks as mentoring_blocks
+import workbench.schemes.mentoring.large as mentoring_large
 import workbench.schemes.mentoring.model as mentoring
+import workbench.schemes.mentoring.solve as mentoring_solve
 from workbench.cohort.domain import SolveStatus
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
 from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
@@ -315,15 +318,23 @@ def tiny_cohorts(draw):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_cohorts(), st.sampled_from([0.0, 2.0]), st.booleans())
-def test_brute_force_optimality(case, min_score, pricing):
+@given(tiny_cohorts(), st.sampled_from([0.0, 2.0]), st.sampled_from(["whole", "pricing", "blocks"]))
+def test_brute_force_optimality(case, min_score, path):
     """Every objective reaches the brute-force optimum of its lexicographic key (whole models,
-    and pricing from one pair per mentee)."""
+    pricing from one pair per mentee, and the block path of large cohorts from one pair per
+    mentee and none per mentor, one-row slices recomputed each round)."""
     with pytest.MonkeyPatch.context() as mp:
-        if pricing:
+        if path == "pricing":
             mp.setattr(mentoring, "PRICING_MIN_PAIRS", 0)
             mp.setattr(mentoring, "START_PER_MENTEE", 1)
             mp.setattr(mentoring, "START_PER_MENTOR", -1)
+        if path == "blocks":
+            mp.setattr(mentoring_solve, "LARGE_MIN_PAIRS", 0)
+            mp.setattr(mentoring_large, "START_PER_MENTEE", 1)
+            mp.setattr(mentoring_large, "START_PER_MENTOR", -2)
+            mp.setattr(mentoring_large, "ADD_PER_MENTEE", 1)
+            mp.setattr(mentoring_large, "CACHE_PAIRS", 0)
+            mp.setattr(mentoring_blocks, "SLICE_PAIRS", 1)
         _brute_force_check(case, min_score)
 
 

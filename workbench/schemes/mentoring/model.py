@@ -193,6 +193,53 @@ def initial_columns(pairs: Pairs, ctx: Context) -> np.ndarray:
     )
 
 
+def certified_duals(
+    rows: RowsByPerson,
+    ctx: Context,
+    e: np.ndarray,
+    m: np.ndarray,
+    coefs: np.ndarray,
+    primal: float,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mentee duals, mentor duals) of the model solved on the pairs (e, m) with objective
+    ``coefs``, or None when they are not a valid certificate (see :func:`checked_duals`)."""
+    pi_e = np.zeros(len(ctx.mentees))
+    pi_m = np.zeros(len(ctx.mentors))
+    for k, row in rows.mentee.items():
+        pi_e[k] = row.pi or 0.0
+    for k, row in rows.mentor.items():
+        pi_m[k] = row.pi or 0.0
+    have_e = np.fromiter(rows.mentee, dtype=np.int64, count=len(rows.mentee))
+    have_m = np.fromiter(rows.mentor, dtype=np.int64, count=len(rows.mentor))
+    return checked_duals(pi_e, pi_m, have_e, have_m, ctx.mentors.capacity, e, m, coefs, primal)
+
+
+def checked_duals(
+    pi_e: np.ndarray,
+    pi_m: np.ndarray,
+    have_e: np.ndarray,
+    have_m: np.ndarray,
+    capacity: np.ndarray,
+    e: np.ndarray,
+    m: np.ndarray,
+    coefs: np.ndarray,
+    primal: float,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The row duals as (mentee, mentor) prices when they certify the plan: not negative (the
+    rows are "at most"), and the dual objective (rows' right-hand sides, plus the positive
+    reduced costs the pairs' upper bounds carry) equal to the plan's value. Rows not in the
+    model (``have_e``, ``have_m`` list those that are) have price 0."""
+    for sign in (-1.0, 1.0):  # solvers differ in the sign they report when maximising
+        u, v = sign * pi_e, sign * pi_m
+        if u.min(initial=0.0) < -DUAL_TOL or v.min(initial=0.0) < -DUAL_TOL:
+            continue
+        dual = float(u[have_e].sum() + (v[have_m] * capacity[have_m]).sum())
+        dual += float(np.maximum(coefs - u[e] - v[m], 0.0).sum())
+        if abs(dual - primal) <= 0.5 + 1e-9 * abs(primal):
+            return u, v
+    return None
+
+
 def reduced_costs(
     rows: RowsByPerson,
     pairs: Pairs,
@@ -203,25 +250,11 @@ def reduced_costs(
 ) -> np.ndarray | None:
     """Reduced costs of every pair from the duals of the model on the ``active`` pairs, or
     None when the duals are not a valid certificate (dual objective = primal objective)."""
-    pi_e = np.zeros(len(ctx.mentees))
-    pi_m = np.zeros(len(ctx.mentors))
-    for k, row in rows.mentee.items():
-        pi_e[k] = row.pi or 0.0
-    for k, row in rows.mentor.items():
-        pi_m[k] = row.pi or 0.0
-    have_e = np.fromiter(rows.mentee, dtype=np.int64, count=len(rows.mentee))
-    have_m = np.fromiter(rows.mentor, dtype=np.int64, count=len(rows.mentor))
-    for sign in (-1.0, 1.0):  # solvers differ in the sign they report when maximising
-        u, v = sign * pi_e, sign * pi_m
-        if u.min(initial=0.0) < -DUAL_TOL or v.min(initial=0.0) < -DUAL_TOL:
-            continue
-        reduced = coefs - u[pairs.e] - v[pairs.m]
-        dual = float(u[have_e].sum() + (v[have_m] * ctx.mentors.capacity[have_m]).sum())
-        # Upper bounds x <= 1 of the active pairs carry the positive reduced costs.
-        dual += float(np.maximum(reduced[active], 0.0).sum())
-        if abs(dual - primal) <= 0.5 + 1e-9 * abs(primal):
-            return reduced
-    return None
+    duals = certified_duals(rows, ctx, pairs.e[active], pairs.m[active], coefs[active], primal)
+    if duals is None:
+        return None
+    u, v = duals
+    return coefs - u[pairs.e] - v[pairs.m]
 
 
 def pricing_lp(

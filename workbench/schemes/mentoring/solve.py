@@ -30,7 +30,9 @@ is its own LP, solved by pricing: start from each mentee's and each mentor's bes
 then add every pair whose reduced cost (from the LP duals) shows it could improve the plan,
 until none can. The duals of a totally unimodular LP with integer costs are integral, so that
 stopping test proves the plan optimal over all eligible pairs; when the duals cannot certify it,
-the whole group is solved at once.
+the whole group is solved at once. From ``LARGE_MIN_PAIRS`` pairs in scope (no budget, no
+stable matching) the pairs are never all listed: :mod:`workbench.schemes.mentoring.large`
+scores and prices them a scope at a time (docs/mentoring.md).
 """
 
 from __future__ import annotations
@@ -42,14 +44,17 @@ from typing import Any
 import numpy as np
 
 from workbench.cohort.domain import Cohort, SolveStatus
-from workbench.schemes.mentoring.assemble import assemble, combined_status
+from workbench.schemes.mentoring.assemble import assemble, combined_status, full_model_facts
+from workbench.schemes.mentoring.blocks import count_pairs_in_scope
 from workbench.schemes.mentoring.budget import mentor_budget
+from workbench.schemes.mentoring.large_solve import solve_large
 from workbench.schemes.mentoring.locks import check_ids, lock_problems
 from workbench.schemes.mentoring.model import Context, Pairs, greedy_plan
 from workbench.schemes.mentoring.objectives import fairness, lexicographic, stable_best
 from workbench.schemes.mentoring.result import MentoringResult
 from workbench.schemes.mentoring.scoring import (
     Candidates,
+    People,
     build_people,
     eligible_pairs,
     id_pairs_to_codes,
@@ -63,6 +68,9 @@ from workbench.schemes.mentoring.stable import deferred_acceptance, stable_insta
 __all__ = ["MAX_PAIRS", "MentoringResult", "MentoringSettings", "solve_mentoring"]
 
 MAX_PAIRS = 25_000_000  # beyond this the model would not fit in memory: ask for a narrower rule
+# From this many pairs in scope, plans without a budget or stable matching are priced block by
+# block (workbench.schemes.mentoring.large) and the pairs are never all listed.
+LARGE_MIN_PAIRS = 1_000_000
 
 
 @dataclass
@@ -90,9 +98,11 @@ class _Plan:
     messages: list[str] = field(default_factory=list)
 
 
-def _instance(cohort: Cohort, settings: MentoringSettings, started: float) -> _Instance:
+def _instance(
+    cohort: Cohort, settings: MentoringSettings, started: float, people: tuple[People, People]
+) -> _Instance:
     """Eligible pairs, their scores, locks and previous pairs (the build phase)."""
-    mentees, mentors = build_people(cohort)
+    mentees, mentors = people
     locks = [(str(a), str(b)) for a, b in settings.locked_pairs]
     check_ids(locks, mentees, mentors, "locked pairs")
     cand = eligible_pairs(cohort, mentees, mentors, settings.rule, settings.min_level_gap)
@@ -275,6 +285,14 @@ def _budget_words(inst: _Instance, plan: _Plan) -> None:
     plan.status.messages = list(dict.fromkeys([*plan.status.messages, *plan.messages]))
 
 
+def _by_blocks(settings: MentoringSettings, mentees: People, mentors: People) -> bool:
+    """Whether this solve takes the block path: many pairs, no budget, no stable matching."""
+    if settings.stable != "off" or settings.budget is not None:
+        return False
+    pairs = count_pairs_in_scope(mentees, mentors, settings.rule, settings.min_level_gap)
+    return pairs >= LARGE_MIN_PAIRS
+
+
 def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None) -> MentoringResult:
     """Match mentees to mentors under ``settings``; explain every unmatched mentee.
 
@@ -283,24 +301,30 @@ def solve_mentoring(cohort: Cohort, settings: MentoringSettings | None = None) -
     """
     settings = settings or MentoringSettings()
     started = time.perf_counter()
-    inst = _instance(cohort, settings, started)
+    people = build_people(cohort)
+    if _by_blocks(settings, *people):
+        return solve_large(cohort, settings, started, *people)
+    inst = _instance(cohort, settings, started, people)
     plan = _without_model(inst)
     if plan is None and settings.stable == "mentee_optimal":
         plan = _mentee_optimal(inst)
     elif plan is None:
         plan = _optimise(inst)
     _budget_words(inst, plan)
-    ctx = inst.ctx
+    ctx, pairs = inst.ctx, inst.pairs
+    facts = full_model_facts(
+        inst.cand, pairs, inst.usable, plan.chosen, ctx.mentors.capacity, ctx.budget
+    )
+    k = np.flatnonzero(plan.chosen)
     result = assemble(
         cohort,
         settings,
         ctx.mentees,
         ctx.mentors,
-        inst.cand,
-        inst.pairs,
-        inst.parts,
-        inst.usable,
-        plan.chosen,
+        pairs.subset(k),
+        {name: part[k] for name, part in inst.parts.items()},
+        facts,
+        len(inst.cand),
         plan.status,
         plan.no_plan,
         inst.problems,
