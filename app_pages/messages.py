@@ -50,7 +50,7 @@ if drafts.without_address:
     st.warning(f"{len(drafts.without_address)} people have no usable e-mail address:")
     st.text(", ".join(drafts.without_address))
 
-st.subheader("Preview")
+st.header("Preview")
 for shown in preview(drafts):
     with st.container(border=True):
         st.text(f"To: {shown['to']}\nSubject: {shown['subject']}")

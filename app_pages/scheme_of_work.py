@@ -69,8 +69,13 @@ with st.form("scheme_of_work"):
     planned = st.form_submit_button("Plan the weeks", type="primary")
 if planned:
     settings = SchemeSettings(lag=lag, max_topics=most, catch_up=catch_up, open_before=before)
+    try:
+        term = ps.term(cohort, start, weeks)
+    except ValueError as exc:
+        st.error(f"The term's weeks cannot be used: {plain(exc)}")
+        st.stop()
     with st.spinner("Planning the weeks..."):
-        ps.keep_scheme(plan_scheme_of_work(cohort, ps.term(cohort, start, weeks), codes, settings))
+        ps.keep_scheme(plan_scheme_of_work(cohort, term, codes, settings))
 
 plan = ps.saved_scheme()
 if plan is None:
@@ -93,10 +98,10 @@ table = handbook.weeks_table(plan, files.sessions)
 st.dataframe(table[table["module_code"] == code].drop(columns="module_code"), hide_index=True)
 left = left_out(plan)
 if len(left[left["module_code"] == code]):
-    st.subheader("Left out, and why")
+    st.header("Left out, and why")
     st.dataframe(left[left["module_code"] == code].drop(columns="module_code"), hide_index=True)
 
-st.subheader("Change it by hand")
+st.header("Change it by hand")
 week_numbers = [w.week for w in module.weeks]
 cols = st.columns(3)
 topic = cols[0].selectbox("Topic", [t.topic for t in module.topics], key="sow_topic")
@@ -112,7 +117,7 @@ if cols[1].button("Keep this week for students' own questions", key="sow_open"):
     ps.keep_scheme(mark_open(plan, code, int(opened)))
     st.rerun()
 
-st.subheader("Download")
+st.header("Download")
 books = handbook.module_handbooks(cohort, plan, files.sessions)
 name, page = books[code]
 st.download_button(
