@@ -7,9 +7,11 @@ to OUT for manual checks or fuzzing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +38,17 @@ class Case:
     message: str  # what the report must say (a substring)
     exit_code: int = 2
     heavy: bool = False  # large: run in a subprocess with a memory bound
+    mapping: tuple[str, bytes] | None = None  # a mapping file (name, bytes) given with --mapping
+    upload_message: str | None = None  # what the upload path says, when not ``message``
+
+    def cli_args(self, data: Path) -> list[str]:
+        """``validate DATA [--mapping FILE]`` (the mapping file written next to the data)."""
+        args = ["validate", str(data)]
+        if self.mapping:
+            path = data.parent / self.mapping[0]
+            path.write_bytes(self.mapping[1])
+            args += ["--mapping", str(path)]
+        return args
 
 
 def _folder(tmp: Path, **tables: str | bytes | None) -> Path:
@@ -310,7 +323,12 @@ def yaml_bomb() -> bytes:
 
 CASES: list[Case] = [
     Case("no students table", _with("students", None), "the cohort has no students table"),
-    Case("empty folder", _empty_folder, "the folder has no cohort CSV files"),
+    Case(
+        "empty folder",
+        _empty_folder,
+        "the folder has no cohort CSV files",
+        upload_message="no cohort tables were found",
+    ),
     Case("empty students file", _with("students", ""), "students.csv: the file is empty"),
     Case("whitespace-only file", _with("students", "  \n\n \n"), "the file is empty"),
     Case(
@@ -517,8 +535,198 @@ CASES: list[Case] = [
 ]
 
 
-def main(out: str) -> int:
-    root = Path(out)
+def _bytes_file(name: str, make: Callable[[], bytes]) -> Callable[[Path], Path]:
+    def build(tmp: Path) -> Path:
+        path = tmp / name
+        path.write_bytes(make())
+        return path
+
+    return build
+
+
+def _book_cells(sheet: str, header: list[str], *rows: list) -> Callable[[Path], Path]:
+    """A workbook of the good students plus one sheet written cell by cell."""
+
+    def fill(book: openpyxl.Workbook) -> None:
+        extra = book.create_sheet(sheet)
+        extra.append(header)
+        for row in rows:
+            extra.append(row)
+
+    return lambda tmp: _book(tmp, fill)
+
+
+def _two_comment_columns(book: openpyxl.Workbook) -> None:
+    sheet = book.create_sheet("mentors")
+    sheet.append(["student_id", "capacity", "Comment", "Comment"])
+    sheet.append(["S2", 2, "keen", "has a car"])
+
+
+def _nul_late(tmp: Path) -> Path:
+    """A NUL byte inside an id, after the first 4 KB (where a binary file would show one)."""
+    rows = "".join(f"S{i},Physics,UG1\n" for i in range(5, 400))
+    data = ("student_id,programme,level\n" + rows).encode() + b"S4\x00,Physics,UG1\n"
+    return _folder(tmp, students=data)
+
+
+GOOD_SEMICOLON = {k: v.replace(",", ";") for k, v in GOOD.items()}
+
+CASES += [
+    Case(
+        "far cell workbook (2 KB)",
+        _bytes_file("far.xlsx", far_cell_workbook),
+        "far.xlsx[students]: refused: this sheet reaches cell XFD1048576",
+    ),
+    Case(
+        "far column workbook",
+        _bytes_file("column.xlsx", far_column_workbook),
+        "beyond the last row or column a spreadsheet can have",
+    ),
+    Case(
+        "wide sheet workbook (80 KB)",
+        _bytes_file("wide.xlsx", wide_sheet_workbook),
+        "wide.xlsx[students]: refused: this sheet reaches cell CV1000000",
+    ),
+    Case(
+        "190 MB sheet packed small",
+        _bytes_file("packed.xlsx", packed_sheet_workbook),
+        "packed.xlsx[students]: refused: this sheet is more than 100 MB",
+    ),
+    Case(
+        "YAML alias bomb as the mapping",
+        _folder,
+        "uses YAML anchors or aliases",
+        mapping=("bomb.yaml", yaml_bomb()),
+    ),
+    Case(
+        "mapping: a table's columns as a word",
+        _folder,
+        "the mapping's 'columns: students' must list names",
+        mapping=("m.yaml", b"columns: {students: oops}\n"),
+    ),
+    Case(
+        "mapping: tables as a list",
+        _folder,
+        "the mapping's 'tables' must list names",
+        mapping=("m.yaml", b"tables: [students, mentors]\n"),
+    ),
+    Case(
+        "mapping: values as a list",
+        _folder,
+        "the mapping's 'values: students: level' must list names",
+        mapping=("m.json", b'{"values": {"students": {"level": ["UG1"]}}}'),
+    ),
+    Case(
+        "two identical extra headers",
+        _with(
+            "students",
+            "student_id,programme,level,notes,notes\nS1,P,UG1,a,b\nS2,P,UG3,,\n"
+            "S3,P,UG1,c,\nS4,P,PGT,,d\n",
+        ),
+        "The cohort is valid.",
+        exit_code=0,
+    ),
+    Case(
+        "two Comment columns in a sheet",
+        _book_cells(
+            "mentors", ["student_id", "capacity", "Comment", "Comment"], ["S2", 2, "a", "b"]
+        ),
+        "The cohort is valid.",
+        exit_code=0,
+    ),
+    Case(
+        "a column named __row__",
+        _with("mentees", "student_id,__row__\nS1,x\nS3,y\n"),
+        "The cohort is valid.",
+        exit_code=0,
+    ),
+    Case(
+        "decimal comma in a whole-number column",
+        lambda tmp: _folder(tmp, **{**GOOD_SEMICOLON, "mentors": "student_id;capacity\nS2;1,5\n"}),
+        "mentors.csv:2: capacity: '1,5' is not a whole number (read as 1.5: this file writes "
+        "decimals with a comma)",
+    ),
+    Case(
+        "decimal comma fail rate",
+        lambda tmp: _folder(
+            tmp,
+            **{**GOOD_SEMICOLON, "modules": "module_code;fail_rate\nPH101;0,176\nCH101;0,5\n"},
+        ),
+        "The cohort is valid.",
+        exit_code=0,
+    ),
+    Case(
+        "a number that reads two ways",
+        lambda tmp: _folder(tmp, **{**GOOD_SEMICOLON, "rooms": "room_id;capacity\nR1;1.500\n"}),
+        "rooms.csv:2: capacity: '1.500' could be read two ways",
+    ),
+    Case(
+        "quoted newline before a bad level",
+        _with(
+            "students",
+            'student_id,programme,level\nS1,"Physics\nwith\nAstronomy",UG1\nS2,P,UG3\nS3,P,UG1\n'
+            "S4,P,UG9\n",
+        ),
+        "students.csv:5: level: 'UG9' is not a level",
+    ),
+    Case("NUL byte inside an id", _nul_late, "has a NUL character"),
+    Case(
+        "a 200,000-character value",
+        _with("students", "student_id,programme,level\nS1," + "x" * 200_000 + ",UG1\n"),
+        "a value on this row is longer than 131,072 characters",
+    ),
+    Case(
+        "Excel #N/A cell",
+        _book_cells("mentors", ["student_id", "capacity"], ["S2", "#N/A"]),
+        "cohort.xlsx[mentors]:2: capacity: the cell shows the Excel error #N/A",
+    ),
+    Case(
+        "UTF-32 with a bad row",
+        _with("students", "student_id,programme,level\nS1,P,UG1\nS2,P,PGX\n".encode("utf-32")),
+        "'PGX' is not a level",
+    ),
+    Case(
+        "times in Arabic-Indic digits",
+        _append("timetable", "PH101,Mon,\u0660\u0669:\u0660\u0660,10:00"),
+        "is not a 24-hour time HH:MM",
+    ),
+]
+
+
+SIGNS_OF_A_CRASH = ("Traceback", "internal error", "panicked", "RUST_BACKTRACE", "backtrace")
+
+
+def check_all(root: Path, cases: list[Case], seconds: float = 60.0) -> list[str]:
+    """Run the CLI over each case (in this process); what went wrong, one line per case."""
+    from workbench.cli.main import main as cli
+
+    failures = []
+    for number, case in enumerate(cases, start=1):
+        where = root / f"{number:02d}"
+        where.mkdir(parents=True)
+        data = case.build(where)
+        out, err = io.StringIO(), io.StringIO()
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli(case.cli_args(data))
+        took = time.perf_counter() - started
+        text = out.getvalue() + err.getvalue()
+        if code != case.exit_code or case.message not in text:
+            failures.append(f"{case.name}: exit {code}, output {text[-300:]!r}")
+        elif any(sign in text for sign in SIGNS_OF_A_CRASH):
+            failures.append(f"{case.name}: the output shows a crash: {text[-300:]!r}")
+        elif took > seconds:
+            failures.append(f"{case.name}: took {took:.0f} s")
+    return failures
+
+
+def main(argv: list[str]) -> int:
+    """``OUT``: write every case under OUT; ``--check OUT``: run the CLI over the light cases."""
+    if argv[:1] == ["--check"]:
+        failures = check_all(Path(argv[1]), [c for c in CASES if not c.heavy])
+        print("\n".join(failures) or "every case was reported")
+        return 1 if failures else 0
+    root = Path(argv[0] if argv else "hostile-corpus")
     for number, case in enumerate(CASES, start=1):
         where = root / f"{number:02d}-{case.name.replace(' ', '-').replace('/', '-')}"
         where.mkdir(parents=True, exist_ok=True)
@@ -527,4 +735,4 @@ def main(out: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "hostile-corpus"))
+    sys.exit(main(sys.argv[1:]))

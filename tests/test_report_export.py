@@ -103,7 +103,7 @@ def test_csv_export_neutralises_text_and_keeps_numbers() -> None:
     # The caller's frame is left as it was.
     assert frame["name"].iloc[0] == "=1+1"
     hostile_header = pd.DataFrame({"=cmd": [1]})
-    assert to_csv_bytes(hostile_header).decode("utf-8-sig").startswith("'=cmd")
+    assert to_csv_bytes(hostile_header).decode("utf-8-sig").startswith('"\'=cmd"')
 
 
 def test_excel_export_has_no_formulas_and_real_numbers() -> None:

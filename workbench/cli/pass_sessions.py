@@ -24,6 +24,9 @@ from workbench.schemes.registry import plan_summary
 from workbench.term.calendar import TermCalendar, parse_breaks, term_for
 from workbench.term.monitoring import read_uptake
 
+TERM_YEARS = (2000, 2200)  # a --term-start outside these is a typo, not a term
+MAX_WEEKS = 104
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``pass`` solve command."""
@@ -260,11 +263,18 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.weeks < 1:
         raise _usage("--weeks must be at least 1")
+    if args.weeks > MAX_WEEKS:
+        raise _usage(f"--weeks must be at most {MAX_WEEKS} (two years of term weeks)")
     if args.term_start:
         try:
             term_start = dt.date.fromisoformat(args.term_start)
         except ValueError as exc:
             raise _usage(f"--term-start {args.term_start}: use YYYY-MM-DD") from exc
+        if not TERM_YEARS[0] <= term_start.year <= TERM_YEARS[1]:
+            raise _usage(
+                f"--term-start {args.term_start}: a term starts between {TERM_YEARS[0]} "
+                f"and {TERM_YEARS[1]}"
+            )
     else:
         term_start = next_monday()
     try:

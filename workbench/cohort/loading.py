@@ -3,45 +3,45 @@
 Reading never raises on bad input: whatever cannot be read becomes a
 :class:`~workbench.cohort.validation.Problem`, and :func:`load_cohort` returns the validation report.
 The same functions serve the app's uploads (:func:`load_uploads`) and the command line.
+
+Every file is read in a worker process under the reading caps
+(:mod:`workbench.cohort.reading`): a file that needs more memory or time than they allow is
+refused with a message, and nothing it contains can stop or swell the process that asked.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pandas as pd
 
 from workbench.cohort.contract import CONTRACT, normalise_header, table_lookup
 from workbench.cohort.domain import DAYS, LEVELS, TABLES, Cohort, format_time
+from workbench.cohort.reading import MB, ReadCaps, ReadRefused, caps, parse_mapping_text, run_capped
 from workbench.cohort.validation import (
     ROW,
     Mapping,
     Problem,
     RawTable,
+    ValidationReport,
     ValidationResult,
     validate_tables,
 )
+from workbench.cohort.workbook import (
+    NOT_A_TABLE,
+    excel_errors,
+    not_a_table,
+    read_workbook_bytes,
+    unique_headers,
+)
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # one table, uncompressed (a 40,000-student faculty is ~10 MB)
-MAX_ZIP_TOTAL = 200 * 1024 * 1024  # everything in one archive, uncompressed
 MAX_ZIP_RATIO = 200  # a member that claims to expand more than this is refused (zip bomb)
-MAX_ROWS = 2_000_000
-
-
-NOT_A_TABLE = "its name is not a cohort table"
-
-
-def not_a_table(label: str, what: str, severity: str) -> Problem:
-    """A file or sheet whose name is no table (the mapping step offers to name it)."""
-    return Problem(label, None, None, f"{what}: {NOT_A_TABLE} ({', '.join(TABLES)})", severity)
+FIELD_LIMIT = csv.field_size_limit()  # characters in one CSV value
 
 
 @dataclass
@@ -52,18 +52,41 @@ class Upload:
     data: bytes
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 def _decode(data: bytes, label: str) -> tuple[str | None, Problem | None]:
     if not data.strip():
         return None, Problem(label, None, None, "the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            pass
-    head = data[:4096]
-    if b"\x00" in head or data[:4] in (b"PK\x03\x04", b"%PDF"):
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError:
+                return None, Problem(
+                    label,
+                    None,
+                    None,
+                    f"starts as {encoding.upper()} text but is not; save it as CSV UTF-8",
+                )
+    if b"\x00" in data[:4096] or data[:4] in (b"PK\x03\x04", b"%PDF"):
         return None, Problem(
             label, None, None, "is not a text file (it looks binary: save it as CSV, UTF-8)"
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return None, Problem(
+            label,
+            line,
+            None,
+            "has a NUL character (an invisible zero byte) on this line: it is not a plain text "
+            "file; save it again as CSV UTF-8",
         )
     try:
         return data.decode("utf-8-sig"), None
@@ -83,91 +106,102 @@ def _decode(data: bytes, label: str) -> tuple[str | None, Problem | None]:
     )
 
 
-def read_csv_bytes(data: bytes, label: str, table: str) -> RawTable:
-    """Parse one CSV (``,`` or ``;`` delimited; BOM, CRLF and ragged rows handled)."""
-    problems: list[Problem] = []
-    if len(data) > MAX_FILE_BYTES:
-        return RawTable(
-            table,
-            label,
-            pd.DataFrame({ROW: []}),
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"is too large ({len(data) // 2**20} MB; "
-                    f"the limit is {MAX_FILE_BYTES // 2**20} MB)",
-                )
-            ],
-        )
-    text, problem = _decode(data, label)
-    if problem:
-        problems.append(problem)
-    if text is None:
-        return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
+def _delimiter(text: str) -> str:
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
         delimiter = "\t"
-    fast = _parse_simple_csv(text, delimiter)
-    if fast is not None:
-        header, frame = fast
-        if len(frame) > MAX_ROWS:
-            problems.append(
-                Problem(label, None, None, f"has more than {MAX_ROWS:,} rows; split it or trim it")
-            )
-            return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
-        return RawTable(table, label, frame, problems, clean=True)
+    return delimiter
+
+
+def _unreadable(table: str, label: str, problems: list[Problem]) -> RawTable:
+    return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
+
+
+def read_csv_bytes(data: bytes, label: str, table: str, limits: ReadCaps | None = None) -> RawTable:
+    """Parse one CSV (``,``, ``;`` or tab delimited; BOM, CRLF and ragged rows handled)."""
+    limits = limits or caps()
+    if len(data) > limits.file_mb * MB:
+        too_big = f"is too large ({len(data) // MB} MB; the limit is {limits.file_mb} MB)"
+        return _unreadable(table, label, [Problem(label, None, None, too_big)])
+    text, problem = _decode(data, label)
+    problems = [problem] if problem else []
+    if text is None:
+        return _unreadable(table, label, problems)
+    delimiter = _delimiter(text)
+    long_line = len(text) > FIELD_LIMIT and max(map(len, text.split("\n"))) > FIELD_LIMIT
+    fast = None if long_line else _parse_simple_csv(text, delimiter)  # the careful one says why
+    read = fast if fast is not None else _parse_careful_csv(text, delimiter, label)
+    if isinstance(read, Problem):
+        return _unreadable(table, label, [*problems, read])
+    frame, written, more = read
+    problems.extend(more)
+    if len(frame) > limits.rows:
+        problems.append(
+            Problem(label, None, None, f"has more than {limits.rows:,} rows; split it or trim it")
+        )
+        return _unreadable(table, label, problems)
+    raw = RawTable(table, label, frame, problems, clean=fast is not None, delimiter=delimiter)
+    raw.headers = written
+    raw.problems.extend(excel_errors(raw))
+    return raw
+
+
+def _parse_careful_csv(
+    text: str, delimiter: str, label: str
+) -> tuple[pd.DataFrame, dict[str, str], list[Problem]] | Problem:
+    """Record by record (quoted values may span lines); rows numbered as a spreadsheet shows
+    them (one per record, blank ones included), whatever the line breaks inside values."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
     numbers: list[int] = []
+    problems: list[Problem] = []
+    row = 0
     try:
-        for fields in reader:
-            line = reader.line_num
+        for row, fields in enumerate(reader, start=1):
+            if not any(f.strip() for f in fields):
+                continue  # a blank row
             if header is None:
-                if not any(f.strip() for f in fields):
-                    continue
                 header = [f.replace("\ufeff", "").strip() for f in fields]
                 continue
-            if not any(f.strip() for f in fields):
-                continue  # blank line
             if len(fields) > len(header) and any(f.strip() for f in fields[len(header) :]):
                 problems.append(
                     Problem(
                         label,
-                        line,
+                        row,
                         None,
                         f"has {len(fields)} values but the header has {len(header)} columns",
                     )
                 )
                 continue
-            fields = (fields + [""] * len(header))[: len(header)]
-            rows.append(fields)
-            numbers.append(line)
-            if len(rows) > MAX_ROWS:
-                problems.append(
-                    Problem(
-                        label, None, None, f"has more than {MAX_ROWS:,} rows; split it or trim it"
-                    )
-                )
-                return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
+            rows.append((fields + [""] * len(header))[: len(header)])
+            numbers.append(row)
     except csv.Error as exc:
-        why = (
-            'a quoted value never ends: look for an unclosed " at or before this row'
-            if "field limit" in str(exc)
-            else str(exc)
-        )
-        problems.append(Problem(label, reader.line_num, None, f"cannot be read as CSV: {why}"))
-        return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
+        return Problem(label, row + 1, None, f"cannot be read as CSV: {_csv_error(exc, text)}")
     if header is None:
-        problems.append(Problem(label, None, None, "the file is empty"))
-        return RawTable(table, label, pd.DataFrame({ROW: []}), problems)
-    header = [h or f"column {i + 1}" for i, h in enumerate(header)]
-    frame = pd.DataFrame(rows, columns=pd.Index(header, dtype=object), dtype=object)
+        return Problem(label, None, None, "the file is empty")
+    names = unique_headers(header)
+    frame = pd.DataFrame(rows, columns=pd.Index(names, dtype=object), dtype=object)
     frame[ROW] = numbers
-    return RawTable(table, label, frame, problems)
+    return frame, _renamed(names, header), problems
+
+
+def _csv_error(exc: csv.Error, text: str) -> str:
+    if "field limit" not in str(exc):
+        return str(exc)
+    if text.count('"') % 2:
+        return 'a quoted value never ends: look for an unclosed " at or before this row'
+    return (
+        f"a value on this row is longer than {FIELD_LIMIT:,} characters; a cohort value is a "
+        "few words (is this the right file?)"
+    )
+
+
+def _renamed(names: list[str], header: list[str]) -> dict[str, str]:
+    """Column name -> header as written, for the headers the reader had to rename."""
+    written = [h.replace("\ufeff", "").strip() for h in header]
+    return {n: w for n, w in zip(names, written, strict=False) if n != w and w}
 
 
 _PADDED = re.compile(r"(?:^|[,;\t])[ \t]|[ \t](?:$|[,;\t\r])", re.M)
@@ -182,11 +216,13 @@ def _stripped_or_none(values: pd.Series, padded: bool) -> pd.Series:
     return pd.Series(array, dtype=object)
 
 
-def _parse_simple_csv(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame] | None:
+def _parse_simple_csv(
+    text: str, delimiter: str
+) -> tuple[pd.DataFrame, dict[str, str], list[Problem]] | None:
     """The fast path: pandas' C parser, for the common file whose rows are its lines.
 
-    Returns None (use the careful line-by-line reader) when the header is not on line 1, a row
-    has more values than the header, or a quoted value spans lines (row numbers would drift).
+    Returns None (use the careful record-by-record reader) when the header is not on line 1, a
+    row has more values than the header, or a quoted value spans lines.
     """
     if not text or text[0] in "\r\n" or "\r" in text.replace("\r\n", ""):
         return None
@@ -217,188 +253,13 @@ def _parse_simple_csv(text: str, delimiter: str) -> tuple[list[str], pd.DataFram
     blank = rest_empty.copy()
     blank[rest_empty] = body.loc[rest_empty, body.columns[0]].str.strip().eq("")
     body = body.loc[~blank]
-    header = [h or f"column {i + 1}" for i, h in enumerate(header)]
-    if len(set(header)) != len(header):
-        return None  # the careful reader reports doubled headers by name
+    names = unique_headers(header)
     padded = _PADDED.search(text) is not None
     out = pd.DataFrame(
-        {h: _stripped_or_none(body[i], padded) for h, i in zip(header, body.columns, strict=True)}
+        {h: _stripped_or_none(body[i], padded) for h, i in zip(names, body.columns, strict=True)}
     )
     out[ROW] = (body.index.to_numpy() + 1).astype("int64")
-    return header, out
-
-
-def _cell_text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.datetime):
-        if value.time() != dt.time(0) and value.date() <= dt.date(1900, 1, 1):
-            return format_time(value.hour * 60 + value.minute)
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.time):
-        return format_time(value.hour * 60 + value.minute) + (
-            f":{value.second:02d}" if value.second else ""
-        )
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _archive_too_large(data: bytes, label: str) -> Problem | None:
-    """A workbook is a zip too: refuse one that would expand beyond the limits, unopened."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(m.file_size for m in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None  # not a zip at all: openpyxl says what is wrong
-    if total > MAX_ZIP_TOTAL:
-        return Problem(
-            label, None, None, f"refused: it expands to {total // 2**20:,} MB, beyond the limit"
-        )
-    return None
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
-
-
-def _merged_ranges(data: bytes, worksheet_path: str) -> list[str]:
-    """Merged cell ranges of one sheet, read from its XML (streamed sheets do not expose them)."""
-    if not worksheet_path:
-        return []
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(worksheet_path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return []
-    return [m.decode() for m in _MERGE.findall(xml)]
-
-
-def _sheet_paths(data: bytes) -> dict[str, str]:
-    """Sheet name -> its XML part inside the workbook (for reading merged ranges)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError):
-        return {}
-    targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-    targets.update(
-        {
-            k: v
-            for v, k in re.findall(r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)
-        }
-    )
-    paths = {}
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
-        name = re.search(r'\bname="([^"]*)"', tag)
-        rid = re.search(r'\br:id="([^"]*)"', tag) or re.search(r'\bid="([^"]*)"', tag)
-        if name and rid and rid.group(1) in targets:
-            target = targets[rid.group(1)].lstrip("/")
-            paths[_xml_unescape(name.group(1))] = (
-                target if target.startswith("xl/") else f"xl/{target}"
-            )
-    return paths
-
-
-def _xml_unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
-def read_workbook_bytes(
-    data: bytes, label: str, mapping: Mapping | None = None
-) -> tuple[dict[str, RawTable], list[Problem]]:
-    """Every sheet named after a contract table (or an alias, or as mapped) becomes that table.
-
-    Read with calamine (fast, values as Excel last computed them; formulas never run).
-    """
-    import python_calamine
-
-    mapping = mapping or Mapping()
-    problems: list[Problem] = []
-    refused = _archive_too_large(data, label)
-    if refused:
-        return {}, [refused]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [(m.name, str(m.visible).rsplit(".", 1)[-1].lower()) for m in book.sheets_metadata]
-    except Exception as exc:  # noqa: BLE001 (calamine raises its own kinds)
-        return {}, [Problem(label, None, None, f"cannot be opened as an Excel workbook ({exc})")]
-    names = table_lookup()
-    paths = _sheet_paths(data)
-    tables: dict[str, RawTable] = {}
-    for title, visible in sheets:
-        key = normalise_header(title)
-        table = mapping.tables.get(key) or names.get(key)
-        sheet_label = f"{label}[{title}]"
-        if table is None:
-            problems.append(not_a_table(sheet_label, "sheet ignored", "warning"))
-            continue
-        if table in tables:
-            problems.append(
-                Problem(
-                    sheet_label,
-                    None,
-                    None,
-                    f"a second sheet for the {table} table; only the first is used",
-                )
-            )
-            continue
-        if visible != "visible":
-            problems.append(
-                Problem(
-                    sheet_label,
-                    None,
-                    None,
-                    "this sheet is hidden in the workbook; it was read anyway",
-                    "warning",
-                )
-            )
-        for cells in _merged_ranges(data, paths.get(title, "")):
-            problems.append(
-                Problem(
-                    sheet_label,
-                    None,
-                    None,
-                    f"cells {cells} are merged: unmerge them and give each row its own value",
-                )
-            )
-        try:
-            values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        except Exception as exc:  # noqa: BLE001
-            problems.append(Problem(sheet_label, None, None, f"cannot be read ({exc})"))
-            continue
-        header: list[str] | None = None
-        rows: list[list[str | None]] = []
-        numbers: list[int] = []
-        for number, row in enumerate(values, start=1):
-            cells = [_cell_text(v) for v in row]
-            if not any(c is not None and c.strip() for c in cells):
-                continue
-            if header is None:
-                header = [(c or "").strip() or f"column {i + 1}" for i, c in enumerate(cells)]
-                continue
-            rows.append((cells + [None] * len(header))[: len(header)])
-            numbers.append(number)
-            if len(rows) > MAX_ROWS:
-                problems.append(
-                    Problem(sheet_label, None, None, f"has more than {MAX_ROWS:,} rows")
-                )
-                break
-        if header is None:
-            frame = pd.DataFrame({ROW: []})
-        else:
-            frame = pd.DataFrame(rows, columns=pd.Index(header, dtype=object), dtype=object)
-            frame[ROW] = numbers
-        tables[table] = RawTable(table, sheet_label, frame)
-    return tables, problems
+    return out, _renamed(names, header), []
 
 
 def _member_table(name: str, mapping: Mapping) -> str | None:
@@ -406,194 +267,255 @@ def _member_table(name: str, mapping: Mapping) -> str | None:
     return mapping.tables.get(stem) or table_lookup().get(stem)
 
 
+def _escapes(name: str) -> bool:
+    """A member whose path points outside the archive (``../x``, ``/etc/x``)."""
+    return name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts
+
+
+def _member_refusal(member: zipfile.ZipInfo, total: int, limits: ReadCaps) -> str | None:
+    ratio = member.file_size / max(1, member.compress_size)
+    if (
+        member.file_size > limits.file_mb * MB
+        or total > limits.upload_mb * MB
+        or (ratio > MAX_ZIP_RATIO and member.file_size > 10 * MB)
+    ):
+        return f"refused: it expands to {member.file_size // MB:,} MB, beyond the limit"
+    return None
+
+
+def _skipped(name: str) -> bool:
+    return PurePosixPath(name).name.startswith(("._", "~$")) or "__MACOSX" in name
+
+
 def read_zip_bytes(
-    data: bytes, label: str, mapping: Mapping
+    data: bytes, label: str, mapping: Mapping, limits: ReadCaps | None = None
 ) -> tuple[dict[str, RawTable], list[Problem]]:
     """CSV members (in any folder of the archive) become tables; nothing is extracted to disk."""
-    problems: list[Problem] = []
+    limits = limits or caps()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         return {}, [Problem(label, None, None, f"is not a readable zip archive ({exc})")]
     tables: dict[str, RawTable] = {}
+    problems: list[Problem] = []
     total = 0
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if not members:
             return {}, [Problem(label, None, None, "the zip archive is empty")]
         for member in members:
-            name = member.filename
-            member_label = f"{label}/{name}"
-            if name.startswith(("/", "\\")) or ".." in PurePosixPath(name.replace("\\", "/")).parts:
-                problems.append(
-                    Problem(
-                        member_label, None, None, "refused: the path points outside the archive"
-                    )
-                )
+            member_label = f"{label}/{member.filename}"
+            suffix = PurePosixPath(member.filename).suffix.lower()
+            if _escapes(member.filename):
+                why = "refused: the path points outside the archive"
+                problems.append(Problem(member_label, None, None, why))
                 continue
-            if PurePosixPath(name).name.startswith(("._", "~$")) or "__MACOSX" in name:
+            if _skipped(member.filename):
                 continue
-            suffix = PurePosixPath(name).suffix.lower()
             if suffix not in (".csv", ".txt", ".xlsx"):
                 problems.append(
                     Problem(member_label, None, None, "ignored: not a CSV file", "warning")
                 )
                 continue
             total += member.file_size
-            ratio = member.file_size / max(1, member.compress_size)
-            if (
-                member.file_size > MAX_FILE_BYTES
-                or total > MAX_ZIP_TOTAL
-                or (ratio > MAX_ZIP_RATIO and member.file_size > 10 * 2**20)
-            ):
-                problems.append(
-                    Problem(
-                        member_label,
-                        None,
-                        None,
-                        "refused: it expands to "
-                        f"{member.file_size // 2**20:,} MB, beyond the limit",
-                    )
-                )
+            refusal = _member_refusal(member, total, limits)
+            if refusal:
+                problems.append(Problem(member_label, None, None, refusal))
                 continue
             try:
                 with archive.open(member) as handle:
-                    content = handle.read(MAX_FILE_BYTES + 1)
+                    content = handle.read(limits.file_mb * MB + 1)
             except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError) as exc:
                 problems.append(Problem(member_label, None, None, f"cannot be read ({exc})"))
                 continue
             if suffix == ".xlsx":
-                sheets, sheet_problems = read_workbook_bytes(content, member_label, mapping)
-                problems.extend(sheet_problems)
-                for table, raw in sheets.items():
-                    tables.setdefault(table, raw)
-                continue
-            table = _member_table(name, mapping)
-            if table is None:
-                problems.append(not_a_table(member_label, "ignored", "warning"))
-                continue
-            if table in tables:
-                problems.append(
-                    Problem(
-                        member_label,
-                        None,
-                        None,
-                        f"a second file for the {table} table; only {tables[table].file} is used",
-                    )
-                )
-                continue
-            tables[table] = read_csv_bytes(content, member_label, table)
+                found, more = read_workbook_bytes(content, member_label, mapping, limits)
+            else:
+                found, more = _one_csv(member.filename, member_label, content, mapping, limits)
+            problems.extend(more)
+            _add_tables(tables, found, problems)
     return tables, problems
 
 
-def read_uploads(
-    files: list[Upload], mapping: Mapping | None = None
+def _one_csv(
+    name: str, label: str, data: bytes, mapping: Mapping, limits: ReadCaps
 ) -> tuple[dict[str, RawTable], list[Problem]]:
-    """Raw tables from uploaded files: CSVs, zips and workbooks in any mix."""
-    mapping = mapping or Mapping()
+    table = _member_table(name, mapping)
+    if table is None:
+        return {}, [not_a_table(label, "ignored", "warning")]
+    return {table: read_csv_bytes(data, label, table, limits)}, []
+
+
+def _add_tables(
+    tables: dict[str, RawTable], found: dict[str, RawTable], problems: list[Problem]
+) -> None:
+    """Add what a file gave; a second file for a table is reported, the first one kept."""
+    for table, raw in found.items():
+        if table in tables:
+            problems.append(
+                Problem(
+                    raw.file,
+                    None,
+                    None,
+                    f"a second file for the {table} table; only {tables[table].file} is used",
+                )
+            )
+        else:
+            tables[table] = raw
+
+
+def _read_files(
+    files: list[Upload], mapping: Mapping, limits: ReadCaps
+) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Raw tables from files, read in this process (the worker's side of :func:`read_uploads`)."""
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     for upload in files:
         suffix = PurePosixPath(upload.name).suffix.lower()
         if suffix == ".zip":
-            found, more = read_zip_bytes(upload.data, upload.name, mapping)
+            found, more = read_zip_bytes(upload.data, upload.name, mapping, limits)
         elif suffix in (".xlsx", ".xlsm"):
-            found, more = read_workbook_bytes(upload.data, upload.name, mapping)
+            found, more = read_workbook_bytes(upload.data, upload.name, mapping, limits)
         elif suffix in (".csv", ".txt", ".tsv"):
-            table = _member_table(upload.name, mapping)
-            if table is None:
-                problems.append(not_a_table(upload.name, "ignored", "error"))
-                continue
-            found, more = {table: read_csv_bytes(upload.data, upload.name, table)}, []
+            found, more = _one_csv(upload.name, upload.name, upload.data, mapping, limits)
+            more = [not_a_table(upload.name, "ignored", "error")] if more else []
         else:
-            problems.append(
-                Problem(upload.name, None, None, "not a cohort file (use .csv, .zip or .xlsx)")
+            found, more = (
+                {},
+                [Problem(upload.name, None, None, "not a cohort file (use .csv, .zip or .xlsx)")],
             )
-            continue
         problems.extend(more)
-        for table, raw in found.items():
-            if table in tables:
-                problems.append(
-                    Problem(
-                        raw.file,
-                        None,
-                        None,
-                        f"a second {table} table; only {tables[table].file} is used",
-                    )
-                )
-            else:
-                tables[table] = raw
+        _add_tables(tables, found, problems)
     return tables, problems
 
 
-def load_uploads(files: list[Upload], mapping: Mapping | None = None) -> ValidationResult:
-    """Read and validate uploaded files; never raises on bad input."""
-    tables, problems = read_uploads(files, mapping)
+def _load_files(files: list[Upload], mapping: Mapping | None, limits: ReadCaps) -> ValidationResult:
+    """Read and validate, in this process (the worker's side of :func:`load_uploads`)."""
+    tables, problems = _read_files(files, mapping or Mapping(), limits)
     if not tables and not any(p.severity == "error" for p in problems):
         problems.append(Problem("upload", None, None, "no cohort tables were found"))
     return validate_tables(tables, mapping, problems)
 
 
+def _refused(files: list[Upload] | str, why: ReadRefused) -> Problem:
+    label = files if isinstance(files, str) else ", ".join(f.name for f in files) or "upload"
+    return Problem(label, None, None, str(why))
+
+
+def _not_used(files: list[Upload] | str, why: ReadRefused) -> ValidationResult:
+    """The result of a read that was refused: that one problem, and no cohort."""
+    return ValidationResult(None, ValidationReport([_refused(files, why)]))
+
+
+def read_uploads(
+    files: list[Upload], mapping: Mapping | None = None
+) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Raw tables from uploaded files (CSVs, zips and workbooks in any mix), read in a capped
+    worker process: a file over the caps gives a problem, never a crash."""
+    limits = caps()
+    try:
+        return run_capped(_read_files, files, mapping or Mapping(), limits, limits=limits).value
+    except ReadRefused as why:
+        return {}, [_refused(files, why)]
+
+
+def load_uploads(files: list[Upload], mapping: Mapping | None = None) -> ValidationResult:
+    """Read and validate uploaded files in a capped worker process; never raises on bad input."""
+    limits = caps()
+    try:
+        return run_capped(_load_files, files, mapping, limits, limits=limits).value
+    except ReadRefused as why:
+        return _not_used(files, why)
+
+
+def _folder_files(path: Path, mapping: Mapping) -> list[Upload]:
+    return [
+        Upload(p.name, p.read_bytes())
+        for p in sorted(path.iterdir())
+        if p.is_file()
+        and p.suffix.lower() in (".csv", ".txt", ".tsv")
+        and _member_table(p.name, mapping) is not None
+    ]
+
+
+def _load_path(path: Path, mapping: Mapping | None, limits: ReadCaps) -> ValidationResult:
+    """Read and validate a folder or file, in this process (the worker's side of load_cohort)."""
+    if path.is_dir():
+        files = _folder_files(path, mapping or Mapping())
+        if not files:
+            names = ", ".join(t + ".csv" for t in TABLES)
+            why = f"the folder has no cohort CSV files ({names})"
+            return validate_tables({}, mapping, [Problem(str(path), None, None, why)])
+    elif path.stat().st_size > limits.upload_mb * MB:
+        return validate_tables(
+            {}, mapping, [Problem(path.name, None, None, "is too large to be a cohort")]
+        )
+    else:
+        files = [Upload(path.name, path.read_bytes())]
+    result = _load_files(files, mapping, limits)
+    result.cohort = result.cohort.model_copy(update={"name": path.stem}) if result.cohort else None
+    return result
+
+
 def load_cohort(path: str | Path, mapping: Mapping | None = None) -> ValidationResult:
-    """Read and validate a cohort folder, ``.zip`` or ``.xlsx``; never raises on bad input."""
+    """Read and validate a cohort folder, ``.zip`` or ``.xlsx`` in a capped worker process;
+    never raises on bad input."""
     path = Path(path)
     if not path.exists():
         return validate_tables(
             {}, mapping, [Problem(str(path), None, None, "no such file or folder")]
         )
-    if path.is_dir():
-        files = [
-            Upload(p.name, p.read_bytes())
-            for p in sorted(path.iterdir())
-            if p.is_file()
-            and p.suffix.lower() in (".csv", ".txt", ".tsv")
-            and _member_table(p.name, mapping or Mapping()) is not None
-        ]
-        if not files:
-            return validate_tables(
-                {},
-                mapping,
-                [
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        "the folder has no cohort CSV files "
-                        f"({', '.join(t + '.csv' for t in TABLES)})",
-                    )
-                ],
-            )
-        result = load_uploads(files, mapping)
-    else:
-        if path.stat().st_size > MAX_ZIP_TOTAL:
-            return validate_tables(
-                {}, mapping, [Problem(path.name, None, None, "is too large to be a cohort")]
-            )
-        result = load_uploads([Upload(path.name, path.read_bytes())], mapping)
-    result.cohort = result.cohort.model_copy(update={"name": path.stem}) if result.cohort else None
-    return result
-
-
-def load_mapping(path: str | Path) -> Mapping:
-    """A column and value mapping from a JSON or YAML file (raises ValueError when malformed)."""
-    path = Path(path)
+    limits = caps()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        return run_capped(_load_path, path, mapping, limits, limits=limits).value
+    except ReadRefused as why:
+        return _not_used(path.name, why)
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:  # noqa: BLE001 (yaml and json raise different errors)
-        raise ValueError(f"{path}: not valid {path.suffix.lstrip('.').upper()} ({exc})") from exc
+
+def load_cohort_measured(
+    path: str | Path, mapping: Mapping | None = None
+) -> tuple[ValidationResult, float]:
+    """:func:`load_cohort` and the peak memory (MB) of the worker that read it (benchmarks)."""
+    limits = caps()
+    read = run_capped(_load_path, Path(path), mapping, limits, limits=limits)
+    return read.value, read.peak_mb
+
+
+def mapping_from_text(text: str, kind: str, label: str, limits: ReadCaps | None = None) -> Mapping:
+    """A mapping from a file's text (``kind`` 'yaml' or 'json'); ValueError says what is wrong.
+    Runs in this process (its caps make that safe); :func:`load_mapping` uses a worker too."""
+    try:
+        data = parse_mapping_text(text, kind, limits)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {exc}") from None
+    if data is None:
+        raise ValueError(f"{label}: the mapping file is empty")
     try:
         return Mapping.from_dict(data)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ValueError(f"{label}: {exc}") from None
+
+
+def _mapping_file(path: Path, limits: ReadCaps) -> Mapping:
+    try:
+        if path.stat().st_size > limits.mapping_kb * 1024:
+            raise ValueError(f"{path}: is more than {limits.mapping_kb:,} KB; it was not read")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
+    kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
+    return mapping_from_text(text, kind, str(path), limits)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """A column and value mapping from a JSON or YAML file, read in a capped worker process
+    (raises ValueError when malformed, too large or refused)."""
+    path = Path(path)
+    try:
+        limits = caps()  # read here: a worker sees the environment its fork server started with
+        return run_capped(_mapping_file, path, limits, limits=limits).value
+    except ReadRefused as why:
+        raise ValueError(f"{path}: {why}") from None
 
 
 # ------------------------------------------------------------------------------ writing
@@ -665,13 +587,18 @@ def template_tables() -> dict[str, pd.DataFrame]:
 
 __all__ = [
     "LEVELS",
+    "NOT_A_TABLE",
     "Upload",
     "cohort_to_tables",
     "load_cohort",
+    "load_cohort_measured",
     "load_mapping",
     "load_uploads",
+    "mapping_from_text",
     "read_csv_bytes",
     "read_uploads",
+    "read_workbook_bytes",
+    "read_zip_bytes",
     "template_tables",
     "write_tables",
 ]

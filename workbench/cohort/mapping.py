@@ -15,7 +15,8 @@ import pandas as pd
 import yaml
 
 from workbench.cohort.contract import BOOL, CONTRACT, DAY, LEVEL, header_lookup, normalise_header
-from workbench.cohort.loading import NOT_A_TABLE, Upload, read_uploads
+from workbench.cohort.loading import NOT_A_TABLE, Upload, mapping_from_text, read_uploads
+from workbench.cohort.reading import ReadCaps, ReadRefused, caps, run_capped
 from workbench.cohort.validation import ROW, Mapping, parse_day, parse_level
 
 MAX_VALUES = 30  # distinct unrecognised values offered for mapping per column
@@ -142,16 +143,19 @@ def mapping_yaml(mapping: Mapping) -> str:
     return yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
 
 
-def mapping_from_bytes(name: str, data: bytes) -> Mapping:
-    """A mapping from an uploaded JSON or YAML file; ValueError says what is wrong."""
+def _decoded_mapping(name: str, data: bytes, limits: ReadCaps) -> Mapping:
     try:
         text = data.decode("utf-8-sig")
-        parsed = yaml.safe_load(text)  # JSON is YAML too
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"{name}: not a JSON or YAML mapping file ({exc})") from exc
-    if parsed is None:
-        raise ValueError(f"{name}: the mapping file is empty")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name}: not a JSON or YAML mapping file ({exc})") from None
+    return mapping_from_text(text, "yaml", name, limits)  # JSON is YAML too
+
+
+def mapping_from_bytes(name: str, data: bytes) -> Mapping:
+    """A mapping from an uploaded JSON or YAML file, read in a capped worker process;
+    ValueError says what is wrong (too large, anchors and aliases, or the wrong shape)."""
     try:
-        return Mapping.from_dict(parsed)
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise ValueError(f"{name}: {exc}") from exc
+        limits = caps()
+        return run_capped(_decoded_mapping, name, data, limits, limits=limits).value
+    except ReadRefused as why:
+        raise ValueError(f"{name}: {why}") from None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,12 +30,21 @@ from workbench.cohort.contract import (
     NUMBER,
     TEXT,
     TIME,
+    Column,
     TableSpec,
     header_lookup,
     normalise_header,
 )
 from workbench.cohort.domain import DAY_NAMES, LEVEL_RANK, LEVELS, TABLES, Cohort
 from workbench.cohort.names import combine_name_columns
+from workbench.cohort.numbers import (
+    COMMA,
+    NOT_A_NUMBER,
+    POINT,
+    UNKNOWN,
+    decimal_mark,
+    parse_number,
+)
 
 ROW = "__row__"  # column of raw frames holding the spreadsheet row number
 MAX_PER_COLUMN = 50  # problems listed per file and column before they are summarised
@@ -117,27 +127,61 @@ class Mapping:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mapping:
+        """A mapping from a file's data; ValueError names the section with the wrong shape."""
         if not isinstance(data, dict):
             raise ValueError("a mapping must be an object with 'tables', 'columns' and 'values'")
-        unknown = set(data) - {"tables", "columns", "values"}
+        unknown = set(map(str, data)) - {"tables", "columns", "values"}
         if unknown:
             raise ValueError(f"unknown mapping section(s): {', '.join(sorted(unknown))}")
-        tables = {normalise_header(k): str(v) for k, v in (data.get("tables") or {}).items()}
+        tables = {normalise_header(k): v for k, v in _pairs(data.get("tables"), "tables").items()}
         for target in tables.values():
             if target not in CONTRACT:
                 raise ValueError(f"mapping names an unknown table '{target}'")
         columns = {
-            str(t): {normalise_header(k): str(v) for k, v in (cols or {}).items()}
-            for t, cols in (data.get("columns") or {}).items()
+            t: {normalise_header(k): v for k, v in _pairs(cols, f"columns: {t}").items()}
+            for t, cols in _sections(data.get("columns"), "columns").items()
         }
         values = {
-            str(t): {
-                str(c): {str(k).strip().lower(): str(v) for k, v in (vals or {}).items()}
-                for c, vals in (cols or {}).items()
+            t: {
+                c: {k.strip().lower(): v for k, v in _pairs(vals, f"values: {t}: {c}").items()}
+                for c, vals in _sections(cols, f"values: {t}").items()
             }
-            for t, cols in (data.get("values") or {}).items()
+            for t, cols in _sections(data.get("values"), "values").items()
         }
         return cls(tables, columns, values)
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def _sections(data: Any, where: str) -> dict[str, Any]:
+    """A mapping section of named parts (tables, or columns of a table)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"the mapping's '{where}' must list names with what each holds, not {_shape(data)}"
+        )
+    return {str(k): v for k, v in data.items()}
+
+
+def _pairs(data: Any, where: str) -> dict[str, str]:
+    """A mapping section of 'theirs: ours' pairs of plain values."""
+    pairs = _sections(data, where)
+    for key, value in pairs.items():
+        if not isinstance(value, _SCALARS):
+            raise ValueError(
+                f"the mapping's '{where}: {key}' must be a single name or value, not {_shape(value)}"
+            )
+    return {k: str(v) for k, v in pairs.items()}
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a section"
+    return f"'{str(value)[:40]}'"
 
 
 @dataclass
@@ -149,6 +193,9 @@ class RawTable:
     frame: pd.DataFrame  # string cells (or None), with a ROW column
     problems: list[Problem] = field(default_factory=list)
     clean: bool = False  # every cell is already stripped text or None (readers do this)
+    delimiter: str = ""  # a CSV file's delimiter ("" for a workbook or a frame)
+    headers: dict[str, str] = field(default_factory=dict)  # column -> header as written, when
+    # the reader renamed it (a repeated header, or one named like the row column)
 
 
 # ---------------------------------------------------------------------------------- values
@@ -218,7 +265,7 @@ def parse_day(text: str) -> int | None:
     return {"tu": 1, "th": 3, "su": 6, "sa": 5, "mo": 0, "we": 2, "fr": 4}.get(t)
 
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")  # ASCII digits only
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -324,40 +371,53 @@ def _resolve_headers(
     """Rename the raw headers to contract names; report missing and doubled columns."""
     lookup = header_lookup(spec)
     lookup.update({k: v for k, v in mapping.columns.get(spec.name, {}).items()})
-    rename: dict[str, str] = {}
+    names: list[str] = []  # by position: a frame may repeat a header
     seen: dict[str, str] = {}
     ok = True
     for header in raw.frame.columns:
         if header == ROW:
+            names.append(ROW)
             continue
-        key = normalise_header(header)
-        target = lookup.get(key)
-        if target is None:
-            target = key.replace(" ", "_") or "unnamed"
-            if target in spec.columns:  # an unmapped header that spells a contract name
-                target = f"{target}_extra"
-        if target in seen:
-            if target in spec.columns:
-                out.add(
-                    raw.file,
-                    1,
-                    str(header),
-                    f"columns '{seen[target]}' and '{header}' both give {target}; keep one of them",
-                )
-                ok = False
-            target = f"{target}_{len(seen)}"
-        seen[target] = str(header)
-        rename[header] = target
+        written = raw.headers.get(header, str(header))
+        target, doubled = _column_target(normalise_header(written), lookup, spec, seen)
+        if doubled:
+            out.add(
+                raw.file,
+                1,
+                written,
+                f"columns '{seen[doubled]}' and '{written}' both give {doubled}; keep one of them",
+            )
+            ok = False
+        seen[target] = written
+        names.append(target)
     for col in spec.required:
         if col not in seen:
-            names = ", ".join(dict.fromkeys([col, *spec.columns[col].aliases]))
+            aliases = ", ".join(dict.fromkeys([col, *spec.columns[col].aliases]))
             out.add(
-                raw.file, 1, col, f"missing required column '{col}' (a header such as: {names})"
+                raw.file, 1, col, f"missing required column '{col}' (a header such as: {aliases})"
             )
             ok = False
     if not ok:
         return None
-    return raw.frame.rename(columns=rename)
+    return raw.frame.set_axis(names, axis=1)
+
+
+def _column_target(
+    key: str, lookup: dict[str, str], spec: TableSpec, seen: dict[str, str]
+) -> tuple[str, str | None]:
+    """The column name a header becomes, and the contract column it doubles (if it does)."""
+    target = lookup.get(key)
+    if target is None:
+        target = key.replace(" ", "_") or "unnamed"
+        if target in spec.columns:  # an unmapped header that spells a contract name
+            target = f"{target}_extra"
+    if target not in seen:
+        return target, None
+    doubled = target if target in spec.columns else None
+    k = len(seen)
+    while f"{target}_{k}" in seen:
+        k += 1
+    return f"{target}_{k}", doubled
 
 
 def _none_for_missing(values: pd.Series) -> pd.Series:
@@ -387,6 +447,160 @@ def _normalise_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+@dataclass
+class _ColumnCheck:
+    """One column being checked: where it came from, its cells and where problems go."""
+
+    raw: RawTable
+    frame: pd.DataFrame
+    column: Column
+    cells: pd.Series  # stripped text or None, after the mapping's value translations
+    out: _Collector
+    mark: str = POINT  # the file's decimal mark
+
+    @property
+    def present(self) -> pd.Series:
+        return self.cells.notna()
+
+    def report(self, wrong: pd.Series, message: Callable[[str], str], kind: str) -> pd.Series:
+        """One problem per wrong row (the message from the cell's text); returns ``wrong``."""
+        self.out.add_rows(
+            self.raw,
+            self.frame.loc[wrong, ROW],
+            self.column.name,
+            self.cells[wrong].map(message),
+            kind,
+        )
+        return wrong
+
+
+def _absent_column(col: Column, index: pd.Index) -> pd.Series:
+    """The values of a column the file does not have: its default, or empty."""
+    if col.kind == LIST:
+        return pd.Series([()] * len(index), index=index, dtype=object)
+    if col.default is not None:
+        return pd.Series(col.default, index=index)
+    dtype = (
+        "boolean" if col.kind == BOOL else ("float64" if col.kind in (FRACTION, NUMBER) else object)
+    )
+    return pd.Series(None, index=index, dtype=dtype)
+
+
+def _as_text(check: _ColumnCheck) -> tuple[pd.Series, pd.Series]:
+    return check.cells, pd.Series(False, index=check.cells.index)
+
+
+def _as_list(check: _ColumnCheck) -> tuple[pd.Series, pd.Series]:
+    values = _cached_parse(
+        check.cells, lambda v: tuple(sorted({p.strip().lower() for p in v.split(";") if p.strip()}))
+    )
+    values = values.map(lambda v: v if isinstance(v, tuple) else ())
+    return values, pd.Series(False, index=check.cells.index)
+
+
+def _coded(parse: Callable[[str], Any], what: str, kind: str):
+    """A checker for a kind read by ``parse`` (None: not understood, said as ``what``)."""
+
+    def check_coded(check: _ColumnCheck) -> tuple[pd.Series, pd.Series]:
+        values = _cached_parse(check.cells, parse)
+        wrong = check.present & values.isna()
+        return values, check.report(wrong, lambda v: f"{_quote(v)} {what}", kind)
+
+    return check_coded
+
+
+def _as_bool(check: _ColumnCheck) -> tuple[pd.Series, pd.Series]:
+    lowered = check.cells.map(lambda v: v.lower() if isinstance(v, str) else None)
+    values = pd.Series(pd.NA, index=check.cells.index, dtype="boolean")
+    values[lowered.isin(_TRUE)] = True
+    values[lowered.isin(_FALSE)] = False
+    wrong = check.present & ~lowered.isin(_TRUE | _FALSE)
+    return values, check.report(wrong, lambda v: f"{_quote(v)} is not yes or no", "not yes/no")
+
+
+def _as_number(check: _ColumnCheck) -> tuple[pd.Series, pd.Series]:
+    """FRACTION, NUMBER and INT cells, read by :func:`workbench.cohort.numbers.parse_number`."""
+    col = check.column
+    parsed = _cached_parse(check.cells, lambda v: parse_number(v, check.mark))
+    reason = parsed.map(lambda v: v if isinstance(v, str) else None)
+    number = pd.to_numeric(parsed.where(reason.isna()), errors="coerce").astype("float64")
+    why = dict(zip(check.cells[reason.notna()], reason[reason.notna()], strict=True))
+    if col.kind == INT:
+        why = {v: "is not a whole number" if w == NOT_A_NUMBER else w for v, w in why.items()}
+    bad = check.report(
+        check.present & reason.notna(), lambda v: f"{_quote(v)} {why[v]}", "not a number"
+    )
+    ok = check.present & number.notna()
+    if col.kind == INT:
+        fractional = ok & (number != np.floor(number.fillna(0)))
+        read_as = dict(zip(check.cells[fractional], number[fractional], strict=True))
+        bad |= check.report(
+            fractional,
+            lambda v: (
+                f"{_quote(v)} is not a whole number"
+                + (f" (read as {read_as[v]:g}: {_MARK_WORDS[check.mark]})" if "," in v else "")
+            ),
+            "not whole",
+        )
+        ok &= ~fractional
+    outside = ok & ((number < _bound(col.low, -np.inf)) | (number > _bound(col.high, np.inf)))
+    rng = (
+        f"from {int(col.low)} to {int(col.high)}"
+        if col.kind == INT
+        else f"between {_bound(col.low, -np.inf):g} and {_bound(col.high, np.inf):g}"
+    )
+    bad |= check.report(
+        outside, lambda v: f"{_quote(v)} is out of range (must be {rng})", "out of range"
+    )
+    if col.kind == INT:
+        fill = col.default if col.default is not None else 0
+        return number.where(ok & ~outside, fill).fillna(fill).astype("int64"), bad
+    return number.where(ok & ~outside).astype("float64"), bad
+
+
+_MARK_WORDS = {
+    POINT: "this file writes decimals with a point",
+    COMMA: "this file writes decimals with a comma",
+    UNKNOWN: "a comma read as a decimal mark",
+}
+
+
+def _bound(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+_CHECKERS: dict[str, Callable[[_ColumnCheck], tuple[pd.Series, pd.Series]]] = {
+    ID: _as_text,
+    TEXT: _as_text,
+    LIST: _as_list,
+    LEVEL: _coded(parse_level, f"is not a level (use one of {', '.join(LEVELS)})", "not a level"),
+    DAY: _coded(parse_day, "is not a day (use Mon..Sun)", "not a day"),
+    TIME: _coded(parse_time, "is not a 24-hour time HH:MM", "not a time"),
+    DATE: _coded(parse_date, "is not a date written YYYY-MM-DD", "not a date"),
+    BOOL: _as_bool,
+    FRACTION: _as_number,
+    NUMBER: _as_number,
+    INT: _as_number,
+}
+_NUMBER_KINDS = (FRACTION, NUMBER, INT)
+
+
+def _translated(cells: pd.Series, value_map: dict[str, str] | None) -> pd.Series:
+    if not value_map:
+        return cells
+    return cells.map(lambda v: value_map.get(v.lower(), v) if isinstance(v, str) else v)
+
+
+def table_mark(raw: RawTable, frame: pd.DataFrame, spec: TableSpec) -> str:
+    """The table's decimal mark, from its number columns and its delimiter: a file with ``,``
+    between values (or a workbook) writes decimals with a point unless its numbers show a comma."""
+    cells: list[Any] = []
+    for col in spec.columns_list:
+        if col.kind in _NUMBER_KINDS and col.name in frame.columns:
+            cells.extend(pd.unique(frame[col.name].dropna()))
+    return decimal_mark(cells, POINT if raw.delimiter in ("", ",") else UNKNOWN)
+
+
 def _check_column(
     raw: RawTable,
     frame: pd.DataFrame,
@@ -394,152 +608,19 @@ def _check_column(
     col_name: str,
     mapping: Mapping,
     out: _Collector,
+    mark: str = POINT,
 ) -> tuple[pd.Series, pd.Series]:
     """Parse one column; return (values, bad-row mask)."""
     col = spec.columns[col_name]
     if col_name not in frame.columns:
-        n = len(frame)
-        if col.kind == LIST:
-            return pd.Series([()] * n, index=frame.index, dtype=object), pd.Series(
-                False, frame.index
-            )
-        if col.default is not None:
-            return pd.Series(col.default, index=frame.index), pd.Series(False, frame.index)
-        dtype = (
-            "boolean"
-            if col.kind == BOOL
-            else ("float64" if col.kind in (FRACTION, NUMBER) else object)
-        )
-        return pd.Series(None, index=frame.index, dtype=dtype), pd.Series(False, frame.index)
-
-    s = frame[col_name]
-    value_map = mapping.values.get(spec.name, {}).get(col_name)
-    if value_map:
-        s = s.map(lambda v: value_map.get(v.lower(), v) if isinstance(v, str) else v)
-    missing = s.isna()
-    bad = pd.Series(False, index=frame.index)
-    if col.required and missing.any():
+        return _absent_column(col, frame.index), pd.Series(False, frame.index)
+    cells = _translated(frame[col_name], mapping.values.get(spec.name, {}).get(col_name))
+    check = _ColumnCheck(raw, frame, col, cells, out, mark)
+    missing = cells.isna() if col.required else pd.Series(False, frame.index)
+    if missing.any():
         out.add_rows(raw, frame.loc[missing, ROW], col_name, f"{col_name} is empty", "is empty")
-        bad |= missing
-
-    present = ~missing
-    if col.kind in (ID, TEXT):
-        values = s
-    elif col.kind == LIST:
-        values = _cached_parse(
-            s, lambda v: tuple(sorted({p.strip().lower() for p in v.split(";") if p.strip()}))
-        )
-        values = values.map(lambda v: v if isinstance(v, tuple) else ())
-    elif col.kind == LEVEL:
-        values = _cached_parse(s, parse_level)
-        wrong = present & values.isna()
-        out.add_rows(
-            raw,
-            frame.loc[wrong, ROW],
-            col_name,
-            s[wrong].map(lambda v: f"{_quote(v)} is not a level (use one of {', '.join(LEVELS)})"),
-            "not a level",
-        )
-        bad |= wrong
-    elif col.kind == DAY:
-        values = _cached_parse(s, parse_day)
-        wrong = present & values.isna()
-        out.add_rows(
-            raw,
-            frame.loc[wrong, ROW],
-            col_name,
-            s[wrong].map(lambda v: f"{_quote(v)} is not a day (use Mon..Sun)"),
-            "not a day",
-        )
-        bad |= wrong
-    elif col.kind == TIME:
-        values = _cached_parse(s, parse_time)
-        wrong = present & values.isna()
-        out.add_rows(
-            raw,
-            frame.loc[wrong, ROW],
-            col_name,
-            s[wrong].map(lambda v: f"{_quote(v)} is not a 24-hour time HH:MM"),
-            "not a time",
-        )
-        bad |= wrong
-    elif col.kind == BOOL:
-        lowered = s.map(lambda v: v.lower() if isinstance(v, str) else None)
-        values = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-        values[lowered.isin(_TRUE)] = True
-        values[lowered.isin(_FALSE)] = False
-        wrong = present & ~lowered.isin(_TRUE | _FALSE)
-        out.add_rows(
-            raw,
-            frame.loc[wrong, ROW],
-            col_name,
-            s[wrong].map(lambda v: f"{_quote(v)} is not yes or no"),
-            "not yes/no",
-        )
-        bad |= wrong
-    elif col.kind == DATE:
-        values = _cached_parse(s, parse_date)
-        wrong = present & values.isna()
-        out.add_rows(
-            raw,
-            frame.loc[wrong, ROW],
-            col_name,
-            s[wrong].map(lambda v: f"{_quote(v)} is not a date written YYYY-MM-DD"),
-            "not a date",
-        )
-        bad |= wrong
-    else:  # FRACTION, NUMBER or INT
-        text = s.map(lambda v: v.replace(",", "") if isinstance(v, str) else None)
-        percent = text.map(lambda v: isinstance(v, str) and v.endswith("%")).astype(bool)
-        number = pd.to_numeric(
-            text.map(lambda v: v.rstrip("%").strip() if isinstance(v, str) else None),
-            errors="coerce",
-        )
-        number = number.where(~percent, number / 100.0)
-        wrong_number = present & number.isna()
-        what = "a whole number" if col.kind == INT else "a number"
-        out.add_rows(
-            raw,
-            frame.loc[wrong_number, ROW],
-            col_name,
-            s[wrong_number].map(lambda v: f"{_quote(v)} is not {what}"),
-            "not a number",
-        )
-        bad |= wrong_number
-        ok_number = present & number.notna()
-        if col.kind == INT:
-            fractional = ok_number & (number != np.floor(number.fillna(0)))
-            out.add_rows(
-                raw,
-                frame.loc[fractional, ROW],
-                col_name,
-                s[fractional].map(lambda v: f"{_quote(v)} is not a whole number"),
-                "not whole",
-            )
-            bad |= fractional
-            ok_number &= ~fractional
-        low = -np.inf if col.low is None else col.low
-        high = np.inf if col.high is None else col.high
-        outside = ok_number & ((number < low) | (number > high))
-        rng = (
-            f"from {int(low)} to {int(high)}"
-            if col.kind == INT
-            else f"between {low:g} and {high:g}"
-        )
-        out.add_rows(
-            raw,
-            frame.loc[outside, ROW],
-            col_name,
-            s[outside].map(lambda v: f"{_quote(v)} is out of range (must be {rng})"),
-            "out of range",
-        )
-        bad |= outside
-        if col.kind == INT:
-            fill = col.default if col.default is not None else 0
-            values = number.where(ok_number & ~outside, fill).fillna(fill).astype("int64")
-        else:
-            values = number.where(ok_number & ~outside).astype("float64")
-    return values, bad
+    values, wrong = _CHECKERS[col.kind](check)
+    return values, missing | wrong
 
 
 def _check_table(
@@ -547,7 +628,7 @@ def _check_table(
 ) -> tuple[pd.DataFrame, pd.Series] | None:
     """The parsed table and a mask of its rows that broke a rule (None: unusable headers)."""
     if spec.name == "students":  # first + last name, preferred name ... -> one `name`
-        raw = RawTable(raw.name, raw.file, combine_name_columns(raw.frame), raw.problems, raw.clean)
+        raw = replace(raw, frame=combine_name_columns(raw.frame))  # keeps how it was read
     frame = _resolve_headers(raw, spec, mapping, out)
     if frame is None:
         return None
@@ -555,8 +636,9 @@ def _check_table(
         frame = _normalise_strings(frame)
     result = {ROW: frame[ROW]}
     bad_any = pd.Series(False, index=frame.index)
+    mark = table_mark(raw, frame, spec)
     for col_name in spec.columns:
-        values, bad = _check_column(raw, frame, spec, col_name, mapping, out)
+        values, bad = _check_column(raw, frame, spec, col_name, mapping, out, mark)
         result[col_name] = values
         bad_any |= bad
     for extra in frame.columns:
@@ -661,6 +743,90 @@ def _finalise(name: str, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _as_raw_tables(
+    raw_tables: dict[str, pd.DataFrame | RawTable], out: _Collector
+) -> dict[str, RawTable]:
+    """Every table as a RawTable (a plain DataFrame is ``<name>.csv`` with rows from 2)."""
+    raws: dict[str, RawTable] = {}
+    for name, value in raw_tables.items():
+        if isinstance(value, RawTable):
+            raws[name] = value
+            out.problems.extend(value.problems)
+        else:
+            frame = value.copy()
+            if ROW not in frame.columns:
+                frame[ROW] = np.arange(2, len(frame) + 2)
+            raws[name] = RawTable(name, f"{name}.csv", frame)
+    if "students" not in raws:
+        out.add(
+            "students",
+            None,
+            None,
+            "the cohort has no students table (a students.csv file or a 'students' sheet)",
+        )
+    return raws
+
+
+def _unreadable(raw: RawTable) -> bool:
+    """A table its reader could not read at all (its reading problem says why)."""
+    return list(raw.frame.columns) == [ROW] and any(p.severity == "error" for p in raw.problems)
+
+
+def _check_each_table(
+    raws: dict[str, RawTable], mapping: Mapping, out: _Collector
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series], bool]:
+    """Each table parsed on its own: (tables, rows that broke a rule, whether any is unusable)."""
+    checked: dict[str, pd.DataFrame] = {}
+    bad_rows: dict[str, pd.Series] = {}
+    blocked = False
+    for name in (n for n in TABLES if n in raws):
+        parsed = (
+            None
+            if _unreadable(raws[name])
+            else _check_table(raws[name], CONTRACT[name], mapping, out)
+        )
+        if parsed is None:
+            blocked = True
+        else:
+            checked[name], bad_rows[name] = parsed
+    if "students" in checked and len(checked["students"]) == 0:
+        out.add(raws["students"].file, None, None, "the students table has no rows")
+    return checked, bad_rows, blocked
+
+
+def _unknown_references(
+    name: str, checked: dict[str, pd.DataFrame], raws: dict[str, RawTable], out: _Collector
+) -> pd.Series:
+    """Rows of one table that refer to something another table does not have (reported)."""
+    table, raw = checked[name], raws[name]
+    unknown_any = pd.Series(False, index=table.index)
+    for column, target, target_col in CONTRACT[name].references:
+        if target not in checked:
+            if target not in raws and len(table) and target != "modules":
+                # module codes may stand alone when no modules table is given
+                out.add(
+                    raw.file,
+                    None,
+                    column,
+                    f"refers to the {target} table, which the cohort does not have",
+                )
+            continue  # otherwise the target table has its own problems reported
+        known = set(checked[target][target_col].dropna())
+        unknown = table[column].notna() & ~table[column].isin(known)
+        file_of_target = raws[target].file
+        out.add_rows(
+            raw,
+            table.loc[unknown, ROW],
+            column,
+            table.loc[unknown, column].map(
+                lambda v, t=file_of_target: f"{_quote(v)} is not in {t}"
+            ),
+            "unknown reference",
+        )
+        unknown_any |= unknown
+    return unknown_any
+
+
 def validate_tables(
     raw_tables: dict[str, pd.DataFrame | RawTable],
     mapping: Mapping | None = None,
@@ -674,77 +840,11 @@ def validate_tables(
     mapping = mapping or Mapping()
     out = _Collector()
     out.problems.extend(read_problems or [])
-    raws: dict[str, RawTable] = {}
-    for name, value in raw_tables.items():
-        if isinstance(value, RawTable):
-            raws[name] = value
-            out.problems.extend(value.problems)
-        else:
-            frame = value.copy()
-            if ROW not in frame.columns:
-                frame[ROW] = np.arange(2, len(frame) + 2)
-            raws[name] = RawTable(name, f"{name}.csv", frame)
-
-    if "students" not in raws:
-        out.add(
-            "students",
-            None,
-            None,
-            "the cohort has no students table (a students.csv file or a 'students' sheet)",
-        )
-
-    checked: dict[str, pd.DataFrame] = {}
-    bad_rows: dict[str, pd.Series] = {}
-    blocked = False
-    for name in TABLES:
-        if name not in raws:
-            continue
-        if list(raws[name].frame.columns) == [ROW] and any(
-            p.severity == "error" for p in raws[name].problems
-        ):
-            blocked = True  # unreadable: its reading problem says why
-            continue
-        parsed = _check_table(raws[name], CONTRACT[name], mapping, out)
-        if parsed is None:
-            blocked = True
-        else:
-            checked[name], bad_rows[name] = parsed
-
-    if "students" in checked and len(checked["students"]) == 0 and "students" in raws:
-        out.add(raws["students"].file, None, None, "the students table has no rows")
-
-    # References between tables.
-    for name, table in list(checked.items()):
-        spec = CONTRACT[name]
-        raw = raws[name]
-        keep = pd.Series(True, index=table.index)
-        for column, target, target_col in spec.references:
-            if target not in checked:
-                if target in raws or len(table) == 0:
-                    continue  # the target table has its own problems reported
-                if target == "modules":
-                    continue  # module codes may stand alone when no modules table is given
-                out.add(
-                    raw.file,
-                    None,
-                    column,
-                    f"refers to the {target} table, which the cohort does not have",
-                )
-                continue
-            known = set(checked[target][target_col].dropna())
-            unknown = table[column].notna() & ~table[column].isin(known)
-            file_of_target = raws[target].file
-            out.add_rows(
-                raw,
-                table.loc[unknown, ROW],
-                column,
-                table.loc[unknown, column].map(
-                    lambda v, t=file_of_target: f"{_quote(v)} is not in {t}"
-                ),
-                "unknown reference",
-            )
-            keep &= ~unknown
-        checked[name] = table.loc[keep & ~bad_rows[name]]
+    raws = _as_raw_tables(raw_tables, out)
+    checked, bad_rows, blocked = _check_each_table(raws, mapping, out)
+    for name in list(checked):
+        unknown = _unknown_references(name, checked, raws, out)
+        checked[name] = checked[name].loc[~unknown & ~bad_rows[name]]
 
     problems = out.finish()
     _warn_soft(checked, raws, problems)
