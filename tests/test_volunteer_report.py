@@ -7,6 +7,7 @@ from pathlib import Path
 from workbench.cohort.loading import load_cohort
 from workbench.review.report import render_report
 from workbench.scenarios.scenario import solve_scenario
+from workbench.volunteers.supervision import term_weeks
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "department"
 
@@ -25,7 +26,8 @@ def test_report_has_a_volunteers_section_with_the_plans_hours() -> None:
     assert "<h2>Volunteers</h2>" in section
     mine = scenario.results["sessions"]
     mine = mine[mine["leader_id"] == leader]
-    hours = float(((mine["end"] - mine["start"]) / 60 * 10 + 0.5 * 10).sum())  # 10 weeks
+    weeks = len(term_weeks(cohort))  # the term's teaching weeks
+    hours = float(((mine["end"] - mine["start"]) / 60 * weeks + 0.5 * weeks).sum())
     assert "<td>&lt;b&gt;Ann&lt;/b&gt; &amp; co</td><td>PASS leader</td>" in section
     assert f'<td class="num">{hours:,.1f}</td></tr>' in section
     assert "<b>Ann</b>" not in page

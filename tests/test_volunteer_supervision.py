@@ -133,3 +133,13 @@ def test_checkins_every_n_teaching_weeks_with_dates() -> None:
     plain = cohort_with([("A", "Arts")], [("S1", 2, "Arts")])
     schedule = checkin_schedule(plain, plan_supervision(plain).assignments, every=3)
     assert schedule["week"].tolist() == [1, 4, 7, 10] and set(schedule["date"]) == {""}
+
+
+def test_large_case_exact_same_faculty_count() -> None:
+    """300 volunteers: every same-faculty pairing counts, however large the objective."""
+    volunteers = [(f"V{i:03d}", "Science" if i < 150 else "Arts") for i in range(300)]
+    staff = [("S1", 100, "Science"), ("S2", 100, "Arts"), ("S3", 200, "Science")]
+    plan = plan_supervision(cohort_with(volunteers, staff))
+    assert len(plan.assignments) == 300
+    assert int(plan.assignments["same_faculty"].sum()) == 150 + 100  # Arts: only S2 is Arts
+    assert plan.loads.set_index("staff_id").loc["S2", "volunteers"] == 100

@@ -12,8 +12,13 @@ The rules (one function each below; each constraint is named after its rule):
 4. **A room holds one session at a time**: two sessions in the same room never overlap
    (a 2-hour session at 10:00 blocks the room's 11:00 session).
 
-Objective, in priority order: place as many volunteers as possible (everyone who can attend
-one, when the rooms allow), then run the fewest sessions.
+5. **Everyone who can come is placed**: as many volunteers as can be placed at all (everyone
+   free at some time with a free room, unless the seats run out).
+
+Solved in phases: the most volunteers that can be placed (phase 1, skipped when the first plan
+already places everyone who has a free time and room), then the fewest sessions that place
+them (phase 2, rule 5 added), then whole volunteers named per session with the sessions fixed
+(phase 3). A quick first plan (:mod:`.training_start`) is the warm start.
 
 Volunteers free at exactly the same times are interchangeable here, so the model counts them
 per *availability pattern* (``trained_at[pattern, time]``) and names them afterwards; a
@@ -34,6 +39,7 @@ from workbench.cohort.domain import DAYS, Cohort, Slot, SolveStatus, format_time
 from workbench.schemes.solving import solve
 from workbench.volunteers.people import ROLES, parse_who, volunteers
 from workbench.volunteers.training_explain import explain_untrained
+from workbench.volunteers.training_start import first_plan
 
 
 class TrainingSettings(BaseModel):
@@ -146,9 +152,14 @@ def session_variables(inst: TrainingInstance) -> dict[tuple[int, int], pulp.LpVa
 def trainee_variables(
     times: list[tuple[int, ...]], members: list[list[int]]
 ) -> dict[tuple[int, int], pulp.LpVariable]:
-    """Rule 1 (volunteers): volunteers are placed only at times they are free."""
+    """Rule 1 (volunteers): volunteers are placed only at times they are free.
+
+    Counts need not be declared whole: once the sessions are chosen, seating volunteers is a
+    transportation problem whose corners are whole numbers, so a whole plan seating as many
+    exists; :func:`name_trainees` finds it with the sessions fixed.
+    """
     return {
-        (p, t): pulp.LpVariable(f"trained_at_{p}_{t}", 0, len(members[p]), cat=pulp.LpInteger)
+        (p, t): pulp.LpVariable(f"trained_at_{p}_{t}", 0, len(members[p]))
         for p in range(len(times))
         for t in times[p]
     }
@@ -189,16 +200,14 @@ def rule_room_one_session_at_a_time(model: TrainingModel, inst: TrainingInstance
                 model.prob += pulp.lpSum(running) <= 1, f"room_one_session_at_a_time_{r}_{t}"
 
 
-def objective(model: TrainingModel) -> None:
-    """Place the most volunteers first; then the fewest sessions."""
+def rule_everyone_who_can_come(model: TrainingModel, target: int) -> None:
+    """Rule 5: at least ``target`` volunteers are placed (the most that can be)."""
     placed = pulp.lpSum(model.trained_at.values())
-    sessions = pulp.lpSum(model.session_runs.values())
-    weight = len(model.session_runs) + 1  # one more volunteer beats every session saved
-    model.prob += weight * placed - sessions
+    model.prob += placed >= target, "everyone_who_can_come_is_placed"
 
 
 def build_model(inst: TrainingInstance) -> TrainingModel:
-    """The PuLP model: variables (rule 1), rules 2-4 and the objective."""
+    """The PuLP model: variables (rule 1) and rules 2-4; each phase sets its objective."""
     times, members = inst.patterns()
     model = TrainingModel(
         pulp.LpProblem("training_sessions", pulp.LpMaximize),
@@ -210,8 +219,86 @@ def build_model(inst: TrainingInstance) -> TrainingModel:
     rule_one_session_each(model)
     rule_seats(model, inst)
     rule_room_one_session_at_a_time(model, inst)
-    objective(model)
     return model
+
+
+# ------------------------------------------------------------------------------ the phases
+
+
+def warm_start(model: TrainingModel, inst: TrainingInstance) -> int:
+    """Load the first plan (training_start) into the variables; the volunteers it places."""
+    sessions = first_plan(inst)
+    pattern_of = {v: p for p, members in enumerate(model.pattern_members) for v in members}
+    for var in model.session_runs.values():
+        var.setInitialValue(0)
+    for var in model.trained_at.values():
+        var.setInitialValue(0)
+    for t, r, people in sessions:
+        model.session_runs[t, r].setInitialValue(1)
+        for v in people:
+            var = model.trained_at[pattern_of[v], t]
+            var.setInitialValue((var.value() or 0) + 1)
+    return sum(len(people) for _, _, people in sessions)
+
+
+def place_most(model: TrainingModel, settings: TrainingSettings) -> tuple[int, SolveStatus | None]:
+    """Phase 1: the most volunteers that can be placed (no solve when the first plan already
+    places everyone with a free time and room: nobody more can be)."""
+    can_come = sum(len(m) for m in model.pattern_members)
+    placed = pulp.lpSum(model.trained_at.values())
+    if round(pulp.value(placed) or 0) >= can_come:
+        return can_come, None
+    model.prob.sense = pulp.LpMaximize
+    model.prob.setObjective(placed)
+    status = solve(model.prob, settings.solver, settings.time_limit, warm_start=True)
+    return int(round(pulp.value(placed) or 0)), status
+
+
+def seat_bound(model: TrainingModel, target: int, inst: TrainingInstance) -> None:
+    """Not a rule but a bound every plan keeps (it speeds the proof): placing ``target``
+    volunteers takes at least target / (the most seats a session has) sessions."""
+    most = int(inst.seats.max()) if len(inst.seats) else 1
+    sessions = pulp.lpSum(model.session_runs.values())
+    model.prob += sessions >= -(-target // most), "seat_bound"
+
+
+def fewest_sessions(
+    model: TrainingModel, inst: TrainingInstance, target: int, settings: TrainingSettings
+) -> SolveStatus:
+    """Phase 2: the fewest sessions that place ``target`` volunteers."""
+    rule_everyone_who_can_come(model, target)
+    seat_bound(model, target, inst)
+    model.prob.sense = pulp.LpMinimize
+    model.prob.setObjective(pulp.lpSum(model.session_runs.values()))
+    return solve(model.prob, settings.solver, settings.time_limit, warm_start=True)
+
+
+def name_trainees(model: TrainingModel, settings: TrainingSettings) -> None:
+    """Phase 3: with the sessions fixed, whole numbers of volunteers per time (exact)."""
+    for var in model.session_runs.values():
+        var.lowBound = var.upBound = round(var.value() or 0)
+    for var in model.trained_at.values():
+        var.cat = pulp.LpInteger
+    model.prob.sense = pulp.LpMaximize
+    model.prob.setObjective(pulp.lpSum(model.trained_at.values()))
+    solve(model.prob, settings.solver, settings.time_limit, warm_start=True)
+
+
+def solve_model(
+    inst: TrainingInstance, settings: TrainingSettings
+) -> tuple[TrainingModel, SolveStatus]:
+    """Build, warm-start and solve the phases; the model holds the plan."""
+    model = build_model(inst)
+    if not model.trained_at:
+        return model, SolveStatus("optimal", objective=0.0, solver=settings.solver)
+    warm_start(model, inst)
+    target, first = place_most(model, settings)
+    if first is not None and first.status not in ("optimal", "feasible"):
+        return model, first
+    status = fewest_sessions(model, inst, target, settings)
+    if status.status in ("optimal", "feasible"):
+        name_trainees(model, settings)
+    return model, status
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -338,11 +425,7 @@ def solve_training(cohort: Cohort, settings: TrainingSettings | None = None) -> 
     """Plan the training sessions (see the module's rules); reasons and fixes for the rest."""
     settings = settings or TrainingSettings()
     inst = build_instance(cohort, settings)
-    model = build_model(inst)
-    if model.trained_at:
-        status = solve(model.prob, settings.solver, settings.time_limit)
-    else:
-        status = SolveStatus("optimal", objective=0.0, solver=settings.solver)
+    model, status = solve_model(inst, settings)
     if status.status in ("optimal", "feasible") and model.trained_at:
         sessions, assignments = _plan_tables(inst, model)
     else:
