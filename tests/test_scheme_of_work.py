@@ -35,6 +35,7 @@ from workbench.prepare.sow_instance import (
 )
 from workbench.prepare.sow_rules import Visit, check_module
 from workbench.prepare.term import TermWeek, term_weeks, weeks_from_start
+from workbench.review.export import to_csv_bytes
 
 MONDAY = dt.date(2026, 9, 28)
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
@@ -309,3 +310,13 @@ def test_faculty_sample_plans_every_pass_module():
     never = left[~left["reason"].str.startswith("difficult")]
     assert len(placed) + len(never) == total
     assert len(placed) >= 0.8 * total
+
+
+def test_weeks_and_left_out_csv_neutralise_formulas_from_the_topics_table():
+    plan = plan_scheme_of_work(small_cohort(), weeks_from_start(MONDAY, 6))
+    table = weeks_table(plan)
+    assert table["topics"].str.startswith("=HYPERLINK").any()
+    text = to_csv_bytes(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    left = left_out(move_topic(plan, "MA1", '=HYPERLINK("x")', None))
+    assert "'=HYPERLINK" in to_csv_bytes(left).decode("utf-8-sig")
