@@ -76,8 +76,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a printable, self-contained HTML report: from a saved .wbscenario "
         "file, or from a cohort solved with --scheme first.",
     )
-    p.add_argument("source", help="a .wbscenario file, or a cohort folder / .zip / .xlsx")
+    p.add_argument(
+        "source", nargs="?", help="a .wbscenario file, or a cohort folder / .zip / .xlsx"
+    )
     p.add_argument("--out", required=True, help="the report file (.html)")
+    p.add_argument(
+        "--compare",
+        metavar="A.wbscenario,B.wbscenario,...",
+        help="an options report: two to four saved plans side by side on one printable page",
+    )
+    p.add_argument(
+        "--for-budget",
+        type=float,
+        metavar="AMOUNT",
+        help="with --compare: name the plan that reaches the most students within this budget",
+    )
+    p.add_argument(
+        "--for-coverage",
+        type=float,
+        metavar="SHARE",
+        help="with --compare: name the cheapest plan reaching this coverage (e.g. 0.8)",
+    )
     p.add_argument(
         "--scheme",
         choices=["mentoring", "pass", "groups"],
@@ -271,11 +290,48 @@ def _looks_like_scenario(path: Path) -> bool:
     return False
 
 
+def _run_options(args: argparse.Namespace) -> int:
+    from workbench.cli.main import UsageError
+    from workbench.review.options import (
+        MAX_PLANS,
+        MIN_PLANS,
+        best_plan,
+        plan_options,
+        write_options,
+    )
+    from workbench.scenarios.scenario import ScenarioFileError, read_scenario
+
+    if args.source or args.scheme:
+        raise UsageError("--compare takes saved plans only (no SOURCE or --scheme)")
+    paths = [p.strip() for p in args.compare.split(",") if p.strip()]
+    if not MIN_PLANS <= len(paths) <= MAX_PLANS:
+        raise UsageError(f"--compare takes {MIN_PLANS} to {MAX_PLANS} .wbscenario files")
+    scenarios = []
+    for path in paths:
+        try:
+            scenarios.append(read_scenario(Path(path)))
+        except (ScenarioFileError, OSError) as exc:
+            raise UsageError(f"{path}: {exc}") from exc
+    try:
+        _, why = best_plan(plan_options(scenarios), args.for_budget, args.for_coverage)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    out = write_options(scenarios, args.out, args.for_budget, args.for_coverage)
+    if why:
+        print(why)
+    print(f"options report of {len(scenarios)} plans; wrote {out}")
+    return 0
+
+
 def run_report(args: argparse.Namespace) -> int:
     from workbench.cli.main import UsageError, load_or_fail
     from workbench.review.report import write_report
     from workbench.scenarios.scenario import ScenarioFileError, read_scenario, solve_scenario
 
+    if args.compare:
+        return _run_options(args)
+    if not args.source:
+        raise UsageError("give a .wbscenario file or a cohort (or --compare A,B,...)")
     source = Path(args.source)
     if _looks_like_scenario(source):
         if args.scheme:
