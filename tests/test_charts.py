@@ -640,3 +640,19 @@ def test_every_chart_table_reads_like_the_chart():
     table = ch.chart_table(charts["group scores"])
     assert table["Score (0-1)"].tolist() == ["0.50 (weakest)", "1.00"]
     assert ch.chart_table(charts["empty"]).to_dict("list") == {"Note": ["No mentors to show."]}
+
+
+def test_a_screen_reader_hears_each_mark_in_words():
+    """Vega names each mark from its encodings ("share: 0.866667"); ours say it in words."""
+    charts = every_chart()
+    spoken = {
+        "coverage": "CH101, Session fits their timetable: 90%",
+        "equity": "Level: UG1: 73% reached, -6.7 pts",
+        "heat map": "Monday 10:00: 40 students free; CH101",
+        "mentor load": "1 mentors with 0 of 2 places",
+        "match scores": "Score 0.8–0.9: 1 pairs",
+        "group scores": "G01 (Mon 09:00): score 0.50 (weakest)",
+    }
+    for name, words in spoken.items():
+        svg = ch.render_svg(charts[name])
+        assert f'aria-label="{words}"' in svg, (name, re.findall(r'aria-label="([^"]*)"', svg)[:8])

@@ -46,6 +46,12 @@ def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
+def spoken(chart: alt.Chart, expression: str) -> alt.Chart:
+    """What a screen reader says for each mark of ``chart``: a Vega expression over the mark's
+    row, instead of Vega's default list of raw encoded values ("share: 0.866667")."""
+    return chart.transform_calculate(spoken=expression).encode(description="spoken:N")
+
+
 def palette(n: int) -> list[str]:
     """``n`` series colours in :data:`PALETTE` order (repeating past six)."""
     return [PALETTE[i % len(PALETTE)] for i in range(max(n, 1))]

@@ -36,6 +36,7 @@ from workbench.outcomes.chart_style import (
     pct,
     render_png,
     render_svg,
+    spoken,
     with_table,
 )
 from workbench.outcomes.plan_charts import (
@@ -190,6 +191,7 @@ def coverage_chart(
             legend=alt.Legend(orient="bottom"),
         )
     )
+    bars = spoken(bars, "datum.group + ', ' + datum.measure + ': ' + datum.label")
     text = base.mark_text(align="left", dx=3, fontSize=10).encode(text="label:N")
     best = table.loc[table["order"] == 0].iloc[0]
     worst = table.loc[table["order"] == table["order"].max()].iloc[0]
@@ -314,6 +316,10 @@ def equity_chart(equity: pd.DataFrame, title: str = "Reach by student group") ->
             ),
         )
     )
+    bars = spoken(
+        bars,
+        "datum.label + ': ' + format(datum.reach_share, '.0%') + ' reached, ' + datum.gap_text",
+    )
     text = (
         alt.Chart()
         .mark_text(align="left", dx=2, fontSize=10)
@@ -415,6 +421,7 @@ def cost_per_student_chart(
             tooltip=tooltip,
         )
     )
+    bars = spoken(bars, "datum.label + ': ' + datum.bar_text + ' per student reached'")
     text = (
         alt.Chart()
         .mark_text(align="left", dx=3, fontSize=10)

@@ -12,7 +12,15 @@ import pandas as pd
 
 from workbench.cohort.domain import DAY_NAMES, format_time
 from workbench.outcomes import chart_style as style
-from workbench.outcomes.chart_style import EDGE, HEAT, PALETTE, empty_chart, palette, with_table
+from workbench.outcomes.chart_style import (
+    EDGE,
+    HEAT,
+    PALETTE,
+    empty_chart,
+    palette,
+    spoken,
+    with_table,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Day x time grid of free students with the sessions or groups that meet
@@ -165,6 +173,12 @@ def slot_grid_chart(
             ),
         )
     )
+    cells = spoken(
+        cells,
+        "datum.day_name + ' ' + datum.time + ': ' + (isValid(datum.free_students) ? "
+        f"format(datum.free_students, ',') : 'no') + ' students free' + "
+        f"(datum.{count} > 0 ? '; ' + datum.{names} : '')",
+    )
     # White diamonds with a black edge read on every cell colour; a count sits inside in black.
     marks = (
         alt.Chart()
@@ -264,6 +278,7 @@ def mentor_load_chart(mentor_load: pd.DataFrame, title: str = "Mentor load") -> 
             tooltip=tooltip,
         )
     )
+    bars = spoken(bars, "datum.mentors + ' mentors with ' + datum.label")
     totals = (
         alt.Chart()
         .mark_text(dy=-5, fontSize=10)
@@ -351,6 +366,7 @@ def match_score_chart(
             ],
         )
     )
+    bars = spoken(bars, "'Score ' + datum.label + ': ' + datum.pairs + ' pairs'")
     text = (
         alt.Chart()
         .mark_text(dy=-5, fontSize=10)

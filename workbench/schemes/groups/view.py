@@ -18,7 +18,7 @@ import pandas as pd
 
 from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import DAY_NAMES, DAYS, LEVELS, Cohort, format_time
-from workbench.outcomes.chart_style import PALETTE, empty_chart, with_table
+from workbench.outcomes.chart_style import PALETTE, empty_chart, spoken, with_table
 from workbench.outcomes.chart_style import title as chart_title
 from workbench.outcomes.plan_charts import slot_grid_chart
 from workbench.schemes.groups.rules import LIST_ATTRIBUTES, attribute_word
@@ -504,6 +504,7 @@ def group_scores_chart(
             tooltip=tooltip,
         )
     )
+    bars = spoken(bars, "datum.group_id + ' (' + datum.slot + '): score ' + datum.label")
     text = (
         alt.Chart()
         .mark_text(align="left", dx=3, fontSize=10)
