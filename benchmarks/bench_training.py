@@ -44,7 +44,7 @@ def greedy(inst: TrainingInstance) -> tuple[int, int]:
     placed = sessions = 0
     while True:
         best, gain = None, 0
-        for t, slot in enumerate(inst.times):
+        for t in range(len(inst.times)):
             waiting = int(usable[:, t].sum())
             for r in np.flatnonzero(~room_busy[:, t]):
                 take = min(waiting, int(inst.seats[r]))

@@ -26,6 +26,7 @@ FULL = {
     "bench_whatif.py": [],
     "bench_app.py": [],
     "bench_scheme_of_work.py": [],
+    "bench_training.py": [],
 }
 QUICK = {
     "bench_loading.py": ["--sizes", "1000,10000"],
@@ -35,6 +36,7 @@ QUICK = {
     "bench_whatif.py": ["--points", "4"],
     "bench_app.py": ["--sample", "department", "--repeats", "3"],
     "bench_scheme_of_work.py": ["--repeats", "1", "--modules", "20"],
+    "bench_training.py": ["--sizes", ""],
 }
 
 

@@ -19,6 +19,7 @@ from workbench.volunteers.training import (
     solve_training,
 )
 from workbench.volunteers.training_explain import check_plan
+from workbench.volunteers.training_start import first_plan
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -326,5 +327,6 @@ def test_sample_solves_with_every_rule_held(name: str) -> None:
     assert check_plan(inst, plan.sessions, plan.assignments) == []
     trainable = int(inst.usable().any(axis=1).sum())
     assert plan.trained == trainable  # everyone who can come is placed
-    # no fewer sessions could seat them: a bound from the largest group size
+    # no fewer sessions could seat them (the seat bound); no more than the quick first plan
     assert len(plan.sessions) >= -(-plan.trained // plan.settings.max_size)
+    assert len(plan.sessions) <= len(first_plan(inst))
