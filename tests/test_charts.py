@@ -652,6 +652,7 @@ def test_a_screen_reader_hears_each_mark_in_words():
         "mentor load": "1 mentors with 0 of 2 places",
         "match scores": "Score 0.8–0.9: 1 pairs",
         "group scores": "G01 (Mon 09:00): score 0.50 (weakest)",
+        "sweep": "PASS, Intake 1: coverage 87%",
     }
     for name, words in spoken.items():
         svg = ch.render_svg(charts[name])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.outcomes import chart_style as style
-from workbench.outcomes.chart_style import GREY, empty_chart, palette, pct, with_table
+from workbench.outcomes.chart_style import GREY, empty_chart, palette, pct, spoken, with_table
 
 # Each line series: its own colour, point shape and dash.
 SHAPES = ("circle", "square", "triangle-up", "cross", "diamond", "triangle-down")
@@ -151,6 +151,12 @@ def _sweep_panel(
             ),
             legend=legend,
         ),
+    )
+    said = name.replace("'", "\\'")
+    line = spoken(
+        line,
+        f"datum.series + ', {said} ' + format(datum.value, ',~g') + ': {measure.lower()} "
+        f"{prefix}' + format(datum.amount, '{fmt}')",
     )
     labels = (
         base.transform_calculate(text=f"'{prefix}' + format(datum.amount, '{fmt}')")
