@@ -153,3 +153,21 @@ def test_volunteers_with_supervisors_writes_the_checkins(tmp_path: Path) -> None
     assert (hours["training_hours"].astype(float) == 2.0).sum() == len(
         read(plan / "training_assignments.csv")
     )
+
+
+def test_trained_only_uses_the_volunteers_with_training(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "cohort"
+    shutil.copytree(SAMPLE, data)
+    mentors = read(SAMPLE / "mentors.csv")
+    trained = mentors["student_id"].head(3).tolist()
+    pd.DataFrame({"student_id": trained, "week": [1, 1, 2], "hours": [2, 2, 2]}).to_csv(
+        data / "training.csv", index=False
+    )
+    out = tmp_path / "out"
+    argv = ["solve", "mentoring", str(data), "--out", str(out), "--trained-only"]
+    assert main(argv) == 0
+    matches = read(out / "matches.csv")
+    assert set(matches["mentor_id"]) <= set(trained) and len(matches) > 0
+    (data / "training.csv").unlink()
+    assert main(argv) == 2
+    assert "--trained-only needs the training table" in capsys.readouterr().err

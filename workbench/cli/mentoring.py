@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
 from workbench.schemes.registry import plan_summary
+from workbench.volunteers.people import trained_only
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,6 +90,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="cap the cost per term: match as many mentees as the mentors this "
         "pays for can take (cost rates: docs/assumptions.md)",
     )
+    p.add_argument(
+        "--trained-only",
+        action="store_true",
+        help="use only the mentors the training table says were trained",
+    )
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument(
         "--solver", choices=["highs", "cbc"], default="highs", help="highs (default) or cbc"
@@ -157,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
         )
         raise UsageError(f"bad settings: {problems}") from exc
     cohort = load_or_fail(args.data, args.mapping, quiet=True)
+    if args.trained_only:
+        if "training" not in cohort.supplied:
+            raise UsageError("--trained-only needs the training table (who was trained)")
+        cohort = trained_only(cohort)
     missing = [t for t in ("mentees", "mentors") if t not in cohort.supplied]
     if missing:
         raise UsageError(

@@ -23,6 +23,7 @@ from workbench.cohort.domain import DAYS, format_time
 from workbench.schemes.registry import plan_summary
 from workbench.term.calendar import TermCalendar, parse_breaks, term_for
 from workbench.term.monitoring import read_uptake
+from workbench.volunteers.people import trained_only
 
 TERM_YEARS = (2000, 2200)  # a --term-start outside these is a typo, not a term
 MAX_WEEKS = 104
@@ -89,6 +90,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="POUNDS",
         help="cap the cost per term: reach as many students as this pays for "
         "(cost rates: docs/assumptions.md)",
+    )
+    p.add_argument(
+        "--trained-only",
+        action="store_true",
+        help="use only the PASS leaders the training table says were trained",
     )
     p.add_argument(
         "--term-start",
@@ -284,6 +290,10 @@ def run(args: argparse.Namespace) -> int:
     except (KeyError, ValueError) as exc:
         raise _usage(f"--timezone {args.timezone}: not a known time zone") from exc
     cohort = load_or_fail(args.data, args.mapping, quiet=True)
+    if args.trained_only:
+        if "training" not in cohort.supplied:
+            raise _usage("--trained-only needs the training table (who was trained)")
+        cohort = trained_only(cohort)
     missing = [t for t in ("enrolments", "leaders", "rooms") if len(cohort.table(t)) == 0]
     if missing:
         raise _usage(f"{args.data}: PASS needs the {', '.join(missing)} table(s) with rows")

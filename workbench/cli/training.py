@@ -15,7 +15,7 @@ import json
 
 from pydantic import ValidationError
 
-from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
+from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
 from workbench.cohort.validation import parse_day, parse_time
 from workbench.volunteers.training import TrainingSettings, sessions_for_csv, solve_training
 from workbench.volunteers.training_explain import training_ics

@@ -17,7 +17,7 @@ import argparse
 import pandas as pd
 from pydantic import ValidationError
 
-from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
+from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
 from workbench.volunteers.certificates import write_certificates
 from workbench.volunteers.hours import HoursSettings, award_record, read_plans, volunteer_hours
 from workbench.volunteers.recruit import candidates, leader_shortfall, mentor_shortfall
