@@ -22,7 +22,15 @@ import pandas as pd
 
 from workbench.cohort.contract import CONTRACT, normalise_header, table_lookup
 from workbench.cohort.domain import DAYS, LEVELS, TABLES, Cohort, format_time
-from workbench.cohort.reading import MB, ReadCaps, ReadRefused, caps, parse_mapping_text, run_capped
+from workbench.cohort.reading import (
+    MB,
+    ReadCaps,
+    ReadRefused,
+    caps,
+    load_mapping,
+    mapping_from_text,
+    run_capped,
+)
 from workbench.cohort.validation import (
     ROW,
     Mapping,
@@ -479,43 +487,6 @@ def load_cohort_measured(
     limits = caps()
     read = run_capped(_load_path, Path(path), mapping, limits, limits=limits)
     return read.value, read.peak_mb
-
-
-def mapping_from_text(text: str, kind: str, label: str, limits: ReadCaps | None = None) -> Mapping:
-    """A mapping from a file's text (``kind`` 'yaml' or 'json'); ValueError says what is wrong.
-    Runs in this process (its caps make that safe); :func:`load_mapping` uses a worker too."""
-    try:
-        data = parse_mapping_text(text, kind, limits)
-    except ValueError as exc:
-        raise ValueError(f"{label}: {exc}") from None
-    if data is None:
-        raise ValueError(f"{label}: the mapping file is empty")
-    try:
-        return Mapping.from_dict(data)
-    except ValueError as exc:
-        raise ValueError(f"{label}: {exc}") from None
-
-
-def _mapping_file(path: Path, limits: ReadCaps) -> Mapping:
-    try:
-        if path.stat().st_size > limits.mapping_kb * 1024:
-            raise ValueError(f"{path}: is more than {limits.mapping_kb:,} KB; it was not read")
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
-    kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
-    return mapping_from_text(text, kind, str(path), limits)
-
-
-def load_mapping(path: str | Path) -> Mapping:
-    """A column and value mapping from a JSON or YAML file, read in a capped worker process
-    (raises ValueError when malformed, too large or refused)."""
-    path = Path(path)
-    try:
-        limits = caps()  # read here: a worker sees the environment its fork server started with
-        return run_capped(_mapping_file, path, limits, limits=limits).value
-    except ReadRefused as why:
-        raise ValueError(f"{path}: {why}") from None
 
 
 # ------------------------------------------------------------------------------ writing

@@ -26,11 +26,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from workbench.cohort.validation import Problem
+from workbench.cohort.validation import Mapping, Problem
 from workbench.scenarios.concurrency import SolveCrashed, SolveError, run_isolated
 
 MB = 2**20
@@ -456,11 +457,50 @@ def parse_mapping_text(text: str, kind: str, limits: ReadCaps | None = None) -> 
         raise ValueError(f"not {what} ({str(exc)[:200]})") from None
 
 
+def mapping_from_text(text: str, kind: str, label: str, limits: ReadCaps | None = None) -> Mapping:
+    """A mapping from a file's text (``kind`` 'yaml' or 'json'); ValueError says what is wrong.
+    Runs in this process (its caps make that safe); :func:`load_mapping` uses a worker too."""
+    try:
+        data = parse_mapping_text(text, kind, limits)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {exc}") from None
+    if data is None:
+        raise ValueError(f"{label}: the mapping file is empty")
+    try:
+        return Mapping.from_dict(data)
+    except ValueError as exc:
+        raise ValueError(f"{label}: {exc}") from None
+
+
+def _mapping_file(path: Path, limits: ReadCaps) -> Mapping:
+    try:
+        if path.stat().st_size > limits.mapping_kb * 1024:
+            raise ValueError(f"{path}: is more than {limits.mapping_kb:,} KB; it was not read")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the mapping file ({exc})") from exc
+    kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else "json"
+    return mapping_from_text(text, kind, str(path), limits)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """A column and value mapping from a JSON or YAML file, read in a capped worker process
+    (raises ValueError when malformed, too large or refused)."""
+    path = Path(path)
+    try:
+        limits = caps()  # read here: a worker sees the environment its fork server started with
+        return run_capped(_mapping_file, path, limits, limits=limits).value
+    except ReadRefused as why:
+        raise ValueError(f"{path}: {why}") from None
+
+
 __all__ = [
     "CAPS",
     "ReadCaps",
     "ReadRefused",
     "check_workbook",
+    "load_mapping",
+    "mapping_from_text",
     "parse_mapping_text",
     "run_capped",
 ]

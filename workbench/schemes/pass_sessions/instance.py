@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from workbench.cohort.availability import busy_intervals, free_matrix, room_free_matrix
 from workbench.cohort.domain import Cohort, Slot, format_time
@@ -50,6 +51,14 @@ class ModuleData:
     @property
     def enrolled(self) -> int:
         return len(self.students)
+
+
+def _attendees(enrolled: pd.DataFrame | None, module_leaders: list[str]) -> np.ndarray:
+    """The module's students who may attend its sessions: its enrolled students except its
+    leaders (a leader is never an attendee of the module they lead, nor reached by it)."""
+    if enrolled is None:
+        return np.array([], dtype=object)
+    return np.array(sorted(set(enrolled["student_id"]) - set(module_leaders)), dtype=object)
 
 
 @dataclass
@@ -112,24 +121,16 @@ class PassInstance:
 
 
 def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
-    """Everything the planner needs, with the before-solve diagnostics.
+    """Everything the planner needs, with the before-solve diagnostics, built in phases:
+    slots, who is free when, the modules, locks, best reach and seats, locked rooms, candidate
+    slots.
 
     Raises ``ValueError`` for bad input (unknown modules, rooms or leaders in locks, clashing
     locks).
     """
     started = time.perf_counter()
     targeted, notes = targeted_modules(cohort, settings)
-    grid = grid_slots(settings)
-    slots = list(grid)
-    lock_slots: list[tuple[int, int]] = []  # (module index, slot index) per lock
-    slot_index = {s: i for i, s in enumerate(slots)}
-    for lock in settings.locked_sessions:
-        slot = settings.slot_for(lock.day, lock.start)
-        if slot not in slot_index:
-            slot_index[slot] = len(slots)
-            slots.append(slot)
-        lock_slots.append((targeted.index(lock.module_code), slot_index[slot]))
-    n_grid = len(grid)
+    slots, n_grid, lock_slots = _slots_with_locks(settings, targeted)
     n_slots = len(slots)
     overlap = np.array(
         [[a.overlaps(b.day, b.start, b.end) for b in slots] for a in slots], dtype=bool
@@ -138,152 +139,24 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
 
     leaders = cohort.leaders[cohort.leaders["module_code"].isin(targeted)]
     enrol = cohort.enrolments[cohort.enrolments["module_code"].isin(targeted)]
-    lock_leaders = [lk.leader_id for lk in settings.locked_sessions if lk.leader_id]
-    people = sorted(set(enrol["student_id"]) | set(leaders["student_id"]) | set(lock_leaders))
-    intervals = busy_intervals(cohort)
-    free_all = (
-        free_matrix(cohort, people, slots, intervals) if people else np.zeros((0, n_slots), bool)
+    free_all, row_of, leader_free, leader_max = _who_is_free(
+        cohort, settings, leaders, enrol, slots
     )
-    row_of = {sid: i for i, sid in enumerate(people)}
-
-    leader_ids = sorted(set(leaders["student_id"]) | set(lock_leaders))
-    leader_free = {lid: free_all[row_of[lid]].copy() for lid in leader_ids}
-    leader_max: dict[str, int] = {}
-    for row in leaders.itertuples(index=False):
-        leader_max[row.student_id] = max(leader_max.get(row.student_id, 0), int(row.max_sessions))
-
     rooms, room_free = room_free_matrix(cohort, slots)
     room_cap = cohort.rooms["capacity"].to_numpy(dtype=np.int64)
     room_free = room_free.copy()
 
+    modules = _module_data(settings, targeted, leaders, enrol, free_all, row_of, n_slots)
     diagnostics: list[str] = []
-    by_module = {code: grp for code, grp in enrol.groupby("module_code")}
-    modules: list[ModuleData] = []
-    for code in targeted:
-        students = np.array(
-            sorted(by_module[code]["student_id"]) if code in by_module else [], dtype=object
-        )
-        free = (
-            free_all[[row_of[s] for s in students]]
-            if len(students)
-            else np.zeros((0, n_slots), bool)
-        )
-        rows = leaders[leaders["module_code"] == code]
-        mod_leaders = sorted(rows["student_id"])
-        cap = {r.student_id: int(r.max_sessions) for r in rows.itertuples(index=False)}
-        uptake = settings.uptake(code)
-        modules.append(
-            ModuleData(
-                code,
-                students,
-                free,
-                settings.sessions_per_module,
-                uptake,
-                mod_leaders,
-                cap,
-                np.zeros(n_slots, bool),
-                0,
-                1,
-            )
-        )
-
-    # Locks: the module's sessions, leaders and rooms they fix.
-    locked_rooms: dict[tuple[int, int], str | None] = {}
-    for lock, (mi, si) in zip(settings.locked_sessions, lock_slots, strict=True):
-        mod = modules[mi]
-        mod.locked[si] = lock.leader_id
-        locked_rooms[(mi, si)] = lock.room_id
-        if lock.leader_id and lock.leader_id not in mod.leaders:
-            diagnostics.append(
-                f"Locked session {mod.code} {slots[si].label}: {lock.leader_id} "
-                f"is not listed as a {mod.code} leader (kept as locked)."
-            )
-            mod.leaders = sorted([*mod.leaders, lock.leader_id])
-            mod.leader_cap[lock.leader_id] = 0
-            leader_max.setdefault(lock.leader_id, 0)
-        if lock.leader_id:
-            if not leader_free[lock.leader_id][si]:
-                diagnostics.append(
-                    f"Locked session {mod.code} {slots[si].label}: leader "
-                    f"{lock.leader_id} is busy then (kept as locked)."
-                )
-            leader_free[lock.leader_id][si] = True
-            # The locked leader leads here: busy at every other overlapping time.
-            others = overlap[si].copy()
-            others[si] = False
-            leader_free[lock.leader_id][others] = False
+    locked_rooms = _apply_locks(
+        settings, lock_slots, modules, slots, leader_free, leader_max, overlap, diagnostics
+    )
+    _best_reach_and_seats(modules, leader_free, leader_max, n_grid, n_slots)
+    _reserve_locked_rooms(
+        modules, slots, locked_rooms, rooms, room_cap, room_free, overlap, diagnostics
+    )
     for mod in modules:
-        mod.sessions = max(mod.sessions, len(mod.locked))
-        for lid in {v for v in mod.locked.values() if v}:
-            locked_here = sum(1 for v in mod.locked.values() if v == lid)
-            mod.leader_cap[lid] = max(mod.leader_cap.get(lid, 0), locked_here)
-    for lid in leader_max:
-        locked_total = sum(1 for m in modules for v in m.locked.values() if v == lid)
-        leader_max[lid] = max(leader_max[lid], locked_total)
-
-    # What each module can reach at best, and so the seats its sessions need.
-    grid_mask = np.zeros(n_slots, bool)
-    grid_mask[:n_grid] = True
-    for mod in modules:
-        leader_slots = np.zeros(n_slots, bool)
-        for lid in mod.leaders:
-            leader_slots |= leader_free[lid]
-        leader_slots &= grid_mask
-        for si in mod.locked:
-            leader_slots[si] = True
-        mod.leader_slots = leader_slots
-        mod.reachable_upper = (
-            int(mod.free[:, leader_slots].any(axis=1).sum()) if len(mod.students) else 0
-        )
-        mod.placeable = min(mod.sessions, max(len(mod.locked), _leader_capacity(mod, leader_max)))
-        mod.need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, mod.placeable))
-
-    # Rooms named by locks are reserved first; other locks get the smallest free room that
-    # seats them, so locked sessions never compete with the optimiser for rooms.
-    for (mi, si), room in sorted(locked_rooms.items(), key=lambda kv: kv[1] is None):
-        mod = modules[mi]
-        if room is None:
-            room = _smallest_room(rooms, room_cap, room_free[:, si], mod.need)
-            locked_rooms[(mi, si)] = room
-            if room is None:
-                diagnostics.append(
-                    f"Locked session {mod.code} {slots[si].label}: no free room "
-                    f"seats {mod.need}; it has no room."
-                )
-                continue
-        else:
-            ri = rooms.index(room)
-            if not room_free[ri, si]:
-                diagnostics.append(
-                    f"Locked session {mod.code} {slots[si].label}: room {room} "
-                    "is booked then (kept as locked)."
-                )
-            if room_cap[ri] < mod.need:
-                diagnostics.append(
-                    f"Locked session {mod.code} {slots[si].label}: room {room} "
-                    f"seats {room_cap[ri]}, fewer than the {mod.need} expected "
-                    "(kept as locked)."
-                )
-        room_free[rooms.index(room), overlap[si]] = False
-
-    # Candidate slots: a leader of the module free and a room that seats the session free.
-    # When fewer sessions can be placed than wanted, each seats more: repeat until stable.
-    for mod in modules:
-        while True:
-            fits = room_cap >= mod.need
-            room_ok = room_free[fits].any(axis=0) if fits.any() else np.zeros(n_slots, bool)
-            cands = [
-                s
-                for s in range(n_grid)
-                if mod.leader_slots[s] and room_ok[s] and s not in mod.locked
-            ]
-            mod.candidates = sorted(set(cands) | set(mod.locked))
-            placeable = min(mod.placeable, len(mod.candidates))
-            need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, placeable))
-            mod.placeable = placeable
-            if need == mod.need or placeable == 0:
-                break
-            mod.need = need
+        _candidate_slots(mod, room_cap, room_free, n_grid, n_slots)
         _groups(mod, settings, slots)
 
     diagnostics.extend(
@@ -321,6 +194,233 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
     inst.pref_scale = _pref_scale(inst)
     inst.build_seconds = time.perf_counter() - started
     return inst
+
+
+def _slots_with_locks(
+    settings: PassSettings, targeted: list[str]
+) -> tuple[list[Slot], int, list[tuple[int, int]]]:
+    """The weekly grid's slots, plus any slot a lock names off the grid; (slots, grid size,
+    (module index, slot index) per lock)."""
+    grid = grid_slots(settings)
+    slots = list(grid)
+    lock_slots: list[tuple[int, int]] = []
+    slot_index = {s: i for i, s in enumerate(slots)}
+    for lock in settings.locked_sessions:
+        slot = settings.slot_for(lock.day, lock.start)
+        if slot not in slot_index:
+            slot_index[slot] = len(slots)
+            slots.append(slot)
+        lock_slots.append((targeted.index(lock.module_code), slot_index[slot]))
+    return slots, len(grid), lock_slots
+
+
+def _who_is_free(
+    cohort: Cohort,
+    settings: PassSettings,
+    leaders: pd.DataFrame,
+    enrol: pd.DataFrame,
+    slots: list[Slot],
+) -> tuple[np.ndarray, dict[str, int], dict[str, np.ndarray], dict[str, int]]:
+    """Who is free at each slot (targeted students and leaders), each leader's free slots and
+    weekly maximum of sessions."""
+    lock_leaders = [lk.leader_id for lk in settings.locked_sessions if lk.leader_id]
+    people = sorted(set(enrol["student_id"]) | set(leaders["student_id"]) | set(lock_leaders))
+    intervals = busy_intervals(cohort)
+    free_all = (
+        free_matrix(cohort, people, slots, intervals) if people else np.zeros((0, len(slots)), bool)
+    )
+    row_of = {sid: i for i, sid in enumerate(people)}
+    leader_ids = sorted(set(leaders["student_id"]) | set(lock_leaders))
+    leader_free = {lid: free_all[row_of[lid]].copy() for lid in leader_ids}
+    leader_max: dict[str, int] = {}
+    for row in leaders.itertuples(index=False):
+        leader_max[row.student_id] = max(leader_max.get(row.student_id, 0), int(row.max_sessions))
+    return free_all, row_of, leader_free, leader_max
+
+
+def _module_data(
+    settings: PassSettings,
+    targeted: list[str],
+    leaders: pd.DataFrame,
+    enrol: pd.DataFrame,
+    free_all: np.ndarray,
+    row_of: dict[str, int],
+    n_slots: int,
+) -> list[ModuleData]:
+    """One :class:`ModuleData` per targeted module: its attendees, when they are free, its
+    leaders and their limits."""
+    by_module = {code: grp for code, grp in enrol.groupby("module_code")}
+    modules: list[ModuleData] = []
+    for code in targeted:
+        rows = leaders[leaders["module_code"] == code]
+        mod_leaders = sorted(rows["student_id"])
+        students = _attendees(by_module.get(code), mod_leaders)
+        free = (
+            free_all[[row_of[s] for s in students]]
+            if len(students)
+            else np.zeros((0, n_slots), bool)
+        )
+        cap = {r.student_id: int(r.max_sessions) for r in rows.itertuples(index=False)}
+        modules.append(
+            ModuleData(
+                code,
+                students,
+                free,
+                settings.sessions_per_module,
+                settings.uptake(code),
+                mod_leaders,
+                cap,
+                np.zeros(n_slots, bool),
+                0,
+                1,
+            )
+        )
+    return modules
+
+
+def _apply_locks(
+    settings: PassSettings,
+    lock_slots: list[tuple[int, int]],
+    modules: list[ModuleData],
+    slots: list[Slot],
+    leader_free: dict[str, np.ndarray],
+    leader_max: dict[str, int],
+    overlap: np.ndarray,
+    diagnostics: list[str],
+) -> dict[tuple[int, int], str | None]:
+    """Locked sessions fix their module's session, leader and room; returns the locked rooms
+    by (module, slot) and raises the modules' and leaders' limits to hold the locks."""
+    locked_rooms: dict[tuple[int, int], str | None] = {}
+    for lock, (mi, si) in zip(settings.locked_sessions, lock_slots, strict=True):
+        mod = modules[mi]
+        mod.locked[si] = lock.leader_id
+        locked_rooms[(mi, si)] = lock.room_id
+        if lock.leader_id and lock.leader_id not in mod.leaders:
+            diagnostics.append(
+                f"Locked session {mod.code} {slots[si].label}: {lock.leader_id} "
+                f"is not listed as a {mod.code} leader (kept as locked)."
+            )
+            mod.leaders = sorted([*mod.leaders, lock.leader_id])
+            mod.leader_cap[lock.leader_id] = 0
+            leader_max.setdefault(lock.leader_id, 0)
+        if lock.leader_id:
+            if not leader_free[lock.leader_id][si]:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: leader "
+                    f"{lock.leader_id} is busy then (kept as locked)."
+                )
+            leader_free[lock.leader_id][si] = True
+            # The locked leader leads here: busy at every other overlapping time.
+            others = overlap[si].copy()
+            others[si] = False
+            leader_free[lock.leader_id][others] = False
+    for mod in modules:
+        mod.sessions = max(mod.sessions, len(mod.locked))
+        for lid in {v for v in mod.locked.values() if v}:
+            locked_here = sum(1 for v in mod.locked.values() if v == lid)
+            mod.leader_cap[lid] = max(mod.leader_cap.get(lid, 0), locked_here)
+    for lid in leader_max:
+        locked_total = sum(1 for m in modules for v in m.locked.values() if v == lid)
+        leader_max[lid] = max(leader_max[lid], locked_total)
+    return locked_rooms
+
+
+def _best_reach_and_seats(
+    modules: list[ModuleData],
+    leader_free: dict[str, np.ndarray],
+    leader_max: dict[str, int],
+    n_grid: int,
+    n_slots: int,
+) -> None:
+    """What each module can reach at best (a leader free), and so the seats its sessions
+    need."""
+    grid_mask = np.zeros(n_slots, bool)
+    grid_mask[:n_grid] = True
+    for mod in modules:
+        leader_slots = np.zeros(n_slots, bool)
+        for lid in mod.leaders:
+            leader_slots |= leader_free[lid]
+        leader_slots &= grid_mask
+        for si in mod.locked:
+            leader_slots[si] = True
+        mod.leader_slots = leader_slots
+        mod.reachable_upper = (
+            int(mod.free[:, leader_slots].any(axis=1).sum()) if len(mod.students) else 0
+        )
+        mod.placeable = min(mod.sessions, max(len(mod.locked), _leader_capacity(mod, leader_max)))
+        mod.need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, mod.placeable))
+
+
+def _reserve_locked_rooms(
+    modules: list[ModuleData],
+    slots: list[Slot],
+    locked_rooms: dict[tuple[int, int], str | None],
+    rooms: list[str],
+    room_cap: np.ndarray,
+    room_free: np.ndarray,
+    overlap: np.ndarray,
+    diagnostics: list[str],
+) -> None:
+    """Rooms named by locks are reserved first; other locks get the smallest free room that
+    seats them, so locked sessions never compete with the optimiser for rooms."""
+    for (mi, si), room in sorted(locked_rooms.items(), key=lambda kv: kv[1] is None):
+        mod = modules[mi]
+        if room is None:
+            room = _smallest_room(rooms, room_cap, room_free[:, si], mod.need)
+            locked_rooms[(mi, si)] = room
+            if room is None:
+                diagnostics.append(
+                    f"Locked session {mod.code} {slots[si].label}: no free room "
+                    f"seats {mod.need}; it has no room."
+                )
+                continue
+        else:
+            _check_locked_room(
+                mod, slots[si].label, rooms.index(room), si, room, room_cap, room_free, diagnostics
+            )
+        room_free[rooms.index(room), overlap[si]] = False
+
+
+def _check_locked_room(
+    mod: ModuleData,
+    label: str,
+    ri: int,
+    si: int,
+    room: str,
+    room_cap: np.ndarray,
+    room_free: np.ndarray,
+    diagnostics: list[str],
+) -> None:
+    if not room_free[ri, si]:
+        diagnostics.append(
+            f"Locked session {mod.code} {label}: room {room} is booked then (kept as locked)."
+        )
+    if room_cap[ri] < mod.need:
+        diagnostics.append(
+            f"Locked session {mod.code} {label}: room {room} "
+            f"seats {room_cap[ri]}, fewer than the {mod.need} expected "
+            "(kept as locked)."
+        )
+
+
+def _candidate_slots(
+    mod: ModuleData, room_cap: np.ndarray, room_free: np.ndarray, n_grid: int, n_slots: int
+) -> None:
+    """Candidate slots: a leader of the module free and a room that seats the session free.
+    When fewer sessions can be placed than wanted, each seats more: repeat until stable."""
+    while True:
+        fits = room_cap >= mod.need
+        room_ok = room_free[fits].any(axis=0) if fits.any() else np.zeros(n_slots, bool)
+        cands = [
+            s for s in range(n_grid) if mod.leader_slots[s] and room_ok[s] and s not in mod.locked
+        ]
+        mod.candidates = sorted(set(cands) | set(mod.locked))
+        placeable = min(mod.placeable, len(mod.candidates))
+        need = seats_needed(mod.uptake.regular, mod.reachable_upper, max(1, placeable))
+        mod.placeable = placeable
+        if need == mod.need or placeable == 0:
+            break
+        mod.need = need
 
 
 def _check_locks(
