@@ -7,9 +7,11 @@ import datetime as dt
 import itertools
 import random
 
+import pandas as pd
 import pytest
 
 from workbench.cohort.validation import cohort_from_records
+from workbench.volunteers.people import with_uploaded_table
 from workbench.volunteers.supervision import build_model, checkin_schedule, plan_supervision
 
 
@@ -109,8 +111,6 @@ def test_rule_busiest_share_balances_loads() -> None:
 
 
 def test_constraints_named_after_rules() -> None:
-    import pandas as pd
-
     staff = pd.DataFrame({"staff_id": ["S1"], "capacity": [2], "faculty": ["Arts"]})
     model = build_model(["Arts"], [3], staff)
     names = set(model.prob.constraints)
@@ -143,3 +143,13 @@ def test_large_case_exact_same_faculty_count() -> None:
     assert len(plan.assignments) == 300
     assert int(plan.assignments["same_faculty"].sum()) == 150 + 100  # Arts: only S2 is Arts
     assert plan.loads.set_index("staff_id").loc["S2", "volunteers"] == 100
+
+
+def test_uploaded_supervisors_are_checked_like_any_upload() -> None:
+    base = cohort_with([("A", "Arts")], [("S1", 2, "Arts")])
+    bad = with_uploaded_table(base, "supervisors", b"staff_id,name,capacity\nS9,Dr X,many\n")
+    assert bad.cohort is None
+    assert "supervisors.csv:2: capacity: 'many' is not a whole number" in bad.report.format_text()
+    good = with_uploaded_table(base, "supervisors", b"staff_id,name,capacity\nS9,Dr X,3\n")
+    assert good.cohort.supervisors["staff_id"].tolist() == ["S9"]  # replaced, not added
+    assert good.cohort.students["student_id"].tolist() == ["A"]
