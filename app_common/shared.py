@@ -738,10 +738,10 @@ def file_stem(name: str) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner="Writing the report...")
-def report_html(scenario_key: str, _chosen) -> str:
+def report_html(scenario_key: str, _chosen, whatifs: tuple[str, ...] = ()) -> str:
     from workbench.review.report import render_report
 
-    return render_report(_chosen, charts=True)
+    return render_report(_chosen, charts=True, whatifs=whatifs)
 
 
 @st.cache_data(max_entries=8, show_spinner="Preparing the files...")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_common import shared
+from app_common import options_view, shared
 from app_common.file_text import plain
 
 st.title("Report and export")
@@ -43,7 +43,10 @@ if notes != chosen.notes:
 
 # ------------------------------------------------------------------------------ report
 st.header("The report")
-report = shared.report_html(shared.scenario_key(chosen), chosen)
+whatifs = options_view.whatif_sentences(chosen)
+report = shared.report_html(shared.scenario_key(chosen), chosen, whatifs)
+if whatifs:
+    st.caption(f"The report includes your {len(whatifs)} what-if answer(s) about this plan.")
 safe_name = shared.file_stem(chosen.name)
 st.download_button(
     "Download the report (HTML, opens in any browser, prints to PDF)",
@@ -75,3 +78,6 @@ st.caption(
     "Exported spreadsheets make any cell starting with = + - or @ inert, so a name in "
     "your data cannot run as a formula when a colleague opens the file."
 )
+
+# ------------------------------------------------------------------------------ options
+options_view.options_section(chosen)

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -696,8 +697,10 @@ def _assumptions_section(scenario: Any) -> str:
     return "".join(parts)
 
 
-def render_report(scenario: Any, charts: bool = True) -> str:
-    """The scenario as one printable, self-contained HTML page (a string)."""
+def render_report(scenario: Any, charts: bool = True, whatifs: Sequence[str] = ()) -> str:
+    """The scenario as one printable, self-contained HTML page (a string).
+
+    ``whatifs`` are what-if answers about this plan, one sentence each (the What-if page's)."""
     analysis = analyse(scenario, charts=charts)
     currency = str((scenario.cost_rates or {}).get("currency") or "£")
     scheme = scheme_name(scenario.scheme, scenario.settings)
@@ -710,6 +713,12 @@ def render_report(scenario: Any, charts: bool = True) -> str:
         "</header>",
     ]
     body.append(_headline_section(scenario, analysis, currency))
+    if whatifs:
+        body.append(
+            '<section id="whatif"><h2>What if</h2><ul>'
+            + "".join(f"<li>{esc(s)}</li>" for s in whatifs)
+            + "</ul></section>"
+        )
     body.append(
         '<section id="notes"><h2>Coordinator\'s notes</h2>'
         + (
