@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     solve = sub.add_parser(
         "solve",
-        help="solve a scheme (mentoring, pass, groups)",
+        help="solve a scheme (mentoring, pass, groups) or plan training",
         description="Solve one scheme for a cohort and write the plan.",
     )
     schemes = solve.add_subparsers(dest="scheme", metavar="SCHEME")
