@@ -98,6 +98,10 @@ def test_block_path_equals_the_whole_model(cohorts, seed, settings):
     common = whole.unmatched.merge(priced.unmatched, on="mentee_id")
     assert (common["reason_code_x"] == common["reason_code_y"]).all()
     assert any("proven optimal over all" in m for m in priced.status.messages)
+    summary = priced.summary()
+    assert summary["proven_over_all_eligible_pairs"] is True
+    assert 0 < summary["pairs_in_model"] == priced.extra["lp_columns"]
+    assert "pairs_in_model" not in whole.summary()
 
 
 def test_block_path_with_locks_previous_pairs_and_cbc(cohorts):

@@ -61,7 +61,7 @@ class MentoringResult:
             if (self.settings.objective == "fairness" and self.settings.stable == "off")
             else self.total_score
         )
-        return {
+        summary = {
             "status": self.status.status,
             "status_label": self.status.label,
             "matched": self.matched,
@@ -94,3 +94,7 @@ class MentoringResult:
             "fixes": list(self.fixes),
             "settings": self.settings.model_dump(mode="json"),
         }
+        if self.extra.get("by_blocks"):  # large cohorts: how many pairs the models needed
+            summary["pairs_in_model"] = self.extra["lp_columns"]
+            summary["proven_over_all_eligible_pairs"] = self.status.status == "optimal"
+        return summary
