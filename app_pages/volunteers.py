@@ -10,8 +10,12 @@ from workbench.cohort.domain import DAYS
 from workbench.cohort.validation import ValidationReport, ValidationResult
 from workbench.review.export import to_csv_bytes
 from workbench.volunteers import recruit, training, training_explain
-from workbench.volunteers.certificates import certificate_file_name, certificate_html
-from workbench.volunteers.hours import HoursSettings, award_record, volunteer_hours
+from workbench.volunteers.certificates import (
+    certificate_file_name,
+    certificate_html,
+    certificates_zip,
+)
+from workbench.volunteers.hours import DEFAULT_SKILLS, HoursSettings, award_record, volunteer_hours
 from workbench.volunteers.overview import plans_from_results
 from workbench.volunteers.people import trained_only, with_uploaded_table
 from workbench.volunteers.supervision import checkin_schedule, plan_supervision
@@ -219,8 +223,17 @@ with record_tab:
         6,
         help="Planned meetings per mentee in the term, used when there is no meetings table.",
     )
+    skills = {
+        role: st.text_input(
+            f"Skills a {role} builds",
+            text,
+            key=f"keep_skills_{role}",
+            help="Printed on certificates and in the award record; edit to your own words.",
+        )
+        for role, text in DEFAULT_SKILLS.items()
+    }
     settings = HoursSettings(
-        coordinator=coordinator, prep_minutes=prep, meetings_per_mentee=meetings
+        coordinator=coordinator, prep_minutes=prep, meetings_per_mentee=meetings, skills=skills
     )
     plans = plans_from_results(chosen.results if chosen else {}, plan)
     hours = volunteer_hours(cohort, plans, settings)
@@ -249,4 +262,11 @@ with record_tab:
             certificate_file_name(person),
             "text/html",
             key="dl_certificate",
+        )
+        st.download_button(
+            "Download every certificate (zip)",
+            certificates_zip(active, settings),
+            "certificates.zip",
+            "application/zip",
+            key="dl_certificates",
         )

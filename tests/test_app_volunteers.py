@@ -3,6 +3,9 @@ record, each checked against the core it calls."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from test_app import (  # noqa: F401 (the fixtures: own store, recorded downloads)
     _own_store,
     _record_downloads,
@@ -77,6 +80,7 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     # the certificate
     at.tabs[1].button[0].click().run()
     at.text_input(key="keep_coordinator").input("Dr Grace Hopper").run()
+    at.text_input(key="keep_skills_mentor").input("patience; **listening**").run()
     no_errors(at)
     hours = frame_with(at, "total hours")
     assert len(hours) == plan.volunteers
@@ -85,3 +89,9 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     assert (hours.loc[hours["student id"].isin(trained), "training hours"] == length).all()
     certificate = download(at, "Download the certificate").decode("utf-8")
     assert "Dr Grace Hopper" in certificate and "Certificate of volunteering" in certificate
+    with zipfile.ZipFile(io.BytesIO(download(at, "Download every certificate"))) as archive:
+        pages = {n: archive.read(n).decode("utf-8") for n in archive.namelist()}
+    assert len(pages) == len(hours[hours["total hours"] > 0])
+    mentor = hours.loc[hours["role"] == "mentor", "student id"].iloc[0]
+    page_of = next(t for n, t in pages.items() if f"-{mentor}-" in n)
+    assert "patience; **listening**" in page_of  # the edited skills, as text

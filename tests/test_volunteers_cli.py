@@ -102,7 +102,7 @@ def test_volunteers_writes_hours_record_and_certificates(tmp_path: Path) -> None
     ).to_csv(plan / "sessions.csv", index=False)
     out = tmp_path / "out"
     argv = ["volunteers", str(SAMPLE), "--plan", str(plan), "--out", str(out)]
-    assert main([*argv, "--coordinator", "Dr Grace Hopper"]) == 0
+    assert main([*argv, "--coordinator", "Dr Grace Hopper", "--leader-skills", "teaching"]) == 0
     hours = read(out / "hours.csv")
     assert list(hours.columns) == [
         "student_id",
@@ -119,6 +119,7 @@ def test_volunteers_writes_hours_record_and_certificates(tmp_path: Path) -> None
     assert float(row["session_hours"]) == weeks and float(row["prep_hours"]) == weeks / 2
     record = read(out / "award_record.csv")
     assert set(record["coordinator"]) == {"Dr Grace Hopper"}
+    assert set(record.loc[record["role"] == "PASS leader", "skills"]) == {"teaching"}
     certificates = sorted((out / "certificates").glob("*.html"))
     assert len(certificates) == 1  # the only volunteer with hours
     assert "Dr Grace Hopper" in certificates[0].read_text()

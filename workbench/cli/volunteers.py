@@ -19,7 +19,13 @@ from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
 from workbench.volunteers.certificates import write_certificates
-from workbench.volunteers.hours import HoursSettings, award_record, read_plans, volunteer_hours
+from workbench.volunteers.hours import (
+    DEFAULT_SKILLS,
+    HoursSettings,
+    award_record,
+    read_plans,
+    volunteer_hours,
+)
 from workbench.volunteers.recruit import candidates, leader_shortfall, mentor_shortfall
 from workbench.volunteers.supervision import checkin_schedule, plan_supervision
 
@@ -61,6 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--coordinator", default="", help="the coordinator's name on certificates")
     p.add_argument("--scheme-name", default="Peer support", help="the scheme's name")
     p.add_argument("--prep-minutes", type=float, default=30.0, help="preparation per session")
+    p.add_argument("--mentor-skills", help="the skills mentoring builds, for the award record")
+    p.add_argument("--leader-skills", help="the skills leading PASS builds, for the award record")
     p.add_argument("--checkin-weeks", type=int, default=2, help="check-ins every N weeks")
     p.set_defaults(func=run_volunteers)
 
@@ -100,10 +108,16 @@ def run_recruit(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> HoursSettings:
     try:
+        skills = dict(DEFAULT_SKILLS)
+        if args.mentor_skills:
+            skills["mentor"] = args.mentor_skills
+        if args.leader_skills:
+            skills["PASS leader"] = args.leader_skills
         return HoursSettings(
             coordinator=args.coordinator,
             scheme_name=args.scheme_name,
             prep_minutes=args.prep_minutes,
+            skills=skills,
         )
     except ValidationError as exc:
         raise UsageError(f"bad settings: {exc.errors()[0]['msg']}") from exc

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -98,3 +100,16 @@ def write_certificates(
         path.write_text(certificate_html(row, settings, issued), encoding="utf-8")
         written.append(path)
     return written
+
+
+def certificates_zip(
+    hours: pd.DataFrame, settings: HoursSettings, issued: dt.date | None = None
+) -> bytes:
+    """Every volunteer's certificate in one zip (the same safe file names)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for row in hours.to_dict("records"):
+            archive.writestr(
+                certificate_file_name(row["student_id"]), certificate_html(row, settings, issued)
+            )
+    return buffer.getvalue()
