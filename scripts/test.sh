@@ -25,4 +25,32 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "note: npm is not installed; the accessibility browser tests will say so." >&2
 fi
-exec python -m pytest -p no:cacheprovider "$@"
+# The whole suite on every core of this machine.
+status=0
+python -m pytest -p no:cacheprovider -n auto "$@" || status=$?
+
+# In CI, the suite without the browser tests on the other supported Pythons (3.12, 3.13), each in
+# its own virtual environment, when the machine has them (pyenv or pythonX.Y on the PATH).
+if [ "${CI:-}" = "true" ] && [ "$#" -eq 0 ]; then
+  here=$(python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  for version in 3.11 3.12 3.13; do
+    [ "$version" = "$here" ] && continue
+    interpreter=""
+    if command -v pyenv >/dev/null 2>&1; then  # pyenv's own build (its shims may not run)
+      interpreter=$(ls -d "$(pyenv root)"/versions/"$version".*/bin/python 2>/dev/null | tail -1 || true)
+    fi
+    if [ -z "$interpreter" ] && "python$version" -c "" >/dev/null 2>&1; then
+      interpreter=$(command -v "python$version")
+    fi
+    if [ -z "$interpreter" ]; then
+      echo "note: Python $version is not on this machine; its run is skipped." >&2
+      continue
+    fi
+    venv="${TMPDIR:-/tmp}/workbench-ci-python-$version"
+    "$interpreter" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
+    echo "== Python $version: the suite without the browser tests"
+    "$venv/bin/python" -m pytest -p no:cacheprovider -n auto --ignore=tests/e2e -q || status=$?
+  done
+fi
+exit "$status"
