@@ -49,8 +49,9 @@ def restored_scenario(store_path: str, owner: str, scenario_id: str, updated: st
 
 
 @st.cache_resource(max_entries=KEPT_RESTORES, show_spinner=False)
-def restored_cohort(store_path: str, owner: str, saved: str) -> Any:
-    """The workspace's kept cohort as saved at ``saved`` (validated once, shared)."""
+def restored_cohort(store_path: str, owner: str, fingerprint: str, saved: str) -> Any:
+    """The workspace's kept cohort (``fingerprint`` as saved at ``saved``; validated once and
+    shared by the sessions that reopen the workspace)."""
     from workbench.scenarios.store import ScenarioStore
 
     kept = ScenarioStore(store_path).kept_cohort(owner)
