@@ -113,3 +113,28 @@ def test_messages_page_says_what_to_solve_first() -> None:
     at.radio(key="msg_kind").set_value("introductions").run()
     no_errors(at)
     assert any("needs a mentoring plan" in i.value for i in at.info)
+
+
+def test_introductions_and_training_messages_from_the_app() -> None:
+    at = solved("mentoring")
+    matches = at.session_state["scenario"].results["matches"]
+    at = page(at, "messages")
+    no_errors(at)
+    archive = zipfile.ZipFile(io.BytesIO(download(at, "Download the drafts")))
+    emails = [
+        BytesParser(policy=policy.default).parsebytes(archive.read(n)) for n in archive.namelist()
+    ]
+    assert len(emails) == len(matches)
+    assert all(len(e["To"].addresses) == 2 for e in emails), [str(e["To"]) for e in emails if len(e["To"].addresses) != 2][:3]
+    assert all(e["Subject"].startswith("Meet your peer mentor, ") for e in emails)
+
+    at = page(at, "volunteers")
+    button(at, "Plan the training").click().run()
+    no_errors(at)
+    assigned = at.session_state["volunteer_training"][1].assignments
+    at = page(at, "messages")
+    at.radio(key="msg_kind").set_value("training").run()
+    no_errors(at)
+    merged = pd.read_csv(io.BytesIO(download(at, "Download the mail merge")), encoding="utf-8-sig")
+    assert len(merged) == len(assigned) > 0
+    assert merged["subject"].str.startswith("Your volunteer training: ").all()

@@ -29,6 +29,8 @@ def cohort():
         ("m1", "Mia Mentee", "mia@uni.example", "UG1"),
         ("m2", EVIL_NAME, "eve@uni.example", "UG1"),
         ("t1", "Tom <b>Mentor</b>", "tom@uni.example", "UG3"),
+        ("z1", "Zoë Ünal, Jr", "zoe@uni.example", "UG1"),
+        ("z2", "Ștefan Çelik " + "Long" * 60, "stefan@uni.example", "UG3"),
         ("t2", FORMULA, "formula@uni.example", "UG3"),
         ("x1", "No Address", "not an address\r\nBcc: z@evil.example", "UG1"),
     ]
@@ -76,7 +78,8 @@ def plan() -> PlanFiles:
     return PlanFiles(
         sessions=sessions(),
         matches=pd.DataFrame(
-            {"mentee_id": ["m1", "m2", "x1"], "mentor_id": ["t1", "t2", "t1"]}, dtype=str
+            {"mentee_id": ["m1", "m2", "x1", "z1"], "mentor_id": ["t1", "t2", "t1", "z2"]},
+            dtype=str,
         ),
         training_sessions=clock_columns(
             pd.DataFrame(
@@ -128,7 +131,9 @@ def test_introductions_go_to_both_and_name_each_other():
         ["mia@uni.example", "tom@uni.example"],
         ["eve@uni.example", "formula@uni.example"],
         ["tom@uni.example"],  # x1's address is refused, not injected; their mentor still hears
+        ["zoe@uni.example", "stefan@uni.example"],  # non-ASCII names, a comma, a long name
     ]
+    assert emails[3]["To"].addresses[0].display_name == "Zoë Ünal, Jr"
     assert drafts.without_address == ["No Address"]
     assert_no_injection(emails)
     first = emails[0]
@@ -190,7 +195,7 @@ def test_mail_merge_csv_neutralises_formulas():
     formula_rows = [r for r in rows if "formula@uni.example" in r["to"]]
     assert formula_rows[0]["subject"] == "'" + FORMULA
     assert formula_rows[0]["body"] == "'" + FORMULA
-    assert len(messages_table(drafts)) == len(rows) == 3
+    assert len(messages_table(drafts)) == len(rows) == 4
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,10 @@ from workbench.prepare.plans import PlanFiles
 from workbench.review.export import to_csv_bytes
 
 DEFAULT_COORDINATOR = "The peer support team"
+# Headers are not folded below the RFC 5322 line limit: Python's folding of an address list with
+# non-ASCII names can encode the separating comma (both addresses then read as one).
+HEADERS = default_policy.clone(max_line_length=998)
+NAME_CHARS = 120  # a display name in a header is cut to this, so a header never needs folding
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
@@ -113,11 +117,11 @@ def messages_csv(drafts: Drafts) -> bytes:
 
 def eml(message: msg.Message, sender: str = "") -> EmailMessage:
     """One message as an unsent draft (``X-Unsent: 1`` opens it for editing in Outlook)."""
-    draft = EmailMessage(policy=default_policy)
-    draft["To"] = [Address(display_name=r.name, addr_spec=r.email) for r in message.to]
+    draft = EmailMessage(policy=HEADERS)
+    draft["To"] = [Address(display_name=r.name[:NAME_CHARS], addr_spec=r.email) for r in message.to]
     if sender and usable_address(sender):
         draft["From"] = Address(addr_spec=sender)
-    draft["Subject"] = msg.one_line(message.subject)
+    draft["Subject"] = msg.one_line(message.subject)[:300]
     draft["X-Unsent"] = "1"
     draft.set_content(message.body)
     for name, content in message.attachments:
