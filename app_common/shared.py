@@ -33,6 +33,7 @@ from workbench.cohort.loading import (
 )
 from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
 from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
+from workbench.outcomes.chart_fit import fit_to_column
 from workbench.review.words import money
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,6 +334,7 @@ def chart_with_table(build, title: str, key: str, memo: str) -> None:
     if memo not in kept:
         chart = build()
         spec = {k: v for k, v in chart.to_dict().items() if k not in ("description", "usermeta")}
+        spec = fit_to_column(spec)  # as wide as its column; no label cut short
         kept[memo] = (spec, charts.describe(chart), charts.chart_table(chart))
         while len(kept) > CHART_MEMO_MAX:
             kept.pop(next(iter(kept)))
