@@ -52,23 +52,27 @@ def _week_row(plan: SchemePlan, module: ModuleTerm, week, sessions: list[dict]) 
         "topics": "; ".join(v.topic + (" (revisit)" if v.visit == REVISIT else "") for v in visits),
         "sessions": "; ".join(_session_text(s) for s in sessions) if week.has_sessions else "",
     }
-    if not week.has_sessions:
-        kind, note = week.kind, f"no session ({'break' if week.kind == 'break' else 'exams'})"
-    elif week.week in module.open_weeks and not visits:
-        kind, note = "open", f"bring your own questions: {module.open_weeks[week.week]}"
-    elif visits:
-        kind, note = "topics", _difficulty_note(module, visits)
-    else:
-        kind, note = "open", "bring your own questions: no new topic this week"
+    kind, note = _kind_and_note(plan, module, week, visits)
     due = [a.topic for a in module.assessments if a.week == week.week]
     if due:
         note = "; ".join([n for n in (note, f"{', '.join(due)} this week") if n])
     return {**row, "kind": kind, "notes": note}
 
 
-def _difficulty_note(module: ModuleTerm, visits) -> str:
-    hard = [v.topic for v in visits if (t := module.topic(v.topic)) and t.difficulty >= 4]
-    return f"students find {', '.join(hard)} difficult" if hard else ""
+def _kind_and_note(plan: SchemePlan, module: ModuleTerm, week, visits) -> tuple[str, str]:
+    """topics / open / break / exams, and a note for the leaders."""
+    if not week.has_sessions:
+        return week.kind, f"no session ({'break' if week.kind == 'break' else 'exams'})"
+    if week.week in module.open_weeks and not visits:
+        return "open", f"bring your own questions: {module.open_weeks[week.week]}"
+    if not visits:
+        return "open", "bring your own questions: no new topic this week"
+    hard = [
+        v.topic
+        for v in visits
+        if (t := module.topic(v.topic)) and t.difficulty >= plan.settings.difficult_from
+    ]
+    return "topics", f"students find {', '.join(hard)} difficult" if hard else ""
 
 
 def weeks_table(plan: SchemePlan, sessions: pd.DataFrame | None = None) -> pd.DataFrame:
