@@ -26,3 +26,42 @@ def headers(columns: Iterable[object], **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+def fit_height(rows: int, most: int = 260) -> int:
+    """A table's height for its rows (no empty rows under a short table), at most ``most``."""
+    return min(most, 38 + 35 * max(rows, 1))
+
+
+def problems_frame(report: Any) -> pd.DataFrame:
+    """A validation report's problems for reading: headers in words, blanks (never "None")."""
+    rows = [
+        {
+            "File": p.file or "",
+            "Row": "" if p.row is None else str(p.row),
+            "Column": p.column or "",
+            "Kind": "problem" if p.severity == "error" else p.severity,
+            "What is wrong": p.message,
+        }
+        for p in report.problems
+    ]
+    return pd.DataFrame(rows, columns=["File", "Row", "Column", "Kind", "What is wrong"])
+
+
+def show_problems(report: Any) -> None:
+    """The problems as a table, and every message in full (long messages are not cut)."""
+    frame = problems_frame(report)
+    st.dataframe(
+        frame,
+        width="stretch",
+        hide_index=True,
+        height=fit_height(len(frame), 400),
+        column_config={
+            "Row": st.column_config.TextColumn(
+                "Row", help="Row as a spreadsheet shows it (the header is row 1)", width="small"
+            ),
+            "What is wrong": st.column_config.TextColumn("What is wrong", width="large"),
+        },
+    )
+    with st.expander("Every problem in full", expanded=len(frame) <= 5):
+        st.code(report.format_text(), language=None, wrap_lines=True)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_common import mapping_step, shared
 from app_common.file_text import plain
+from app_common.tables import fit_height, show_problems
 from workbench.cohort.contract import CONTRACT
 from workbench.cohort.domain import TABLES
 
@@ -86,16 +87,7 @@ if attempt is not None:
     else:
         st.success(f"**{plain(attempt.source)}** loaded: no problems found.")
     if report.problems:
-        st.dataframe(
-            report.to_frame(),
-            width="stretch",
-            hide_index=True,
-            column_config={
-                "row": st.column_config.NumberColumn(
-                    "row", help="Row as a spreadsheet shows it (the header is row 1)"
-                )
-            },
-        )
+        show_problems(report)
 
 if files:
     mapping_step.render(files, loaded_ok=attempt is not None and attempt.ok)
@@ -126,7 +118,8 @@ facts = shared.quick_facts(shared.fingerprint(), current)
 left, right = st.columns(2)
 with left:
     st.markdown("**Students per programme and level**")
-    st.dataframe(facts["programmes"], width="stretch", height=260)
+    programmes = facts["programmes"]
+    st.dataframe(programmes, width="stretch", height=fit_height(len(programmes)))
     st.markdown("**Modules with the highest fail rates**")
     st.dataframe(
         facts["fail_rates"],
@@ -139,7 +132,7 @@ with right:
     st.dataframe(
         facts["ratio"],
         width="stretch",
-        height=260,
+        height=fit_height(len(facts["ratio"])),
         column_config={
             "places_per_mentee": st.column_config.NumberColumn(
                 "places per mentee",

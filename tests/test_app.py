@@ -205,9 +205,12 @@ def test_upload_replaces_cohort_and_bad_upload_keeps_it() -> None:
         "was not used" in e.value and "previous cohort is still loaded" in e.value for e in at.error
     )
     report = at.dataframe[0].value
-    row = report.loc[report["column"] == "level"].iloc[0]
-    assert row["file"].endswith("students.csv") and row["row"] == 1
-    assert "missing required column 'level'" in row["message"]
+    row = report.loc[report["Column"] == "level"].iloc[0]
+    assert row["File"].endswith("students.csv") and row["Row"] == "1"
+    assert "missing required column 'level'" in row["What is wrong"]
+    assert not report.isin(["None", None]).any().any()  # blanks, never "None"
+    full = at.code[0].value
+    assert row["What is wrong"] in full  # every message shown whole
 
 
 @needs_sample
@@ -228,7 +231,7 @@ def test_correction_is_validated_before_use() -> None:
     no_errors(at)
     assert at.session_state["cohort_fingerprint"] == before
     report = at.dataframe[0].value
-    assert "Year Nine" in " ".join(report["message"]) and (report["row"] == 2).any()
+    assert "Year Nine" in " ".join(report["What is wrong"]) and (report["Row"] == "2").any()
 
     at.session_state[editor] = {
         "edited_rows": {"0": {"programme": "Astrophysics"}},
