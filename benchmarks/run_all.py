@@ -27,6 +27,7 @@ FULL = {
     "bench_app.py": [],
     "bench_scheme_of_work.py": [],
     "bench_training.py": [],
+    "bench_term.py": [],
 }
 QUICK = {
     "bench_loading.py": ["--sizes", "1000,10000"],
@@ -37,6 +38,7 @@ QUICK = {
     "bench_app.py": ["--sample", "department", "--repeats", "3"],
     "bench_scheme_of_work.py": ["--repeats", "1", "--modules", "20"],
     "bench_training.py": ["--sizes", ""],
+    "bench_term.py": ["--students", "10000", "--repeats", "1"],
 }
 
 

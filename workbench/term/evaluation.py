@@ -225,8 +225,9 @@ class Effect:
 
 
 def design(frame: pd.DataFrame, cluster: str) -> tuple[pd.DataFrame, list[str]]:
-    """The regressors: attender, prior attainment (with a missing flag), attribute dummies and
-    the cluster's fixed effects; and the names of the columns adjusted for."""
+    """The regressors: attender, prior attainment (with a missing flag) and attribute dummies
+    (the cluster's own fixed effects are absorbed in :func:`estimate`); and the names of the
+    columns adjusted for, the cluster included."""
     parts = [frame[["attender"]].astype(float)]
     used: list[str] = []
     if "prior_attainment" in frame and frame["prior_attainment"].notna().any():
@@ -235,32 +236,49 @@ def design(frame: pd.DataFrame, cluster: str) -> tuple[pd.DataFrame, list[str]]:
         if prior.isna().any():
             parts.append(prior.isna().astype(float).rename("prior_missing").to_frame())
         used.append("prior_attainment")
-    for col in (*_CATEGORICAL, *_BOOLEAN, "module_code"):
-        if col not in frame or (col == "module_code" and cluster != "module_code"):
+    for col in (*_CATEGORICAL, *_BOOLEAN):
+        if col not in frame or col == cluster:
             continue
         values = frame[col].astype(object).where(frame[col].notna(), "(blank)").astype(str)
         if values.nunique() < 2:
             continue
-        dummies = pd.get_dummies(values, prefix=col, drop_first=True, dtype=float)
-        parts.append(dummies)
+        parts.append(pd.get_dummies(values, prefix=col, drop_first=True, dtype=float))
         used.append(col)
-    x = sm.add_constant(pd.concat(parts, axis=1), has_constant="add")
-    return _independent_columns(x), used
+    if cluster in frame and frame[cluster].nunique() > 1:
+        used.append(cluster)
+    return pd.concat(parts, axis=1), used
 
 
-def _independent_columns(x: pd.DataFrame) -> pd.DataFrame:
-    """Drop columns that earlier ones already determine (a module's programme and level)."""
-    if x.empty:
-        return x
-    r = np.linalg.qr(x.to_numpy(dtype=float), mode="r")
-    diag = np.abs(np.diag(r))
-    keep = np.zeros(x.shape[1], dtype=bool)  # fewer rows than columns: the rest go
-    keep[: len(diag)] = diag > 1e-9 * max(1.0, float(diag.max()))
-    return x.loc[:, keep]
+def _absorbed(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each column minus its mean within the group: the groups' fixed effects absorbed
+    (Frisch-Waugh-Lovell: the same coefficients as one dummy per group)."""
+    counts = np.bincount(groups).astype(float)
+    if values.ndim == 1:
+        return values - (np.bincount(groups, weights=values) / counts)[groups]
+    means = np.column_stack(
+        [np.bincount(groups, weights=values[:, j]) / counts for j in range(values.shape[1])]
+    )
+    return values - means[groups]
+
+
+def _independent(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Drop columns the earlier ones already determine (a module's programme and level), by
+    elimination on the small cross-product matrix."""
+    gram = x.T @ x
+    keep: list[int] = []
+    for j in range(x.shape[1]):
+        own = gram[j, j]
+        if keep:
+            sub = gram[np.ix_(keep, keep)]
+            own -= gram[j, keep] @ np.linalg.solve(sub, gram[keep, j])
+        if own > 1e-9 * max(gram[j, j], 1e-12) and gram[j, j] > 1e-12:
+            keep.append(j)
+    return x[:, keep], [names[j] for j in keep]
 
 
 def estimate(frame: pd.DataFrame, outcome: str, cluster: str, scale: float = 1.0) -> Estimate:
-    """Adjusted difference attender - non-attender in ``outcome`` (times ``scale``)."""
+    """Adjusted difference attender - non-attender in ``outcome`` (times ``scale``): least
+    squares with the cluster's fixed effects absorbed and errors clustered by it."""
     data = frame[frame[outcome].notna()]
     att = data["attender"] == 1.0
     n_att, n_non = int(att.sum()), int((~att).sum())
@@ -272,15 +290,17 @@ def estimate(frame: pd.DataFrame, outcome: str, cluster: str, scale: float = 1.0
     if n_att < MIN_PER_ARM or n_non < MIN_PER_ARM:
         return Estimate(None, None, None, naive, len(data))
     x, _ = design(data, cluster)
-    if "attender" not in x.columns:
-        return Estimate(None, None, None, naive, len(data))
-    model = sm.OLS(data[outcome].astype(float).to_numpy(), x.to_numpy())
     groups = pd.factorize(data[cluster])[0] if cluster in data else np.zeros(len(data), int)
+    y = _absorbed(data[outcome].to_numpy(dtype=float), groups)
+    values, names = _independent(_absorbed(x.to_numpy(dtype=float), groups), list(x.columns))
+    if "attender" not in names:
+        return Estimate(None, None, None, naive, len(data))
+    model = sm.OLS(y, values, hasconst=False)  # the fixed effects absorbed the constant
     if len(np.unique(groups)) >= MIN_CLUSTERS:
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     else:
         fit = model.fit(cov_type="HC1", use_t=True)
-    at = list(x.columns).index("attender")
+    at = names.index("attender")
     low, high = fit.conf_int(alpha=0.05)[at]
     return Estimate(
         float(fit.params[at]) * scale, float(low) * scale, float(high) * scale, naive, len(data)

@@ -89,12 +89,13 @@ def _attendance(
     enrol: pd.DataFrame,
     session_weeks: np.ndarray,
     base: float,
+    session_base: float = -0.6,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Attendance rows for PASS enrolments and whether each enrolment attended."""
     centred = enrol["prior"].to_numpy() - 112.0
     p_attend = _logistic(base + 0.045 * centred - 0.5 * enrol["commuter"].to_numpy())
     attended = rng.random(len(enrol)) < p_attend
-    q = _logistic(-0.6 + 0.03 * centred[attended])
+    q = _logistic(session_base + 0.03 * centred[attended])
     counts = 1 + rng.binomial(len(session_weeks) - 1, q)
     rows, weeks = _pick_weeks(rng, counts, session_weeks)
     picked = enrol.loc[attended].iloc[rows]
@@ -177,6 +178,7 @@ def add_term(
     pass_modules: int = DEFAULT_PASS_MODULES,
     effect: float = PLANTED_EFFECT,
     attend_base: float = -0.3,
+    session_base: float = -0.6,
     start: dt.date = TERM_START,
     weeks: int = TERM_WEEKS,
     breaks: tuple[int, ...] = BREAK_WEEKS,
@@ -202,7 +204,9 @@ def add_term(
         rates.set_axis(modules["module_code"]).reindex(enrol["module_code"]).to_numpy()
     )
     on_pass = enrol["module_code"].isin(pass_modules_of(modules, pass_modules)).to_numpy()
-    attendance, attended_pass = _attendance(rng, enrol.loc[on_pass], session_weeks, attend_base)
+    attendance, attended_pass = _attendance(
+        rng, enrol.loc[on_pass], session_weeks, attend_base, session_base
+    )
     attended = np.zeros(len(enrol), dtype=float)
     attended[on_pass] = attended_pass
     out["term_weeks"] = term_weeks_table(start, weeks, breaks)
