@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -16,9 +15,7 @@ import pandas as pd
 from workbench.cohort.availability import free_matrix
 from workbench.cohort.domain import DAY_NAMES, Cohort, Slot, format_time
 from workbench.volunteers.people import day_range
-
-if TYPE_CHECKING:
-    from workbench.volunteers.training import TrainingInstance
+from workbench.volunteers.training_instance import TrainingInstance
 
 EVENING_LAST_START = 20 * 60  # an evening slot may start up to 20:00
 SHOWN_TIMES = 3

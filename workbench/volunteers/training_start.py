@@ -7,12 +7,9 @@ is scored by the volunteers it seats plus a small bonus for how hard they are to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from workbench.volunteers.training import TrainingInstance
+from workbench.volunteers.training_instance import TrainingInstance
 
 HARD_BONUS = 0.5  # one more volunteer seated always beats the bonus (at most 0.5 a session)
 
