@@ -172,3 +172,34 @@ def test_trained_only_uses_the_volunteers_with_training(tmp_path: Path, capsys) 
     (data / "training.csv").unlink()
     assert main(argv) == 2
     assert "--trained-only needs the training table" in capsys.readouterr().err
+
+
+def test_hostile_values_stay_inert_in_the_training_files(tmp_path: Path) -> None:
+    """A room id and a busy reason that look like formulas or markup stay text in every file."""
+    data = tmp_path / "cohort"
+    data.mkdir()
+    (data / "students.csv").write_text(
+        "student_id,programme,level\n=1+1,Physics,UG2\nB,Physics,UG2\n", encoding="utf-8"
+    )
+    (data / "mentors.csv").write_text("student_id,capacity\n=1+1,2\nB,2\n", encoding="utf-8")
+    (data / "rooms.csv").write_text('room_id,capacity\n"@SUM(A1)<b>",10\n', encoding="utf-8")
+    reason = '=HYPERLINK("http://evil.example","x")'
+    (data / "busy.csv").write_text(
+        "student_id,day,start,end,reason\n"
+        + "".join(
+            f'B,{d},08:00,20:00,"{reason.replace(chr(34), chr(34) * 2)}"\n' for d in ("Mon", "Tue")
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["solve", "training", str(data), "--out", str(out), "--days", "Mon-Tue"]) == 0
+    sessions = read(out / "training_sessions.csv")
+    assert sessions["room_id"].tolist() == ["'@SUM(A1)<b>"]
+    assignments = read(out / "training_assignments.csv")
+    assert assignments["student_id"].tolist() == ["'=1+1"]
+    untrained = read(out / "untrained.csv")
+    assert untrained["student_id"].tolist() == ["B"]
+    assert untrained["reason"].iloc[0].startswith("free at none of the 18 possible times: ")
+    assert reason in untrained["reason"].iloc[0]  # inside the sentence, never a cell's start
+    calendar = icalendar.Calendar.from_ical((out / "training.ics").read_bytes())
+    assert [str(e["location"]) for e in calendar.walk("VEVENT")] == ["@SUM(A1)<b>"]

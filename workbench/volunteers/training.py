@@ -27,6 +27,7 @@ session's room is chosen per room (``session_runs[time, room]``), so a plan is e
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -202,17 +203,19 @@ def name_trainees(model: TrainingModel, settings: TrainingSettings) -> None:
 def solve_model(
     inst: TrainingInstance, settings: TrainingSettings
 ) -> tuple[TrainingModel, SolveStatus]:
-    """Build, warm-start and solve the phases; the model holds the plan."""
+    """Build, warm-start and solve the phases; the model holds the plan (the status's
+    seconds are the whole solve's)."""
+    started = time.perf_counter()
     model = build_model(inst)
     if not model.trained_at:
         return model, SolveStatus("optimal", objective=0.0, solver=settings.solver)
     warm_start(model, inst)
-    target, first = place_most(model, settings)
-    if first is not None and first.status not in ("optimal", "feasible"):
-        return model, first
-    status = fewest_sessions(model, inst, target, settings)
-    if status.status in ("optimal", "feasible"):
-        name_trainees(model, settings)
+    target, status = place_most(model, settings)
+    if status is None or status.status in ("optimal", "feasible"):
+        status = fewest_sessions(model, inst, target, settings)
+        if status.status in ("optimal", "feasible"):
+            name_trainees(model, settings)
+    status.seconds = time.perf_counter() - started
     return model, status
 
 

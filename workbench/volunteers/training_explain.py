@@ -71,7 +71,7 @@ def _alternatives(inst: TrainingInstance) -> dict[str, list[Slot]]:
         "an evening slot": [Slot(d, m, m + s.minutes) for d in s.days for m in evening],
     }
     if shorter:
-        options["shorter sessions (1 hour)"] = [
+        options["1-hour sessions"] = [
             Slot(d, m, m + shorter) for d in s.days for m in range(first, s.last_start + 1, 60)
         ]
     return {k: v for k, v in options.items() if v}
