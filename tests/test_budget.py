@@ -331,7 +331,7 @@ def test_pass_no_budget_model_is_unchanged():
     c = generate_cohort(400, seed=3)
     plain = PassSettings(top=4)
     inst = build_instance(c, plain)
-    from workbench.schemes.pass_sessions.instance import greedy_sessions
+    from workbench.schemes.pass_sessions.greedy import greedy_sessions
 
     model = build_model(inst, greedy_sessions(inst), "compact")
     assert "budget" not in model.prob.constraints and not model.used

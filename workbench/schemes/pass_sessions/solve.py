@@ -36,13 +36,8 @@ import pandas as pd
 
 from workbench.cohort.domain import Cohort, SolveStatus
 from workbench.outcomes.costs import budget_status, cost_of_pass_plan
-from workbench.schemes.pass_sessions.instance import (
-    PassInstance,
-    PlannedSession,
-    assign_rooms,
-    build_instance,
-    greedy_sessions,
-)
+from workbench.schemes.pass_sessions.greedy import assign_rooms, greedy_sessions
+from workbench.schemes.pass_sessions.instance import PassInstance, PlannedSession, build_instance
 from workbench.schemes.pass_sessions.model import (
     build_model,
     plan_from_model,
