@@ -58,12 +58,20 @@ with upload:
         icon=":material/upload_file:",
     )
 
-if current is not None:
+plan = shared.scenario() if current is not None else None
+if current is not None and plan is None:
     st.success(
         f"Loaded: **{plain(st.session_state.get(shared.LABEL, current.name))}** "
         f"({len(current.students):,} students). Next: choose a scheme."
     )
     st.page_link(shared.SCHEME, label="Choose a scheme", icon=":material/tune:")
+elif current is not None:
+    st.success(
+        f"Loaded: **{plain(st.session_state.get(shared.LABEL, current.name))}** "
+        f"({len(current.students):,} students), with a plan: **{plain(plan.name)}**. "
+        "Next: see who it reaches, try a what-if, or print the report."
+    )
+    st.page_link(shared.SOLVE, label="Open the plan", icon=":material/task_alt:")
 
 st.header("How it works")
 st.markdown(

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_common import forms, groups_form, results, shared
 from app_common.file_text import bullets, plain
+from app_common.tables import who_text
 
 st.title("Solve")
 st.markdown(
@@ -52,8 +53,8 @@ budget = (
     else f" Within a budget of {settings.cost_rates.money(cap)} per term."
 )
 st.caption(
-    f"{title} for {len(cohort.students):,} students ({plain(shared.cohort_label())}). "
-    f"{locks}{plain(budget)}"
+    f"{title} for {plain(who_text(cohort, scheme, settings))} "
+    f"({plain(shared.cohort_label())}). {locks}{plain(budget)}"
 )
 
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
