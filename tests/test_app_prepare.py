@@ -125,7 +125,7 @@ def test_introductions_and_training_messages_from_the_app() -> None:
         BytesParser(policy=policy.default).parsebytes(archive.read(n)) for n in archive.namelist()
     ]
     assert len(emails) == len(matches)
-    assert all(len(e["To"].addresses) == 2 for e in emails), [str(e["To"]) for e in emails if len(e["To"].addresses) != 2][:3]
+    assert [str(e["To"]) for e in emails if len(e["To"].addresses) != 2] == []
     assert all(e["Subject"].startswith("Meet your peer mentor, ") for e in emails)
 
     at = page(at, "volunteers")
