@@ -20,6 +20,7 @@ estimate must agree with the workbench's. Target: load + evaluate under 10 s on 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     total = float(best["total_s"].iloc[0])
     verdict = "within" if total < TARGET_SECONDS else "OVER"
     print(f"\nload + evaluate: {total:.1f} s ({verdict} the {TARGET_SECONDS:.0f} s target)")
+    load = os.getloadavg()[0]
+    print(f"machine load average during the run: {load:.1f} on {os.cpu_count()} cores")
     return 0 if total < TARGET_SECONDS else 1
 
 

@@ -394,3 +394,27 @@ def test_observed_uptake_counts_regular_as_half_the_weeks_so_far():
     assert uptake["weeks_observed"] == 3
     assert uptake["modules"]["M1"]["attended_once"] == 3
     assert uptake["modules"]["M1"]["attended_regularly"] == 1
+
+
+def test_the_apps_calendar_download_follows_the_cohorts_term_weeks():
+    from types import SimpleNamespace
+
+    from workbench.review.export import pass_ics_bytes
+
+    cohort = _small_cohort([])
+    term = calendar_from_table(cohort.term_weeks)
+    scenario = SimpleNamespace(
+        scheme="pass",
+        name="Autumn",
+        results={"sessions": SESSIONS},
+        cohort_tables={"term_weeks": cohort.term_weeks, "students": cohort.students},
+        cost_rates={},
+        cohort=lambda: cohort,
+    )
+    (event,) = icalendar.Calendar.from_ical(pass_ics_bytes(scenario)).walk("VEVENT")
+    start = event.decoded("dtstart")
+    assert start.date() == dt.date(2026, 9, 28)
+    rule = rrulestr(event["rrule"].to_ical().decode(), dtstart=start)
+    excluded = {d.dt for d in event["exdate"].dts}
+    dates = [d.date() for d in rule if d not in excluded]
+    assert dates == [term.date_of(w, 0) for w in term.session_weeks]  # week 3 is the break

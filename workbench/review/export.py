@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.names import name_lookup, named
+from workbench.term.calendar import calendar_from_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -238,6 +239,7 @@ def pass_ics_bytes(
 
     sessions = scenario_or_sessions
     people: dict[str, str] = {}
+    mondays = None
     if hasattr(scenario_or_sessions, "results"):
         scenario = scenario_or_sessions
         if scenario.scheme != "pass":
@@ -249,6 +251,7 @@ def pass_ics_bytes(
             raise ValueError("this PASS scenario has no sessions table")
         weeks = weeks or int((scenario.cost_rates or {}).get("weeks_per_term") or 0) or None
         name = name or f"PASS: {scenario.name}"
+        mondays = _term_mondays(scenario) if term_start is None else None
     return ics.sessions_ics(
         sessions,
         term_start or ics.next_monday(),
@@ -256,4 +259,16 @@ def pass_ics_bytes(
         timezone or ics.DEFAULT_TIMEZONE,
         name or "PASS sessions",
         names=people,
+        session_mondays=mondays,
     )
+
+
+def _term_mondays(scenario: Any) -> list[dt.date] | None:
+    """The Mondays of the weeks with sessions from the scenario's term_weeks (None without)."""
+    weeks = (getattr(scenario, "cohort_tables", None) or {}).get("term_weeks")
+    if weeks is None or not len(weeks):
+        return None
+    try:
+        return calendar_from_table(scenario.cohort().term_weeks).session_mondays()
+    except ValueError:
+        return None
