@@ -17,7 +17,7 @@ from workbench.volunteers.certificates import (
 )
 from workbench.volunteers.hours import DEFAULT_SKILLS, HoursSettings, award_record, volunteer_hours
 from workbench.volunteers.overview import plans_from_results
-from workbench.volunteers.people import trained_only, with_uploaded_table
+from workbench.volunteers.people import trained_only, with_names, with_uploaded_table
 from workbench.volunteers.supervision import checkin_schedule, plan_supervision
 
 st.title("Volunteers")
@@ -140,8 +140,9 @@ with train_tab:
         for fix in plan.fixes:
             st.markdown(f"- {plain(fix)}")
         table(training.sessions_for_csv(plan.sessions))
+        table(with_names(cohort, plan.assignments))
         if len(plan.untrained):
-            table(plan.untrained)
+            table(with_names(cohort, plan.untrained))
         ics = training_explain.training_ics(plan.sessions, dt.date.today())
         st.download_button("Download the sessions (calendar)", ics, "training.ics", "text/calendar")
         download(

@@ -59,6 +59,10 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     plan = solve_training(cohort, TrainingSettings(time_limit=20))
     assert plan.headline() in texts(at)
     sessions = frame_with(at, "trainees")
+    who = [d.value for d in at.dataframe if {"name", "session id"} <= set(d.value.columns)][0]
+    named = dict(zip(cohort.students["student_id"], cohort.students["name"], strict=True))
+    assert who["name"].tolist() == [named[s] or s for s in who["student id"]]
+    assert len(who) == plan.trained
     assert sessions["trainees"].sum() == plan.trained
     assert download(at, "Download the sessions (calendar)").startswith(b"BEGIN:VCALENDAR")
 

@@ -105,3 +105,12 @@ def trained_only(cohort: Cohort) -> Cohort:
             "preferences": prefs.reset_index(drop=True),
         }
     )
+
+
+def with_names(cohort: Cohort, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with a ``name`` column after ``student_id`` (the id when no name is known)."""
+    called = names(cohort)
+    out = frame.copy()
+    position = list(out.columns).index("student_id") + 1
+    out.insert(position, "name", [display_name(called, s) for s in out["student_id"]])
+    return out
