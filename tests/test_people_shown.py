@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from icalendar import Calendar
 
@@ -93,3 +94,23 @@ def test_without_names_the_ids_stay_as_they_were(unnamed_cohort) -> None:
     data = pass_ics_bytes(pass_plan, term_start=dt.date(2025, 9, 22)).decode()
     leader = pass_plan.results["sessions"]["leader_id"].iloc[0]
     assert f"Leader: {leader}." in data.replace("\r\n ", "")
+
+
+def test_cli_plan_files_name_people_after_the_columns_they_had(named_cohort, tmp_path) -> None:
+    from workbench.cli.main import main
+    from workbench.cohort.loading import cohort_to_tables, write_tables
+
+    folder = tmp_path / "cohort"
+    write_tables(cohort_to_tables(named_cohort), folder, "csv")
+    assert main(["solve", "mentoring", str(folder), "--out", str(tmp_path / "m")]) == 0
+    matches = pd.read_csv(tmp_path / "m" / "matches.csv", dtype=str)
+    assert list(matches.columns[-2:]) == ["mentee", "mentor"]
+    names = name_lookup(named_cohort.students)
+    assert (matches["mentee"] == matches["mentee_id"].map(names)).all()
+    assert main(["solve", "pass", str(folder), "--out", str(tmp_path / "p")]) == 0
+    sessions = pd.read_csv(tmp_path / "p" / "sessions.csv", dtype=str)
+    assert sessions.columns[-1] == "leader"
+    assert (sessions["leader"] == sessions["leader_id"].map(names)).all()
+    calendar = (tmp_path / "p" / "sessions.ics").read_text().replace("\r\n ", "")
+    first = sessions.iloc[0]
+    assert f"Leader: {first['leader']} ({first['leader_id']})." in calendar

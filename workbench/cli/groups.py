@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
+from workbench.cohort.names import named
 from workbench.schemes.registry import plan_summary
 
 
@@ -207,14 +208,16 @@ def run(args: argparse.Namespace) -> int:
     columns = ["group_id", "student_id", "day", "start", "end"]
     if settings.led_by_mentors:
         columns.append("mentor_id")
-    write_table(groups[columns], out / "groups.csv")
+    write_table(
+        named(groups[columns], cohort.students, at_end=True), out / "groups.csv"
+    )  # names with ids
     scores = result.group_scores.copy()
     if len(scores):
         scores["day"] = scores["day"].map(lambda d: DAYS[int(d)])
         scores["start"] = scores["start"].map(format_time)
         scores["end"] = scores["end"].map(format_time)
     write_table(scores.round(4), out / "group_scores.csv")
-    write_table(result.unplaced, out / "unplaced.csv")
+    write_table(named(result.unplaced, cohort.students, at_end=True), out / "unplaced.csv")
     summary = {**result.summary(), **plan_summary(cohort, "groups", settings, result)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     _print(result, summary, out)

@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
+from workbench.cohort.names import named
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
 from workbench.schemes.registry import plan_summary
 from workbench.volunteers.people import trained_only
@@ -180,8 +181,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
 
     out = output_folder(args.out)
-    write_table(result.matches, out / "matches.csv")
-    write_table(result.unmatched, out / "unmatched.csv")
+    write_table(
+        named(result.matches, cohort.students, at_end=True), out / "matches.csv"
+    )  # names with ids
+    write_table(named(result.unmatched, cohort.students, at_end=True), out / "unmatched.csv")
     write_table(result.mentor_load, out / "mentor_load.csv")
     summary = {**result.summary(), **plan_summary(cohort, "mentoring", settings, result)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

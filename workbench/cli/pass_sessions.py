@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
+from workbench.cohort.names import name_lookup, named
 from workbench.schemes.registry import plan_summary
 from workbench.term.calendar import TermCalendar, parse_breaks, term_for
 from workbench.term.monitoring import read_uptake
@@ -308,10 +309,12 @@ def run(args: argparse.Namespace) -> int:
         )
 
     out = output_folder(args.out)
-    write_table(sessions_for_csv(result.sessions), out / "sessions.csv")
+    write_table(
+        named(sessions_for_csv(result.sessions), cohort.students, at_end=True), out / "sessions.csv"
+    )
     write_table(result.coverage, out / "coverage.csv")
     unreached = result.reach.loc[~result.reach["reached"], ["student_id", "module_code", "reason"]]
-    write_table(unreached, out / "unreached.csv")
+    write_table(named(unreached, cohort.students, at_end=True), out / "unreached.csv")
     write_table(free, out / "free_by_slot.csv")
     summary = {**result.summary(), **plan_summary(cohort, "pass", settings, result)}
     term = _term(cohort, term_start, args)
@@ -328,6 +331,7 @@ def run(args: argparse.Namespace) -> int:
             term_start,
             args.weeks,
             args.timezone,
+            names=name_lookup(cohort.students),
             session_mondays=term.session_mondays(),
         )
     )

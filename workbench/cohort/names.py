@@ -98,12 +98,13 @@ def person_label(student_id: object, names: Mapping[str, str]) -> str:
 
 
 def with_names(
-    table: pd.DataFrame, names: Mapping[str, str], columns: Mapping[str, str]
+    table: pd.DataFrame, names: Mapping[str, str], columns: Mapping[str, str], at_end: bool = False
 ) -> pd.DataFrame:
     """A copy of ``table`` with a name column after each id column that has names.
 
     ``columns`` maps an id column to the header of its name column, e.g.
     ``{"mentee_id": "mentee"}``. Without names (an empty ``names``) the table is unchanged.
+    ``at_end`` puts the name columns last (files read back by column, e.g. the CLI's CSVs).
     """
     if not names:
         return table
@@ -111,7 +112,7 @@ def with_names(
     for id_col, name_col in columns.items():
         if id_col not in out.columns or name_col in out.columns:
             continue
-        position = list(out.columns).index(id_col)
+        position = len(out.columns) - 1 if at_end else list(out.columns).index(id_col)
         values = [names.get(str(v)) if v is not None else None for v in out[id_col]]
         out.insert(position + 1, name_col, pd.Series(values, index=out.index, dtype=object))
     return out
@@ -126,8 +127,11 @@ PERSON_COLUMNS = {
 }
 
 
-def named(table: pd.DataFrame | None, students: pd.DataFrame | None) -> pd.DataFrame | None:
-    """A plan table with each person's name after their id (unchanged without names)."""
+def named(
+    table: pd.DataFrame | None, students: pd.DataFrame | None, at_end: bool = False
+) -> pd.DataFrame | None:
+    """A plan table with each person's name after their id (unchanged without names);
+    ``at_end`` puts the names last instead."""
     if table is None or students is None:
         return table
-    return with_names(table, name_lookup(students), PERSON_COLUMNS)
+    return with_names(table, name_lookup(students), PERSON_COLUMNS, at_end)
