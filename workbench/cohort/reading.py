@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from workbench.cohort.validation import Mapping, Problem
+from workbench.cohort.raw import Mapping, Problem
 from workbench.scenarios.concurrency import SolveCrashed, SolveError, run_isolated
 
 MB = 2**20
@@ -205,12 +205,12 @@ def run_capped(
         ) from None
     except ReadRefused:
         raise
+    except SolveError as exc:  # the worker could not start or answer
+        raise ReadRefused(f"this file could not be read safely ({exc}); it was not used") from None
     except ValueError as exc:  # a file's own problem, said in words: no worker traceback
         if hasattr(exc, "__notes__"):
             del exc.__notes__
         raise
-    except SolveError as exc:  # the worker could not start or answer
-        raise ReadRefused(f"this file could not be read safely ({exc}); it was not used") from None
     return Read(answer.value, answer.peak_mb, time.monotonic() - started)
 
 

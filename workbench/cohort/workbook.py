@@ -17,9 +17,9 @@ import python_calamine
 
 from workbench.cohort.contract import normalise_header, table_lookup
 from workbench.cohort.domain import TABLES, format_time
+from workbench.cohort.raw import ROW, Mapping, Problem, RawTable
 from workbench.cohort.reading import ReadCaps, caps
 from workbench.cohort.reading import check_workbook as _check_workbook
-from workbench.cohort.validation import ROW, Mapping, Problem, RawTable
 
 NOT_A_TABLE = "its name is not a cohort table"
 EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!")
