@@ -20,6 +20,7 @@ from workbench.outcomes.costs import PassCostModel, pass_cost_model
 from workbench.schemes.pass_sessions.settings import (
     PassSettings,
     Uptake,
+    check_locks,
     grid_slots,
     seats_needed,
     targeted_modules,
@@ -135,7 +136,7 @@ def build_instance(cohort: Cohort, settings: PassSettings) -> PassInstance:
     overlap = np.array(
         [[a.overlaps(b.day, b.start, b.end) for b in slots] for a in slots], dtype=bool
     ).reshape(n_slots, n_slots)
-    _check_locks(cohort, settings, slots, lock_slots, targeted)
+    check_locks(cohort, settings, slots, lock_slots, targeted)
 
     leaders = cohort.leaders[cohort.leaders["module_code"].isin(targeted)]
     enrol = cohort.enrolments[cohort.enrolments["module_code"].isin(targeted)]
@@ -421,43 +422,6 @@ def _candidate_slots(
         if need == mod.need or placeable == 0:
             break
         mod.need = need
-
-
-def _check_locks(
-    cohort: Cohort,
-    settings: PassSettings,
-    slots: list[Slot],
-    lock_slots: list[tuple[int, int]],
-    targeted: list[str],
-) -> None:
-    rooms = set(cohort.rooms["room_id"])
-    students = set(cohort.students["student_id"])
-    locks = settings.locked_sessions
-    for lock in locks:
-        if lock.room_id is not None and lock.room_id not in rooms:
-            raise ValueError(f"locked session {lock.module_code}: unknown room {lock.room_id}")
-        if lock.leader_id is not None and lock.leader_id not in students:
-            raise ValueError(
-                f"locked session {lock.module_code}: unknown leader "
-                f"{lock.leader_id} (not in students)"
-            )
-    for i, (a, (ma, sa)) in enumerate(zip(locks, lock_slots, strict=True)):
-        for b, (mb, sb) in zip(locks[i + 1 :], lock_slots[i + 1 :], strict=True):
-            if not slots[sa].overlaps(slots[sb].day, slots[sb].start, slots[sb].end):
-                continue
-            when = slots[sa].label
-            if ma == mb:
-                raise ValueError(f"two locked {targeted[ma]} sessions overlap ({when})")
-            if a.room_id is not None and a.room_id == b.room_id:
-                raise ValueError(
-                    f"locked sessions {a.module_code} and {b.module_code} both use "
-                    f"room {a.room_id} at {when}"
-                )
-            if a.leader_id is not None and a.leader_id == b.leader_id:
-                raise ValueError(
-                    f"locked sessions {a.module_code} and {b.module_code} are both "
-                    f"led by {a.leader_id} at {when}"
-                )
 
 
 def _leader_capacity(mod: ModuleData, leader_max: dict[str, int]) -> int:

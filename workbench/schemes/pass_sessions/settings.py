@@ -322,3 +322,42 @@ def top_modules_with_leaders(cohort: Cohort, n: int = DEFAULT_TOP) -> list[str]:
     rated = rated.loc[rated["module_code"].isin(led)]
     order = rated.sort_values(["fail_rate", "module_code"], ascending=[False, True])
     return order["module_code"].head(n).tolist()
+
+
+def check_locks(
+    cohort: Cohort,
+    settings: PassSettings,
+    slots: list[Slot],
+    lock_slots: list[tuple[int, int]],
+    targeted: list[str],
+) -> None:
+    """Locks name known rooms and leaders, and no two overlapping locks share a module, a
+    room or a leader (raises ``ValueError`` saying which)."""
+    rooms = set(cohort.rooms["room_id"])
+    students = set(cohort.students["student_id"])
+    locks = settings.locked_sessions
+    for lock in locks:
+        if lock.room_id is not None and lock.room_id not in rooms:
+            raise ValueError(f"locked session {lock.module_code}: unknown room {lock.room_id}")
+        if lock.leader_id is not None and lock.leader_id not in students:
+            raise ValueError(
+                f"locked session {lock.module_code}: unknown leader "
+                f"{lock.leader_id} (not in students)"
+            )
+    for i, (a, (ma, sa)) in enumerate(zip(locks, lock_slots, strict=True)):
+        for b, (mb, sb) in zip(locks[i + 1 :], lock_slots[i + 1 :], strict=True):
+            if not slots[sa].overlaps(slots[sb].day, slots[sb].start, slots[sb].end):
+                continue
+            when = slots[sa].label
+            if ma == mb:
+                raise ValueError(f"two locked {targeted[ma]} sessions overlap ({when})")
+            if a.room_id is not None and a.room_id == b.room_id:
+                raise ValueError(
+                    f"locked sessions {a.module_code} and {b.module_code} both use "
+                    f"room {a.room_id} at {when}"
+                )
+            if a.leader_id is not None and a.leader_id == b.leader_id:
+                raise ValueError(
+                    f"locked sessions {a.module_code} and {b.module_code} are both "
+                    f"led by {a.leader_id} at {when}"
+                )
