@@ -276,9 +276,17 @@ def _independent(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]
     return x[:, keep], [names[j] for j in keep]
 
 
-def estimate(frame: pd.DataFrame, outcome: str, cluster: str, scale: float = 1.0) -> Estimate:
+def estimate(
+    frame: pd.DataFrame,
+    outcome: str,
+    cluster: str,
+    scale: float = 1.0,
+    x_all: pd.DataFrame | None = None,
+) -> Estimate:
     """Adjusted difference attender - non-attender in ``outcome`` (times ``scale``): least
-    squares with the cluster's fixed effects absorbed and errors clustered by it."""
+    squares with the cluster's fixed effects absorbed and errors clustered by it.
+
+    ``x_all``: the regressors already built for a frame this one is part of (its rows)."""
     data = frame[frame[outcome].notna()]
     att = data["attender"] == 1.0
     n_att, n_non = int(att.sum()), int((~att).sum())
@@ -289,7 +297,7 @@ def estimate(frame: pd.DataFrame, outcome: str, cluster: str, scale: float = 1.0
     )
     if n_att < MIN_PER_ARM or n_non < MIN_PER_ARM:
         return Estimate(None, None, None, naive, len(data))
-    x, _ = design(data, cluster)
+    x = design(data, cluster)[0] if x_all is None else x_all.loc[data.index]
     groups = pd.factorize(data[cluster])[0] if cluster in data else np.zeros(len(data), int)
     y = _absorbed(data[outcome].to_numpy(dtype=float), groups)
     values, names = _independent(_absorbed(x.to_numpy(dtype=float), groups), list(x.columns))
@@ -336,14 +344,22 @@ def rate_sentence(est: Estimate, what: str, subject: str = "Attenders") -> str:
     )
 
 
-def group_effects(frame: pd.DataFrame, outcome: str, cluster: str, scale: float) -> list[dict]:
+def group_effects(
+    frame: pd.DataFrame,
+    outcome: str,
+    cluster: str,
+    scale: float,
+    x_all: pd.DataFrame | None = None,
+) -> list[dict]:
     """The adjusted difference within each group of students (the equity question)."""
     rows = []
+    if x_all is None and len(frame):
+        x_all = design(frame, cluster)[0]
     for col in GROUP_COLUMNS:
         if col not in frame:
             continue
         for value, part in frame.groupby(frame[col].astype(object), sort=True):
-            est = estimate(part, outcome, cluster, scale)
+            est = estimate(part, outcome, cluster, scale, x_all)
             rows.append(
                 {
                     "group": col,
@@ -366,17 +382,17 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
     """The adjusted estimate for a frame from :func:`pass_outcomes` or :func:`mentoring_outcomes`."""
     cluster = "module_code" if scheme == "pass" else "programme"
+    x_all, used = design(frame, cluster) if len(frame) else (None, [])
     if scheme == "pass":
-        main = estimate(frame, "mark", cluster)
+        main = estimate(frame, "mark", cluster, 1.0, x_all)
         sentence = mark_sentence(main)
         outcome, group_outcome, group_scale = "mark", "mark", 1.0
     else:
-        main = estimate(frame, "continued", cluster, 100.0)
+        main = estimate(frame, "continued", cluster, 100.0, x_all)
         sentence = rate_sentence(main, "continuation", "Mentees who met their mentor")
         outcome, group_outcome, group_scale = "continued", "continued", 100.0
-    dfw = estimate(frame, "dfw", cluster, 100.0)
+    dfw = estimate(frame, "dfw", cluster, 100.0, x_all)
     what = "DFW" if scheme == "pass" else "non-continuation"
-    _, used = design(frame, cluster) if len(frame) else (None, [])
     return Effect(
         outcome=outcome,
         attenders=int((frame["attender"] == 1).sum()),
@@ -394,7 +410,7 @@ def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
         clusters=int(frame[cluster].nunique()) if cluster in frame else 0,
         sentence=sentence,
         dfw_sentence=rate_sentence(dfw, what),
-        groups=group_effects(frame, group_outcome, cluster, group_scale),
+        groups=group_effects(frame, group_outcome, cluster, group_scale, x_all),
     )
 
 
