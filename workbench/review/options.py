@@ -244,7 +244,7 @@ def _cell(key: str, o: PlanOption) -> str:
             return "n/a"
         if not o.equity_group:
             return "no group reached less than the average"
-        return f"{o.equity_group}, {o.equity_gap_pp:+.1f} points below the plan's average"
+        return f"{o.equity_group}, {abs(o.equity_gap_pp):.1f} points below the plan's average"
     raise KeyError(key)
 
 
