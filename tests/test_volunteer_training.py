@@ -16,6 +16,7 @@ from workbench.volunteers.training import (
     TrainingSettings,
     build_instance,
     build_model,
+    solve_model,
     solve_training,
 )
 from workbench.volunteers.training_explain import check_plan
@@ -316,6 +317,8 @@ def test_constraints_are_named_after_their_rules() -> None:
     assert any(n.startswith("seats_at_time") for n in names)
     assert any(n.startswith("room_one_session_at_a_time") for n in names)
     assert all(v.name.startswith(("session_runs", "trained_at")) for v in model.prob.variables())
+    solved, _ = solve_model(build_instance(tiny.cohort, settings), settings)
+    assert {"everyone_who_can_come_is_placed", "seat_bound"} <= set(solved.prob.constraints)
 
 
 @pytest.mark.parametrize("name", ["department", "faculty"])
