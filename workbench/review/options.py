@@ -270,7 +270,8 @@ def _unique(names: list[str]) -> list[str]:
 PAGE_CSS = """
 main { max-width: none; }
 table.options { table-layout: fixed; width: 100%; }
-table.options th[scope="row"] { width: 18%; text-align: left; }
+table.options col.figure { width: 18%; }
+table.options th[scope="row"] { text-align: left; }
 table.options td { vertical-align: top; }
 td.best, th.best { background: #e8f4fb; }
 .choice { border-left: 4px solid #0072B2; padding: 6px 12px; background: #f2f8fc; }
@@ -313,6 +314,7 @@ def render_options(
     parts.append(
         '<section id="options"><table class="options"><caption>Each plan\'s own figures, '
         "side by side</caption>"
+        '<colgroup><col class="figure">' + '<col class="plan">' * len(options) + "</colgroup>"
         f'<thead><tr><th scope="col">Figure</th>{head}</tr></thead>'
         f"<tbody>{''.join(body_rows)}</tbody></table></section>"
     )
