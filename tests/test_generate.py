@@ -12,14 +12,8 @@ import pytest
 from workbench.cli.main import main
 from workbench.cohort.availability import free_matrix, weekly_slots
 from workbench.cohort.domain import LEVEL_RANK, TABLES, Cohort
-from workbench.cohort.generate import (
-    MIN_FREE_HOURS,
-    RISKY,
-    _distinct_picks,
-    _popcount,
-    generate_cohort,
-    generate_tables,
-)
+from workbench.cohort.generate import MIN_FREE_HOURS, RISKY, generate_cohort, generate_tables
+from workbench.cohort.generate_data import _distinct_picks, _popcount
 from workbench.cohort.loading import load_cohort
 from workbench.cohort.validation import validate_tables
 
