@@ -7,7 +7,7 @@ import streamlit as st
 from app_common import forms, shared, whatif_view
 from app_common.file_text import plain
 from workbench.outcomes import charts
-from workbench.outcomes.costs import budget_status
+from workbench.outcomes.budget import budget_status
 from workbench.review import whatif
 
 st.title("What-if")

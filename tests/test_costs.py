@@ -12,18 +12,20 @@ import pytest
 from pydantic import ValidationError
 
 from workbench.cohort import generate
+from workbench.outcomes.budget import (
+    budget_status,
+    max_mentors_within_budget,
+    max_sessions_within_budget,
+)
 from workbench.outcomes.costs import (
     BREAKDOWN_COLUMNS,
     CostRates,
-    budget_status,
     cost_of_groups,
     cost_of_mentoring,
     cost_of_mentors,
     cost_of_pass,
     cost_of_pass_plan,
     cost_per_student_table,
-    max_mentors_within_budget,
-    max_sessions_within_budget,
     pass_cost_model,
     rates_table,
 )

@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from workbench.cohort.domain import DAYS, Cohort
-from workbench.outcomes.costs import (
+from workbench.outcomes.budget import (
     budget_status,
-    cost_of_mentors,
     max_mentors_within_budget,
     max_sessions_within_budget,
-    pass_cost_model,
 )
+from workbench.outcomes.costs import cost_of_mentors, pass_cost_model
 from workbench.schemes.mentoring.solve import MentoringSettings
 from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings, top_modules_with_leaders
 

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import Cohort
+from workbench.outcomes.budget import budget_status
 from workbench.outcomes.costs import (
     CostBreakdown,
     CostRates,
-    budget_status,
     cost_of_groups,
     cost_of_mentoring,
     cost_of_pass,

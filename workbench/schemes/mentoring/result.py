@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from workbench.cohort.domain import SolveStatus
-from workbench.outcomes.costs import budget_status, cost_of_mentors
+from workbench.outcomes.budget import budget_status
+from workbench.outcomes.costs import cost_of_mentors
 from workbench.schemes.mentoring.settings import MentoringSettings
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import Cohort, SolveStatus
-from workbench.outcomes.costs import budget_status, cost_of_pass_plan
+from workbench.outcomes.budget import budget_status
+from workbench.outcomes.costs import cost_of_pass_plan
 from workbench.schemes.pass_sessions.instance import PassInstance, PlannedSession
 from workbench.schemes.pass_sessions.settings import PassSettings, module_names
 
