@@ -154,9 +154,9 @@ def test_pass_timetable_lists_sessions_the_student_is_free_for_first():
     assert_no_injection(emails)
     assert by_to["mia@uni.example"]["Subject"] == "PASS sessions for MA1 Calculus"
     mia = by_to["mia@uni.example"].get_content()
-    assert "first that fits your timetable is Tuesday at 10:00-11:00 in R1" in mia
+    assert "first that fits your timetable is Tuesday 10:00-11:00 in R1" in mia
     eve = by_to["eve@uni.example"].get_content()
-    assert "Wednesday at 14:00-15:00 in R2" in eve
+    assert "Wednesday 14:00-15:00 in R2" in eve
     lines = [line for line in eve.splitlines() if line.startswith("- ")]
     assert lines == [
         "- Wednesday 14:00-15:00 in R2",

@@ -85,7 +85,7 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
         "Dear {student_name},\n\nPASS (Peer Assisted Study Sessions) for {module_code} "
         "{module_name} run every week, led by students who took the module last year. "
         "Come to any of them:\n\n{sessions}\n\nThe first that fits your timetable is "
-        "{session_day} at {session_time} in {room}. No booking needed.\n\nBest wishes,\n"
+        "{session_day} {session_time} in {room}. No booking needed.\n\nBest wishes,\n"
         "{coordinator_name}",
     ),
     "leaders": Template(
@@ -97,7 +97,7 @@ DEFAULT_TEMPLATES: dict[str, Template] = {
     "training": Template(
         "Your volunteer training: {session_day} {session_time}",
         "Dear {volunteer_name},\n\nThank you for volunteering as a {role}. Your training "
-        "session is on {session_day} at {session_time} in {room}. Please let us know if you "
+        "session is on {session_day}, {session_time}, in {room}. Please let us know if you "
         "cannot come.\n\nBest wishes,\n{coordinator_name}",
     ),
 }
