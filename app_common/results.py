@@ -138,20 +138,18 @@ def mentoring_plan(chosen: Any) -> None:
         "Each pair's score is the sum of the points on the right (why it was made). Tick "
         "**lock** to keep a pair, then re-solve."
     )
-    shown = tables.with_people(matches, chosen)
+    shown = tables.pairs_view(matches, chosen, forms.CRITERIA_LABELS)
     shown = shown.assign(lock=shown.get("locked", False)).drop(columns=["locked"], errors="ignore")
     order = [
         "lock",
         "mentee",
-        "mentee_id",
         "mentor",
-        "mentor_id",
         "score",
+        "why",
         "mentee_programme",
         "mentee_level",
         "mentor_programme",
         "mentor_level",
-        *forms.CRITERIA_LABELS,
         "previous",
     ]
     edited = st.data_editor(
@@ -165,9 +163,18 @@ def mentoring_plan(chosen: Any) -> None:
         column_config=tables.headers(
             shown.columns,
             lock=st.column_config.CheckboxColumn("Lock", help="Keep this pair when re-solving"),
-            **CRITERIA_COLUMNS,
+            score=st.column_config.NumberColumn("Match score", format="%.2f"),
+            why=st.column_config.TextColumn("Why this pair", width="large"),
         ),
     )
+    with st.expander("Points per criterion for each pair"):
+        points = ["mentee", "mentor", "score", *[c for c in CRITERIA_COLUMNS if c in shown]]
+        st.dataframe(
+            shown[points],
+            hide_index=True,
+            width="stretch",
+            column_config=tables.headers(points, **CRITERIA_COLUMNS),
+        )
     cols = st.columns(2)
     if cols[0].button(
         "Re-solve keeping locked pairs (and changing as few pairs as possible)",

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from workbench.cohort.names import named
+from workbench.cohort.names import name_lookup, named, person_label
 from workbench.review.words import column_words
 
 
@@ -87,3 +87,29 @@ def who_text(cohort: Any, scheme: str, settings: Any) -> str:
         )
     except (ValueError, KeyError, AttributeError):
         return f"{len(cohort.students):,} students"
+
+
+def pairs_view(matches: pd.DataFrame, chosen: Any, criteria: dict[str, str]) -> pd.DataFrame:
+    """Pairs to read at 1,280 px: each person as "Name (id)" in one column, and the points
+    behind the score in one "Why" column (the per-criterion columns stay, shown elsewhere)."""
+    students = (getattr(chosen, "cohort_tables", None) or {}).get("students")
+    people = name_lookup(students) if students is not None else {}
+    shown = matches.assign(
+        mentee=[person_label(i, people) for i in matches["mentee_id"]],
+        mentor=[person_label(i, people) for i in matches["mentor_id"]],
+    )
+    present = [c for c in criteria if c in shown.columns]
+    shown["why"] = (
+        [
+            ", ".join(
+                f"{criteria[c].lower()} +{float(row[c]):.2f}"
+                for c in present
+                if row[c] is not None and float(row[c]) > 0
+            )
+            or "no shared points"
+            for row in shown[present].to_dict("records")
+        ]
+        if len(shown)
+        else []
+    )
+    return shown

@@ -33,3 +33,24 @@ def test_the_solve_page_says_who_the_groups_are_for() -> None:
         f"for {n:,} students of " in text
         for n in cohort.enrolments.groupby("module_code")["student_id"].nunique()
     ), text
+
+
+@needs_sample
+def test_pairs_name_people_with_their_ids_and_say_why_in_one_column() -> None:
+    import json
+
+    at = solved("mentoring")
+    chosen = at.session_state["scenario"]
+    students = chosen.cohort_tables["students"].set_index("student_id")["name"]
+    pairs = at.data_editor[0].value
+    first = pairs.iloc[0]
+    assert first["mentee"] == f"{students[first['mentee_id']]} ({first['mentee_id']})"
+    assert first["mentor"] == f"{students[first['mentor_id']]} ({first['mentor_id']})"
+    assert pairs["why"].str.len().gt(0).all()
+    config = json.loads(at.data_editor[0].proto.columns)
+    shown = [c for c in at.data_editor[0].proto.column_order]
+    assert shown[:5] == ["lock", "mentee", "mentor", "score", "why"]
+    assert len(shown) <= 10  # no horizontal cut at 1,280 px
+    for column in shown:
+        label = config.get(column, {}).get("label", column)
+        assert "_" not in label, label  # headers in words
