@@ -58,6 +58,7 @@ def main() -> None:
     # the initial HTML's title cannot be configured (streamlit/streamlit#9058).
     st.set_page_config(page_title=page_title(navigation.title))
     status = st.sidebar.empty()
+    shared.sidebar_status(status)  # also shown when a page stops early (st.stop drops `finally`)
     try:
         navigation.run()
     finally:  # after the page, so a cohort loaded on this run is already shown
