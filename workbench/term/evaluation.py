@@ -38,6 +38,7 @@ GROUP_COLUMNS = ("first_generation", "commuter", "home_status", "level")
 _CATEGORICAL = ("programme", "level", "home_status")
 _BOOLEAN = ("first_generation", "commuter")
 TOO_FEW = "Too few students for an estimate"
+MET = "mentees who met their mentor"
 
 
 @dataclass(frozen=True)
@@ -332,14 +333,14 @@ def mark_sentence(est: Estimate) -> str:
     )
 
 
-def rate_sentence(est: Estimate, what: str, subject: str = "Attenders") -> str:
+def rate_sentence(est: Estimate, what: str, subject: str = "attenders") -> str:
     """A rate difference in percentage points, in words."""
     if est.difference is None:
         return f"{TOO_FEW} of the {what} rate."
     word = "higher" if est.difference >= 0 else "lower"
     return (
-        f"{subject}' {what} rate was {abs(est.difference):.1f} percentage points {word} "
-        f"(95% CI {_range(est.ci_low, est.ci_high, 1)}) than similar students'; "
+        f"The {what} rate of {subject} was {abs(est.difference):.1f} percentage points {word} "
+        f"(95% CI {_range(est.ci_low, est.ci_high, 1)}) than that of similar students; "
         "an association, not proof of cause."
     )
 
@@ -389,7 +390,7 @@ def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
         outcome, group_outcome, group_scale = "mark", "mark", 1.0
     else:
         main = estimate(frame, "continued", cluster, 100.0, x_all)
-        sentence = rate_sentence(main, "continuation", "Mentees who met their mentor")
+        sentence = rate_sentence(main, "continuation", MET)
         outcome, group_outcome, group_scale = "continued", "continued", 100.0
     dfw = estimate(frame, "dfw", cluster, 100.0, x_all)
     what = "DFW" if scheme == "pass" else "non-continuation"
@@ -409,7 +410,7 @@ def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
         clustered_by=cluster,
         clusters=int(frame[cluster].nunique()) if cluster in frame else 0,
         sentence=sentence,
-        dfw_sentence=rate_sentence(dfw, what),
+        dfw_sentence=rate_sentence(dfw, what, "attenders" if scheme == "pass" else MET),
         groups=group_effects(frame, group_outcome, cluster, group_scale, x_all),
     )
 
