@@ -8,12 +8,16 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_app import (  # noqa: F401 (the fixtures: own store, recorded downloads)
+    ROOT,
     _own_store,
     _record_downloads,
     button,
     download,
+    loaded_sample,
     needs_sample,
+    new_app,
     no_errors,
     page,
     solved,
@@ -110,3 +114,28 @@ def test_upload_registers_then_monitoring_evaluation_and_the_report() -> None:
     report = download(at, "Download the report").decode("utf-8")
     assert 'id="impact"' in report
     assert html.escape(effect.sentence) in report
+
+
+TERM_PAGES = ["attendance", "monitoring", "evaluation"]
+
+
+@pytest.mark.parametrize("name", TERM_PAGES)
+def test_term_pages_open_cold_say_what_to_do_first_and_stay_thin(name: str) -> None:
+    at = page(new_app().run(), name)
+    no_errors(at)
+    assert "First, load a cohort" in texts(at)
+    assert len((ROOT / "app_pages" / f"{name}.py").read_bytes()) < 12_000
+
+
+@needs_sample
+def test_before_a_plan_or_registers_the_pages_say_what_is_missing() -> None:
+    at = loaded_sample()
+    at = page(at, "attendance")
+    no_errors(at)
+    assert "Solve a PASS plan first to print its registers" in texts(at)
+    at = page(at, "evaluation")
+    no_errors(at)
+    assert "Nothing to evaluate yet" in texts(at)
+    at = page(at, "monitoring")
+    no_errors(at)
+    assert "Next, solve a plan" in texts(at)
