@@ -268,6 +268,10 @@ def markdown(table: pd.DataFrame) -> str:
         wall = r.get(f"{kind}_s")
         return "" if wall is None or pd.isna(wall) else f"{wall:.2f} ({r[f'{kind}_cpu']:.2f})"
 
+    def ratio(r):
+        wall = r.get("ratio")
+        return "" if wall is None or pd.isna(wall) else f"{wall:.2f}x ({r['cpu_ratio']:.2f}x)"
+
     lines = [
         "| students | mentees | eligible pairs | pairs in the model | today s (CPU s) "
         "| project s (CPU s) | OR-Tools min-cost flow s (CPU s) | project / OR-Tools (CPU) "
@@ -279,7 +283,7 @@ def markdown(table: pd.DataFrame) -> str:
         lines.append(
             f"| {r['students']:,} | {r['mentees']:,} | {r['pairs']:,} | {num(r['model_pairs'])} "
             f"| {both(r, 'today')} | {both(r, 'new')} | {both(r, 'ortools')} "
-            f"| {num(r.get('ratio'), '{:.2f}x')} ({num(r.get('cpu_ratio'), '{:.2f}x')}) "
+            f"| {ratio(r)} "
             f"| {r['new_MB']:,.0f} | {num(r.get('today_MB'))} | {num(r.get('ortools_MB'))} "
             f"| {r['equal']} | {r['whatif_s']:.2f} ({r['whatif_cpu']:.2f}, {r['whatif_MB']:,.0f}) |"
         )

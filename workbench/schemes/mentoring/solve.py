@@ -70,7 +70,7 @@ __all__ = ["MAX_PAIRS", "MentoringResult", "MentoringSettings", "solve_mentoring
 MAX_PAIRS = 25_000_000  # beyond this the model would not fit in memory: ask for a narrower rule
 # From this many pairs in scope, plans without a budget or stable matching are priced block by
 # block (workbench.schemes.mentoring.large) and the pairs are never all listed.
-LARGE_MIN_PAIRS = 1_000_000
+LARGE_MIN_PAIRS = 150_000
 
 
 @dataclass
