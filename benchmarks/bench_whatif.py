@@ -25,7 +25,7 @@ COMPARED = ["value", "status", "reached", "eligible", "coverage", "cost", "stude
 def main() -> int:
     from workbench.cohort.loading import load_cohort
     from workbench.review.whatif import run_sweep
-    from workbench.scenarios.scenario import coerce_settings
+    from workbench.schemes import registry
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "sample_data" / "faculty"))
@@ -56,7 +56,7 @@ def main() -> int:
     worst = 0.0
     ok = True
     for scheme in args.schemes.split(","):
-        settings = coerce_settings(scheme, None)
+        settings = registry.get(scheme).coerce_settings(None)
         timings = {}
         tables = {}
         for mode, parallel in (("serial", False), ("parallel", True)):

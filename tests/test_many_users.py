@@ -237,13 +237,13 @@ def _sleep(seconds: float) -> str:
 @needs_sample
 def test_a_solve_in_the_worker_is_the_same_plan_as_in_the_server() -> None:
     from workbench.cohort.loading import load_cohort
-    from workbench.scenarios.scenario import default_settings, run_solver
+    from workbench.schemes import registry
 
     assert run_isolated(_pid) != os.getpid()
     cohort = load_cohort(SAMPLE).cohort
     for scheme in ("mentoring", "pass"):
-        settings = default_settings(scheme)
-        here = run_solver(cohort, scheme, settings)
+        settings = registry.get(scheme).coerce_settings(None)
+        here = registry.get(scheme).solve(cohort, settings)
         result, made = run_isolated(solve_plan, cohort, scheme, settings, name="in a worker")
         assert result.status.status == here.status.status == "optimal"
         assert result.status.objective == pytest.approx(here.status.objective, abs=1e-9)

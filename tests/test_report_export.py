@@ -267,7 +267,8 @@ def test_report_is_self_contained_with_inline_charts(pass_scenario) -> None:
         "Weekly PASS sessions",
         "Headline figures",
         "Cost line by line",
-        "pass_uptake_regular",
+        "Share of students with a session that fits who attend PASS regularly.",
+        "How this was solved",
         "Rooms to confirm",
         "Who the plan reaches",
     ):

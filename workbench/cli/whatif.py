@@ -17,12 +17,37 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
+from workbench.cohort.validation import scheme_problems
+from workbench.outcomes.charts import cost_per_student_chart, render_png, sweep_chart
+from workbench.outcomes.coverage import Assumptions
+from workbench.review.export import scenario_excel_bytes
+from workbench.review.options import (
+    MAX_PLANS,
+    MIN_PLANS,
+    best_plan,
+    plan_options,
+    write_options,
+)
+from workbench.review.report import write_report
+from workbench.review.whatif import (
+    VARIATIONS,
+    axis_label,
+    check_variation,
+    parse_range,
+    run_sweep,
+    variation_label,
+)
+from workbench.review.whatif_answer import sweep_sentences
+from workbench.scenarios.scenario import ScenarioFileError, read_scenario, solve_scenario
+from workbench.schemes import registry
 from workbench.term.monitoring import read_uptake
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the top-level ``whatif`` and ``report`` commands."""
-    from workbench.review.whatif import VARIATIONS
 
     p = subparsers.add_parser(
         "whatif",
@@ -115,13 +140,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _settings(scheme: str, path: str | None) -> Any:
-    from pydantic import ValidationError
-
-    from workbench.cli.main import UsageError
-    from workbench.scenarios.scenario import coerce_settings
-
+    entry = registry.get(scheme)
     if not path:
-        return coerce_settings(scheme, None)
+        return entry.coerce_settings(None)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -130,7 +151,7 @@ def _settings(scheme: str, path: str | None) -> Any:
         raise UsageError(f"{path}: the settings must be a JSON object")
     data = data.get("settings", data) if isinstance(data.get("settings"), dict) else data
     try:
-        return coerce_settings(scheme, data)
+        return entry.coerce_settings(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
@@ -140,7 +161,6 @@ def _settings(scheme: str, path: str | None) -> Any:
 
 def _with_uptake(settings: Any, scheme: str, path: str) -> Any:
     """PASS settings planning with the observed take-up per module (uptake.json)."""
-    from workbench.cli.main import UsageError
 
     if scheme != "pass":
         raise UsageError("--uptake-from is for PASS (the take-up of its sessions)")
@@ -154,8 +174,6 @@ def _with_uptake(settings: Any, scheme: str, path: str) -> Any:
 
 
 def _parse_vary(text: str, scheme: str) -> tuple[str, list[float]]:
-    from workbench.cli.main import UsageError
-    from workbench.review.whatif import check_variation, parse_range
 
     if "=" not in text:
         raise UsageError(f"--vary {text}: give PARAM=RANGE, e.g. intake=0.8:1.5:0.1")
@@ -177,8 +195,6 @@ def _current_value(param: str, scheme: str, settings: Any, budget: float | None)
     if param == "sessions":
         return float(settings.sessions_per_module)
     if param == "uptake":
-        from workbench.outcomes.coverage import Assumptions
-
         a = Assumptions()
         return a.pass_uptake_regular if scheme == "pass" else a.mentoring_active_share
     if param == "budget":
@@ -187,9 +203,6 @@ def _current_value(param: str, scheme: str, settings: Any, budget: float | None)
 
 
 def run_whatif(args: argparse.Namespace) -> int:
-    from workbench.cli.main import UsageError, load_or_fail, output_folder, write_table
-    from workbench.review.whatif import run_sweep, variation_label
-    from workbench.review.whatif_answer import sweep_sentences
 
     if args.budget is not None and args.budget < 0:
         raise UsageError("--budget cannot be negative")
@@ -198,7 +211,6 @@ def run_whatif(args: argparse.Namespace) -> int:
     if args.uptake_from:
         settings = _with_uptake(settings, args.scheme, args.uptake_from)
     cohort = load_or_fail(args.data, args.mapping)
-    from workbench.cohort.validation import scheme_problems
 
     problems = scheme_problems(cohort, args.scheme)
     if problems:
@@ -249,8 +261,6 @@ def run_whatif(args: argparse.Namespace) -> int:
 def _sweep_charts(
     table: Any, param: str, scheme: str, settings: Any, budget: float | None, out: Path
 ) -> list[str]:
-    from workbench.outcomes.charts import cost_per_student_chart, render_png, sweep_chart
-    from workbench.review.whatif import axis_label
 
     good = table.loc[~table["status"].isin(["error", "cancelled"])].drop(columns="scheme")
     if good.empty:
@@ -291,15 +301,6 @@ def _looks_like_scenario(path: Path) -> bool:
 
 
 def _run_options(args: argparse.Namespace) -> int:
-    from workbench.cli.main import UsageError
-    from workbench.review.options import (
-        MAX_PLANS,
-        MIN_PLANS,
-        best_plan,
-        plan_options,
-        write_options,
-    )
-    from workbench.scenarios.scenario import ScenarioFileError, read_scenario
 
     if args.source or args.scheme:
         raise UsageError("--compare takes saved plans only (no SOURCE or --scheme)")
@@ -324,9 +325,6 @@ def _run_options(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from workbench.cli.main import UsageError, load_or_fail
-    from workbench.review.report import write_report
-    from workbench.scenarios.scenario import ScenarioFileError, read_scenario, solve_scenario
 
     if args.compare:
         return _run_options(args)
@@ -352,7 +350,6 @@ def run_report(args: argparse.Namespace) -> int:
             )
         settings = _settings(args.scheme, args.settings)
         cohort = load_or_fail(str(source), args.mapping)
-        from workbench.cohort.validation import scheme_problems
 
         problems = scheme_problems(cohort, args.scheme)
         if problems:
@@ -369,8 +366,6 @@ def run_report(args: argparse.Namespace) -> int:
     if args.scenario:
         written.append(str(scenario.save(args.scenario)))
     if args.excel:
-        from workbench.review.export import scenario_excel_bytes
-
         Path(args.excel).parent.mkdir(parents=True, exist_ok=True)
         Path(args.excel).write_bytes(scenario_excel_bytes(scenario))
         written.append(args.excel)

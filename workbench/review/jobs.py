@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.review.whatif import Case, vary
-from workbench.scenarios.scenario import run_solver, solve_scenario
+from workbench.scenarios.scenario import solve_scenario
+from workbench.schemes import registry
 
 
 def solve_plan(
@@ -38,7 +39,7 @@ def solve_plan(
             case = vary(case, param, value)
         cohort, settings = case.cohort, case.settings
         assumptions, cost_rates = case.assumptions, case.rates
-    result = run_solver(cohort, scheme, settings)
+    result = registry.get(scheme).solve(cohort, settings)
     made = solve_scenario(
         cohort,
         scheme,

@@ -93,7 +93,7 @@ class Scenario:
 
     def settings_model(self) -> Any:
         """The scheme's settings as its pydantic model."""
-        return settings_class(self.scheme).model_validate(self.settings)
+        return registry.get(self.scheme).settings_class.model_validate(self.settings)
 
     @property
     def status_label(self) -> str:
@@ -140,25 +140,6 @@ class Scenario:
 
 
 # ------------------------------------------------------------------------------ solving
-
-
-def settings_class(scheme: str) -> type:
-    """The pydantic settings model of a scheme."""
-    return registry.get(scheme).settings_class
-
-
-def default_settings(scheme: str) -> Any:
-    return settings_class(scheme)()
-
-
-def run_solver(cohort: Cohort, scheme: str, settings: Any) -> Any:
-    """Run the scheme's solver and return its result object."""
-    return registry.get(scheme).solve(cohort, settings)
-
-
-def coerce_settings(scheme: str, settings: Any) -> Any:
-    """Settings as the scheme's model, from a model, a dict or None (the defaults)."""
-    return registry.get(scheme).coerce_settings(settings)
 
 
 def result_tables(result: Any) -> dict[str, pd.DataFrame]:
