@@ -587,16 +587,3 @@ def read_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioFileError(f"{path}: cannot be read ({exc.strerror})") from exc
     return read_scenario_bytes(data, path.name)
-
-
-def check_settings(scenario: Scenario) -> Any:
-    """The settings as the scheme's model; ScenarioFileError when they no longer validate."""
-    from pydantic import ValidationError
-
-    try:
-        return scenario.settings_model()
-    except ValidationError as exc:
-        raise ScenarioFileError(
-            f"the settings of '{scenario.name}' are not valid for "
-            f"{scenario.scheme}: {exc.errors()[0].get('msg')}"
-        ) from exc
