@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
 from workbench.cohort.names import name_lookup, named
+from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings
 from workbench.schemes.registry import plan_summary
 from workbench.term.calendar import TermCalendar, parse_breaks, term_for
 from workbench.term.monitoring import read_uptake
@@ -175,57 +176,28 @@ def read_locks(path: str) -> list[dict[str, Any]]:
     return locks
 
 
-def settings_from_args(args: argparse.Namespace):
-    """The PassSettings the options ask for (UsageError when they are bad)."""
-    from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings
+# Options copied as they are: option name -> setting name.
+PLAIN_OPTIONS = {
+    "sessions_per_module": "sessions_per_module",
+    "session_minutes": "session_minutes",
+    "time_limit": "time_limit",
+    "solver": "solver",
+    "budget": "budget",
+}
 
-    values: dict[str, Any] = {}
-    if args.settings:
-        try:
-            loaded = json.loads(Path(args.settings).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise _usage(f"--settings {args.settings}: cannot be read ({exc})") from exc
-        if isinstance(loaded, dict) and isinstance(loaded.get("settings"), dict):
-            loaded = loaded["settings"]  # a summary.json
-        if not isinstance(loaded, dict):
-            raise _usage(f"--settings {args.settings}: expected a JSON object")
-        values.update(loaded)
-    if args.modules is not None or args.top is not None or args.threshold is not None:
-        values.update(modules=None, top=None, threshold=None)
-    if args.modules is not None:
-        values["modules"] = [m.strip() for m in args.modules.split(",") if m.strip()]
-    if args.top is not None:
-        values["top"] = args.top
-    if args.threshold is not None:
-        values["threshold"] = args.threshold
-    if args.sessions_per_module is not None:
-        values["sessions_per_module"] = args.sessions_per_module
-    if args.uptake is not None:
-        values["uptake_regular"] = args.uptake
-        if args.uptake_once is None:
-            values["uptake_once"] = max(args.uptake, values.get("uptake_once", 0.45))
-    if args.uptake_once is not None:
-        values["uptake_once"] = args.uptake_once
-    if getattr(args, "uptake_from", None):
-        values["module_uptake"] = {**values.get("module_uptake", {}), **_uptake(args.uptake_from)}
-    if args.days:
-        values["days"] = [_day_arg(d, "--days") for d in args.days.split(",") if d.strip()]
-    if args.first_start:
-        values["first_start"] = _time_arg(args.first_start, "--first-start")
-    if args.last_start:
-        values["last_start"] = _time_arg(args.last_start, "--last-start")
-    if args.session_minutes is not None:
-        values["session_minutes"] = args.session_minutes
-    if args.avoid_lunch:
-        values["avoid_slots"] = [*values.get("avoid_slots", []), LUNCH.model_dump()]
+
+def settings_from_args(args: argparse.Namespace):
+    """The PassSettings the options ask for (UsageError when they are bad): the ``--settings``
+    file first, then targeting, uptake, the weekly grid and the rest of the options."""
+    values: dict[str, Any] = _settings_file(args.settings) if args.settings else {}
+    _targeting(args, values)
+    _uptake_options(args, values)
+    _grid_options(args, values)
+    for option, setting in PLAIN_OPTIONS.items():
+        if getattr(args, option, None) is not None:
+            values[setting] = getattr(args, option)
     if args.locked:
         values["locked_sessions"] = read_locks(args.locked)
-    if args.time_limit is not None:
-        values["time_limit"] = args.time_limit
-    if args.solver is not None:
-        values["solver"] = args.solver
-    if args.budget is not None:
-        values["budget"] = args.budget
     try:
         return PassSettings.model_validate(values)
     except ValidationError as exc:
@@ -234,6 +206,54 @@ def settings_from_args(args: argparse.Namespace):
             for err in exc.errors()
         )
         raise _usage(f"bad settings: {problems}") from exc
+
+
+def _settings_file(path: str) -> dict[str, Any]:
+    """Settings from a JSON file (a summary.json's ``settings`` too)."""
+    try:
+        loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _usage(f"--settings {path}: cannot be read ({exc})") from exc
+    if isinstance(loaded, dict) and isinstance(loaded.get("settings"), dict):
+        loaded = loaded["settings"]  # a summary.json
+    if not isinstance(loaded, dict):
+        raise _usage(f"--settings {path}: expected a JSON object")
+    return dict(loaded)
+
+
+def _targeting(args: argparse.Namespace, values: dict[str, Any]) -> None:
+    """``--modules``, ``--top`` or ``--threshold`` replace any targeting from the file."""
+    if args.modules is not None or args.top is not None or args.threshold is not None:
+        values.update(modules=None, top=None, threshold=None)
+    if args.modules is not None:
+        values["modules"] = [m.strip() for m in args.modules.split(",") if m.strip()]
+    if args.top is not None:
+        values["top"] = args.top
+    if args.threshold is not None:
+        values["threshold"] = args.threshold
+
+
+def _uptake_options(args: argparse.Namespace, values: dict[str, Any]) -> None:
+    if args.uptake is not None:
+        values["uptake_regular"] = args.uptake
+        if args.uptake_once is None:
+            values["uptake_once"] = max(args.uptake, values.get("uptake_once", 0.45))
+    if args.uptake_once is not None:
+        values["uptake_once"] = args.uptake_once
+    if getattr(args, "uptake_from", None):
+        values["module_uptake"] = {**values.get("module_uptake", {}), **_uptake(args.uptake_from)}
+
+
+def _grid_options(args: argparse.Namespace, values: dict[str, Any]) -> None:
+    """Days, first and last start, and lunch time left free."""
+    if args.days:
+        values["days"] = [_day_arg(d, "--days") for d in args.days.split(",") if d.strip()]
+    if args.first_start:
+        values["first_start"] = _time_arg(args.first_start, "--first-start")
+    if args.last_start:
+        values["last_start"] = _time_arg(args.last_start, "--last-start")
+    if args.avoid_lunch:
+        values["avoid_slots"] = [*values.get("avoid_slots", []), LUNCH.model_dump()]
 
 
 def _term(cohort, term_start: dt.date, args: argparse.Namespace) -> TermCalendar:
