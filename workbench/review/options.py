@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from workbench import __version__
-from workbench.review.report import CSP, CSS, analyse, esc
+from workbench.review.html import CSP, CSS, esc
+from workbench.review.report import analyse
 from workbench.review.words import money
 from workbench.schemes.registry import scheme_name
 
