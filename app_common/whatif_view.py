@@ -98,6 +98,7 @@ def sweep_table(table: pd.DataFrame) -> None:
         column_config=tables.headers(
             shown.columns,
             value=st.column_config.NumberColumn("Change"),
+            change=st.column_config.NumberColumn("Recruited (+) or lost (-)"),
             coverage=st.column_config.NumberColumn("Coverage", format="percent"),
             expected_coverage=st.column_config.NumberColumn(
                 "Expected to take it up", format="percent"

@@ -271,7 +271,7 @@ else:
         answer = ss["inverse"]
         st.info(f"**{plain(answer.question)}** {plain(answer.message)}")
         with st.expander("The solves behind this answer"):
-            st.dataframe(answer.evidence, hide_index=True, width="stretch")
+            whatif_view.sweep_table(answer.evidence)
 
 # ------------------------------------------------------------------------------ compare
 st.header("Compare scenarios side by side")
