@@ -22,6 +22,7 @@ import streamlit as st
 
 from app_common import session_memory
 from app_common.file_text import plain
+from workbench.cohort.corrections import corrected_cohort, edit_digest
 from workbench.cohort.domain import Cohort
 from workbench.cohort.loading import (
     Upload,
@@ -34,7 +35,8 @@ from workbench.cohort.loading import (
 from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
 from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
 from workbench.outcomes.chart_fit import fit_to_column
-from workbench.review.words import money
+from workbench.review.comparison import readable_comparison
+from workbench.review.downloads import scenario_downloads
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
@@ -234,18 +236,12 @@ def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -
 
 def apply_corrections(table: str, edited: pd.DataFrame) -> bool:
     """Re-validate the whole cohort with one table corrected; keep the old cohort if it fails."""
-    from workbench.cohort.validation import validate_tables
-
     current = cohort()
     if current is None:
         return False
-    tables = {name: frame for name, frame in contract_tables(fingerprint(), current).items()}
-    tables[table] = edited.astype(object).where(edited.notna(), None)
-    result = validate_tables(tables)
-    if result.cohort is not None:
-        result.cohort = result.cohort.model_copy(update={"name": current.name})
-    digest = hashlib.sha256(pd.util.hash_pandas_object(edited.astype(str)).values.tobytes())
-    fp = f"edit-{fingerprint()}-{table}-{digest.hexdigest()[:12]}"
+    tables = contract_tables(fingerprint(), current)
+    result = corrected_cohort(tables, table, edited, current.name)
+    fp = f"edit-{fingerprint()}-{table}-{edit_digest(edited)}"
     return set_cohort(result, f"{st.session_state.get(LABEL, 'cohort')} (corrected)", fp)
 
 
@@ -346,36 +342,9 @@ def chart_with_table(build, title: str, key: str, memo: str) -> None:
         st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
 
 
-SHARES = {"coverage", "expected_coverage"}
-MONEY = {"cost", "cost_per_student_reached"}
-
-
 def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """A comparison table as text: shares as percentages, money in pounds, blanks for n/a."""
-    if frame is None:
-        return None
-
-    def cell(metric: str, value: Any, change: bool = False) -> str:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return str(value)
-        sign = "+" if change and value > 0 else ""
-        if metric in SHARES:
-            return f"{sign}{value * 100:.1f} points" if change else f"{value:.1%}"
-        if metric in MONEY:  # "-£4.36", never "£-4.36"
-            return sign + money(value, "£", pence=metric != "cost")
-        return f"{sign}{value:,.0f}" if float(value).is_integer() else f"{sign}{value:,.2f}"
-
-    out = frame.copy()
-    for col in out.columns:
-        if col in ("metric", "label"):
-            continue
-        out[col] = [
-            cell(m, v, str(col).startswith("change"))
-            for m, v in zip(frame["metric"], frame[col], strict=True)
-        ]
-    return out.drop(columns=["metric"])
+    """A comparison table as text (see workbench.review.comparison)."""
+    return readable_comparison(frame)
 
 
 def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
@@ -491,13 +460,14 @@ def cost_rates():
     )
 
 
+PENDING_SETTINGS = "pending_settings"  # a reopened plan's settings, for the settings controls
+
+
 def use_scenario(
     chosen, result: Any = None, from_store: bool = False, restoring: bool = False
 ) -> None:
     """Make a scenario the current one; a scenario from the store also brings its cohort (and
     replaces the workspace's kept cohort, unless the session is only being restored)."""
-    from app_common import forms
-
     ss = st.session_state
     ss[SCENARIO] = chosen
     ss[RESULT] = result
@@ -506,7 +476,8 @@ def use_scenario(
         ss[FINGERPRINT] = f"scenario-{chosen.id}"
         ss[LABEL] = f"{chosen.cohort_name} (from the scenario '{chosen.name}')"
         ss[SCHEME_KEY] = chosen.scheme
-        forms.load_settings(chosen.scheme, chosen.settings)
+        # The Scheme and Solve pages put these back into their controls (forms.apply_pending).
+        ss[PENDING_SETTINGS] = (chosen.scheme, chosen.settings)
         for key in ("locked_pairs", "previous_pairs", "locked_sessions"):
             ss.pop(key, None)
         saved = store() if not restoring else None
@@ -558,11 +529,10 @@ def solver_slot(want: int = 1):
 
 
 def sweep_places(most: int) -> int:
-    """Solver places a sweep asks for: up to ``most``, never the server's last one (a long sweep
-    must not shut other coordinators out), at least one."""
-    from workbench.scenarios.concurrency import limiter
+    """Solver places a sweep asks for (see workbench.scenarios.concurrency.sweep_places)."""
+    from workbench.scenarios.concurrency import sweep_places as places
 
-    return max(1, min(most, limiter().capacity - 1))
+    return places(most)
 
 
 def run_solve(fn, *args: Any, **kwargs: Any):
@@ -748,55 +718,6 @@ def report_html(scenario_key: str, _chosen, whatifs: tuple[str, ...] = ()) -> st
 
 @st.cache_data(max_entries=8, show_spinner="Preparing the files...")
 def export_files(scenario_key: str, _chosen) -> dict[str, tuple[str, bytes, str]]:
-    """label -> (file suffix, bytes, MIME type) for every download of a scenario."""
-    from workbench.review import export
-
-    csv, xlsx = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    files = {
-        "Everything as an Excel workbook": (".xlsx", export.scenario_excel_bytes(_chosen), xlsx),
-        "Everything as CSV files (zip)": (
-            "_csv.zip",
-            export.scenario_csv_zip(_chosen),
-            "application/zip",
-        ),
-    }
-    for name, label in (
-        ("matches", "Matches"),
-        ("unmatched", "Unmatched"),
-        ("sessions", "Sessions"),
-        ("coverage", "Coverage"),
-        ("groups", "Groups"),
-        ("group_scores", "Group scores"),
-        ("unplaced", "Unplaced students"),
-    ):
-        if name in _chosen.results:
-            files[f"{label} (CSV)"] = (
-                f"_{name}.csv",
-                export.to_csv_bytes(_chosen.results[name]),
-                csv,
-            )
-    if _chosen.scheme == "groups":
-        plan = {
-            n: _chosen.results[n]
-            for n in ("groups", "group_scores", "unplaced")
-            if n in _chosen.results
-        }
-        files["Groups, scores and unplaced students (Excel)"] = (
-            "_groups.xlsx",
-            export.to_excel_bytes(plan),
-            xlsx,
-        )
-    if _chosen.scheme == "pass":
-        # Without the calendar module the page says the calendar is not available.
-        with contextlib.suppress(ImportError, RuntimeError, ValueError):
-            files["Sessions as a calendar (.ics)"] = (
-                ".ics",
-                export.pass_ics_bytes(_chosen),
-                "text/calendar",
-            )
-    files["Scenario file to send to a colleague (.wbscenario)"] = (
-        ".wbscenario",
-        _chosen.to_bytes(),
-        "application/zip",
-    )
-    return files
+    """label -> (file suffix, bytes, MIME type) for every download of a scenario (cached per
+    plan version; see workbench.review.downloads)."""
+    return scenario_downloads(_chosen)

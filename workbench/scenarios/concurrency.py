@@ -228,6 +228,12 @@ def limiter() -> SolveLimiter:
         return _shared
 
 
+def sweep_places(most: int) -> int:
+    """Solver places a sweep asks for: up to ``most``, never the server's last one (a long sweep
+    must not shut other coordinators out), at least one."""
+    return max(1, min(most, limiter().capacity - 1))
+
+
 # ------------------------------------------------------------------------------ worker process
 
 
