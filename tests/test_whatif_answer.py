@@ -124,3 +124,34 @@ def test_the_intake_sweep_does_not_zig_zag(which, request) -> None:
         assert unmatched == sorted(unmatched)
         coverage = table["coverage"].astype(float).tolist()
         assert coverage[-1] < coverage[0]  # the trend: fewer mentors per mentee
+
+
+def test_cli_report_carries_the_sweeps_answers(cohort, tmp_path, capsys) -> None:
+    import html
+
+    import pandas as pd
+
+    from workbench.cli.main import main
+    from workbench.cohort.loading import cohort_to_tables, write_tables
+
+    folder = tmp_path / "cohort"
+    write_tables(cohort_to_tables(cohort), folder, "csv")
+    args = ["--scheme", "mentoring", "--vary", "intake=1,1.3", "--serial", "--no-charts"]
+    assert main(["whatif", str(folder), *args, "--out", str(tmp_path / "sweep")]) == 0
+    printed = capsys.readouterr().out
+    sweep = pd.read_csv(tmp_path / "sweep" / "sweep.csv")
+    base, point = sweep.iloc[0], sweep.iloc[1]
+    sentence = (
+        f"+30% students: coverage {base['coverage']:.0%} -> {point['coverage']:.0%}, "
+        f"cost £{base['cost']:,.0f} -> £{point['cost']:,.0f}, assuming "
+        f"{int(point['volunteers'] - base['volunteers'])} more mentors join (mentors grow with "
+        "the intake)."
+    )
+    assert printed.splitlines()[1] == sentence  # the answer first, before the table
+    report = tmp_path / "report.html"
+    command = ["report", str(folder), "--scheme", "mentoring", "--no-charts"]
+    assert (
+        main([*command, "--whatif", str(tmp_path / "sweep" / "sweep.csv"), "--out", str(report)])
+        == 0
+    )
+    assert f"<li>{html.escape(sentence)}</li>" in report.read_text(encoding="utf-8")

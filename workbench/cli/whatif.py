@@ -134,6 +134,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scenario", metavar="FILE", help="also write the solved scenario as a .wbscenario file"
     )
     p.add_argument("--excel", metavar="FILE", help="also write every table as an .xlsx")
+    p.add_argument(
+        "--whatif",
+        metavar="SWEEP_CSV",
+        action="append",
+        default=[],
+        help="a sweep.csv from the whatif command: its answers go into the report (repeatable)",
+    )
     p.add_argument("--mapping", help="JSON or YAML file mapping your headers and values")
     p.add_argument("--no-charts", action="store_true", help="leave the charts out (faster)")
     p.set_defaults(func=run_report)
@@ -300,6 +307,27 @@ def _looks_like_scenario(path: Path) -> bool:
     return False
 
 
+def _sweep_answers(path: str, scenario: Any) -> list[str]:
+    """One sentence per point of a sweep.csv, against the scenario's own figures."""
+    import pandas as pd
+
+    from workbench.cli.main import UsageError
+    from workbench.review.whatif_answer import sweep_sentences
+
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--whatif {path}: {exc}") from exc
+    if not {"param", "value", "status", "coverage", "cost"} <= set(table.columns) or table.empty:
+        raise UsageError(f"--whatif {path}: not a sweep.csv from the whatif command")
+    table.attrs["scheme"] = str(table["scheme"].iloc[0]) if "scheme" in table else scenario.scheme
+    table.attrs["param"] = str(table["param"].iloc[0])
+    volunteers = table["volunteers"].dropna() if "volunteers" in table else pd.Series([])
+    table.attrs["volunteers_grow"] = volunteers.nunique() > 1  # constant: kept as they are
+    figures = {**scenario.summary, "status": scenario.status.get("status")}
+    return sweep_sentences(table, figures)
+
+
 def _run_options(args: argparse.Namespace) -> int:
 
     if args.source or args.scheme:
@@ -361,7 +389,8 @@ def run_report(args: argparse.Namespace) -> int:
         except ValueError as exc:  # settings that do not fit this cohort
             raise UsageError(f"cannot solve {args.scheme}: {exc}") from exc
     out = Path(args.out)
-    write_report(scenario, out, charts=not args.no_charts)
+    whatifs = [s for path in args.whatif for s in _sweep_answers(path, scenario)]
+    write_report(scenario, out, charts=not args.no_charts, whatifs=whatifs)
     written = [str(out)]
     if args.scenario:
         written.append(str(scenario.save(args.scenario)))

@@ -581,11 +581,11 @@ def _when(iso: str) -> str:
     return moment.strftime("%d %B %Y, %H:%M UTC" if moment.tzinfo else "%d %B %Y, %H:%M")
 
 
-def write_report(scenario: Any, path: Any, charts: bool = True) -> Any:
+def write_report(scenario: Any, path: Any, charts: bool = True, whatifs: Sequence[str] = ()) -> Any:
     """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
     from pathlib import Path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(scenario, charts=charts), encoding="utf-8")
+    path.write_text(render_report(scenario, charts=charts, whatifs=whatifs), encoding="utf-8")
     return path
