@@ -23,11 +23,12 @@ def page_title(page: str) -> str:
 
 
 def main() -> None:
-    from app_common import shared  # here, so a sweep's worker process never imports the app
+    from app_common import forms, shared  # here, so a sweep's worker never imports the app
 
     st.set_page_config(layout="wide")  # the default icon: no font service
     st.html(STYLE)  # the focus ring (see the file); colours are in .streamlit/config.toml
     shared.start_session()
+    forms.apply_pending()  # a plan reopened by this session: its settings into the controls
 
     # No page icons: Streamlit fetches a page's Material icon from a font service as its favicon.
     # One flat list in working order, not sections: Streamlit's sectioned sidebar puts <div>s

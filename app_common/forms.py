@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from app_common import shared
+from app_common import groups_form, shared
 from workbench.cohort.domain import DAYS
 from workbench.schemes.form_values import (  # noqa: F401 (labels and presets the pages use from here)
     CRITERIA_LABELS,
@@ -41,8 +41,6 @@ def _prefix(scheme: str) -> str:
 def init_state(scheme: str) -> None:
     """Give every settings widget its default once, so the page never passes value=."""
     if scheme == "groups":
-        from app_common import groups_form
-
         return groups_form.init_state()
     prefix = _prefix(scheme)
     for key, value in form_defaults(scheme).items():
@@ -61,13 +59,15 @@ def _values(scheme: str) -> dict[str, Any]:
     return {k[len(prefix) :]: ss[k] for k in ss if isinstance(k, str) and k.startswith(prefix)}
 
 
+OBSERVED_UPTAKE = "observed_uptake"  # PASS take-up per module, set on the Monitoring page
+
+
 def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[Any, str | None]:
     """The scheme's settings model from the widget values, or (None, the problem in words).
 
     A budget is checked with the cost rates of the Scheme page's costs expander."""
+    apply_pending()
     if scheme == "groups":
-        from app_common import groups_form
-
         return groups_form.settings_from_state(time_limit)
     init_state(scheme)
     ss = st.session_state
@@ -80,6 +80,7 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
             locked_pairs=ss.get("locked_pairs", []),
             previous_pairs=ss.get("previous_pairs", []),
             locked_sessions=ss.get("locked_sessions", []),
+            module_uptake=ss.get(OBSERVED_UPTAKE) if scheme == "pass" else None,
         ), None
     except ValidationError as exc:
         return None, "; ".join(
@@ -89,11 +90,16 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
         return None, f"a setting is missing ({exc})"
 
 
+def apply_pending() -> None:
+    """Put a plan reopened since the last run (shared.use_scenario) into the controls."""
+    pending = st.session_state.pop(shared.PENDING_SETTINGS, None)
+    if pending is not None:
+        load_settings(*pending)
+
+
 def load_settings(scheme: str, settings: dict[str, Any]) -> None:
     """Put a saved scenario's settings back into the widgets (with the rates a budget used)."""
     if scheme == "groups":
-        from app_common import groups_form
-
         return groups_form.load_settings(settings)
     init_state(scheme)
     apply_preset(scheme, values_from_settings(scheme, settings))

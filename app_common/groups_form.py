@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from app_common import shared
 from workbench.cohort.domain import DAYS
 from workbench.schemes.groups import view as gv
 
@@ -66,8 +67,6 @@ def title(scheme: str) -> str:
 def init_state(cohort: Any = None) -> None:
     """Every control's default once (the module and year group from the cohort)."""
     if cohort is None:
-        from app_common import shared
-
         cohort = shared.cohort()
     for key, value in gv.form_defaults(cohort).items():
         if st.session_state.get(G + key) is None:

@@ -22,6 +22,17 @@ import streamlit as st
 
 from app_common import session_memory
 from app_common.file_text import plain
+from app_common.plan_files import export_files, file_stem, report_html  # noqa: F401
+from app_common.rates import (  # noqa: F401 (the pages read these from here)
+    GROUP_RATE_FIELDS,
+    RATE_FIELDS,
+    A,
+    C,
+    assumptions,
+    cost_rates,
+)
+from app_common.solver_glue import SOLVE_WAIT_S, run_solve, solver_slot, sweep_places  # noqa: F401
+from app_common.widgets import CHART_MEMO, KEEP, all_notes, chart_with_table, notes, readable  # noqa: F401
 from workbench.cohort.corrections import corrected_cohort, edit_digest
 from workbench.cohort.domain import Cohort
 from workbench.cohort.loading import (
@@ -34,9 +45,6 @@ from workbench.cohort.loading import (
 )
 from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
 from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
-from workbench.outcomes.chart_fit import fit_to_column
-from workbench.review.comparison import readable_comparison
-from workbench.review.downloads import scenario_downloads
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
@@ -63,7 +71,6 @@ LABEL = "cohort_label"
 LAST_REPORT = "last_report"  # the report of the most recent load attempt
 LAST_SOURCE = "last_source"
 UPLOAD_SIG = "upload_signature"
-KEEP = "keep_"
 
 _WS = re.compile(r"[0-9a-f]{32}")
 
@@ -311,60 +318,6 @@ def require_cohort(scheme: str | None = None) -> Cohort:
     return current
 
 
-CHART_MEMO = "_chart_memo"
-CHART_MEMO_MAX = 12  # charts one session keeps ready (bounds what a session holds)
-
-
-def chart_with_table(build, title: str, key: str, memo: str) -> None:
-    """An Altair chart, its one-line summary, and its readable table on demand (the text
-    alternative: the chart's headers and formatting, see ``charts.chart_table``).
-
-    ``build`` makes the chart; its Vega-Lite spec, summary and table are kept in this session
-    under ``memo`` (say what the chart depends on), so a rerun does not rebuild or re-validate.
-    A screen reader hears the summary once: the chart is named by its title, the summary is the
-    caption under it (the spec's own description would be its accessible name too).
-    """
-    from workbench.outcomes import charts
-
-    kept = st.session_state.setdefault(CHART_MEMO, {})
-    if memo not in kept:
-        chart = build()
-        spec = {k: v for k, v in chart.to_dict().items() if k not in ("description", "usermeta")}
-        spec = fit_to_column(spec)  # as wide as its column; no label cut short
-        kept[memo] = (spec, charts.describe(chart), charts.chart_table(chart))
-        while len(kept) > CHART_MEMO_MAX:
-            kept.pop(next(iter(kept)))
-    spec, summary, table = kept[memo]
-    st.vega_lite_chart(spec=spec, width="stretch", alt=f"Chart: {title}", key=f"{key}_chart")
-    if summary:
-        st.caption(plain(summary))
-    with st.expander(f"Table: {plain(title)}", expanded=False):
-        st.dataframe(table, width="stretch", hide_index=True, key=f"{key}_table")
-
-
-def readable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """A comparison table as text (see workbench.review.comparison)."""
-    return readable_comparison(frame)
-
-
-def notes(page: str, help_text: str = "Your own notes; they go into the report.") -> str:
-    """The coordinator's notes for this page, kept for the session and the report."""
-    return st.text_area(
-        "Your notes",
-        key=f"{KEEP}notes_{page}",
-        help=help_text,
-        placeholder="What you decided here and why",
-    )
-
-
-def all_notes() -> dict[str, str]:
-    ss = st.session_state
-    prefix = f"{KEEP}notes_"
-    return {
-        k[len(prefix) :]: ss[k] for k in ss if isinstance(k, str) and k.startswith(prefix) and ss[k]
-    }
-
-
 def sidebar_status(slot) -> None:
     """A reminder of the loaded cohort and the current plan, in the sidebar on every page."""
     current = cohort()
@@ -387,19 +340,6 @@ SCENARIO = "scenario"  # the current Scenario (a solved plan with its cohort and
 RESULT = "result"  # the live result object behind it (this session only; not after a restore)
 SCHEME_KEY = "keep_scheme"
 SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions", "groups": "Study groups"}
-A = "keep_a_"  # coverage assumptions
-C = "keep_c_"  # cost rates
-RATE_FIELDS = (
-    "leader_pay_per_hour",
-    "leader_prep_hours_per_session",
-    "leader_training_hours",
-    "mentor_training_hours",
-    "mentor_stipend_per_term",
-    "staff_hourly_cost",
-    "room_cost_per_hour",
-    "weeks_per_term",
-)
-GROUP_RATE_FIELDS = ("groups_staff_hours_per_week", "groups_book_rooms")
 
 
 @st.cache_resource(show_spinner=False)
@@ -428,38 +368,6 @@ def current_scheme() -> str:
     return st.session_state.setdefault(SCHEME_KEY, "mentoring")
 
 
-def assumptions(scheme: str, settings: Any = None):
-    """Coverage assumptions from the widgets; PASS uptake follows the PASS settings."""
-    from workbench.outcomes.coverage import Assumptions
-
-    defaults = Assumptions()
-    values = {
-        "mentoring_active_share": st.session_state.get(
-            A + "mentoring_active_share", defaults.mentoring_active_share
-        ),
-        "groups_active_share": st.session_state.get(
-            A + "groups_active_share", defaults.groups_active_share
-        ),
-    }
-    if scheme == "pass" and settings is not None:
-        values.update(
-            pass_uptake_once=settings.uptake_once, pass_uptake_regular=settings.uptake_regular
-        )
-    return Assumptions(**values)
-
-
-def cost_rates():
-    from workbench.outcomes.costs import CostRates
-
-    defaults = CostRates()
-    return CostRates(
-        **{
-            name: st.session_state.get(C + name, getattr(defaults, name))
-            for name in (*RATE_FIELDS, *GROUP_RATE_FIELDS)
-        }
-    )
-
-
 PENDING_SETTINGS = "pending_settings"  # a reopened plan's settings, for the settings controls
 
 
@@ -486,7 +394,7 @@ def use_scenario(
                 saved.forget_cohort(owner())
 
 
-def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):
+def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes: str = ""):  # noqa: F811
     """Solve, wrap the plan as a scenario and save it for this workspace (never cached)."""
     from workbench.review.jobs import solve_plan
 
@@ -504,54 +412,6 @@ def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes
     save_to_store(made)
     use_scenario(made, result)
     return made
-
-
-# How long a solve waits in line for a free solver before giving up (seconds).
-SOLVE_WAIT_S = float(os.environ.get("WORKBENCH_SOLVE_WAIT_S", "900"))
-
-
-@contextlib.contextmanager
-def solver_slot(want: int = 1):
-    """Hold up to ``want`` of the server's solver places (see workbench.scenarios.concurrency); while every
-    place is taken by other sessions, wait in line and say so. A click elsewhere stops the wait."""
-    from workbench.scenarios.concurrency import limiter
-
-    box = st.empty()
-    with limiter().slot(
-        want,
-        timeout=SOLVE_WAIT_S,
-        on_wait=lambda wait: box.info(wait.message(), icon=":material/hourglass_top:"),
-    ) as ticket:
-        box.empty()
-        if ticket.waited >= 0.5:
-            st.caption(f"Waited {ticket.waited:.0f} s for a free solver.")
-        yield ticket
-
-
-def sweep_places(most: int) -> int:
-    """Solver places a sweep asks for (see workbench.scenarios.concurrency.sweep_places)."""
-    from workbench.scenarios.concurrency import sweep_places as places
-
-    return places(most)
-
-
-def run_solve(fn, *args: Any, **kwargs: Any):
-    """``fn(*args, **kwargs)`` in a solver worker process once a solver place is free; the page
-    shows the seconds so far (and stays interruptible: a click elsewhere ends the worker)."""
-    from workbench.scenarios.concurrency import run_isolated
-
-    with solver_slot():
-        box = st.empty()
-        shown: list[int] = []
-
-        def tick(seconds: float) -> None:
-            if int(seconds) not in shown:
-                shown.append(int(seconds))
-                box.caption(f"Solving: {seconds:.0f} s so far.")
-
-        value = run_isolated(fn, *args, on_tick=tick, **kwargs)
-        box.empty()
-        return value
 
 
 def save_to_store(made) -> bool:
@@ -702,22 +562,3 @@ def save_notes(chosen, text: str) -> None:
     """Keep the coordinator's notes with the scenario (saved again in the store)."""
     chosen.notes = text
     save_to_store(chosen)
-
-
-def file_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
-    return stem[:60] or "plan"
-
-
-@st.cache_data(max_entries=8, show_spinner="Writing the report...")
-def report_html(scenario_key: str, _chosen, whatifs: tuple[str, ...] = ()) -> str:
-    from workbench.review.report import render_report
-
-    return render_report(_chosen, charts=True, whatifs=whatifs)
-
-
-@st.cache_data(max_entries=8, show_spinner="Preparing the files...")
-def export_files(scenario_key: str, _chosen) -> dict[str, tuple[str, bytes, str]]:
-    """label -> (file suffix, bytes, MIME type) for every download of a scenario (cached per
-    plan version; see workbench.review.downloads)."""
-    return scenario_downloads(_chosen)

@@ -14,6 +14,7 @@ st.markdown(
     "does; start from a preset and adjust. Nothing is solved until you press **Solve**."
 )
 cohort = shared.require_cohort()
+forms.apply_pending()  # a plan reopened since: its settings into the controls below
 
 # Study and social-integration groups are two choices here and one scheme ("groups") inside.
 st.session_state[groups_form.SCHEME_CHOICE] = groups_form.choice_from_state()
