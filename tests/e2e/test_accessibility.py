@@ -152,3 +152,29 @@ def test_every_page_after_a_solve_meets_wcag_22_aa(browser, server, scheme):
         assert not outside, f"requests left the machine: {outside}"
     finally:
         context.close()
+
+
+def test_the_filter_fails_serious_faults_and_skipped_headings(monkeypatch):
+    """What fails the audit: serious or worse, or a skipped heading; an allow-list entry only
+    covers its rule when every flagged node is inside the named Streamlit widget."""
+
+    def fault(rule: str, impact: str, *html: str) -> dict:
+        return {"id": rule, "impact": impact, "help": rule, "nodes": [{"html": h} for h in html]}
+
+    inside = '<div data-testid="stTimeInput"><button>'
+    ours = '<p class="caption">Plan: ...</p>'
+    found = [
+        fault("color-contrast", "serious", ours),
+        fault("heading-order", "moderate", "<h3>Pairs</h3>"),
+        fault("region", "moderate", ours),
+        fault("target-size", "serious", inside),
+        fault("target-size", "serious", inside, ours),
+    ]
+    entry = Upstream("target-size", r'data-testid="stTimeInput"', "streamlit/streamlit#0")
+    monkeypatch.setitem(globals(), "UPSTREAM", (entry,))
+    kept = blocking(found)
+    assert [(v["id"], len(v["nodes"])) for v in kept] == [
+        ("color-contrast", 1),
+        ("heading-order", 1),
+        ("target-size", 2),  # one node is the project's own: the entry does not cover it
+    ]
