@@ -1,0 +1,53 @@
+"""The coverage assumptions and cost rates the Scheme page's controls hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+A = "keep_a_"  # coverage assumptions
+C = "keep_c_"  # cost rates
+RATE_FIELDS = (
+    "leader_pay_per_hour",
+    "leader_prep_hours_per_session",
+    "leader_training_hours",
+    "mentor_training_hours",
+    "mentor_stipend_per_term",
+    "staff_hourly_cost",
+    "room_cost_per_hour",
+    "weeks_per_term",
+)
+GROUP_RATE_FIELDS = ("groups_staff_hours_per_week", "groups_book_rooms")
+
+
+def assumptions(scheme: str, settings: Any = None):
+    """Coverage assumptions from the widgets; PASS uptake follows the PASS settings."""
+    from workbench.outcomes.coverage import Assumptions
+
+    defaults = Assumptions()
+    values = {
+        "mentoring_active_share": st.session_state.get(
+            A + "mentoring_active_share", defaults.mentoring_active_share
+        ),
+        "groups_active_share": st.session_state.get(
+            A + "groups_active_share", defaults.groups_active_share
+        ),
+    }
+    if scheme == "pass" and settings is not None:
+        values.update(
+            pass_uptake_once=settings.uptake_once, pass_uptake_regular=settings.uptake_regular
+        )
+    return Assumptions(**values)
+
+
+def cost_rates():
+    from workbench.outcomes.costs import CostRates
+
+    defaults = CostRates()
+    return CostRates(
+        **{
+            name: st.session_state.get(C + name, getattr(defaults, name))
+            for name in (*RATE_FIELDS, *GROUP_RATE_FIELDS)
+        }
+    )
