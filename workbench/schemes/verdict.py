@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FIX_TIME_BUDGET = 20.0  # seconds spent measuring fixes, at most, per plan
+
+
+def fix_budget(solve_seconds: float) -> float:
+    """Seconds to spend measuring fixes: about three more solves, at least 3 s, at most
+    :data:`FIX_TIME_BUDGET` (so a whole-university plan is not kept waiting for its fixes)."""
+    return min(FIX_TIME_BUDGET, max(3.0, 3.0 * solve_seconds))
+
+
 MAX_FIXES = 5
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from workbench.cohort.domain import Cohort
 from workbench.schemes.groups.settings import GroupSettings
 from workbench.schemes.groups.solve import GroupResult, form_groups
-from workbench.schemes.verdict import Candidate, Verdict, level_of, measure_fixes, share
+from workbench.schemes.verdict import Candidate, Verdict, fix_budget, level_of, measure_fixes, share
 
 UNIT = "students"
 SLOW_SOLVE = 5.0  # seconds: groups slower than this to form get no measured fixes
@@ -70,7 +70,9 @@ def fixes(cohort: Cohort, settings: GroupSettings, result: GroupResult) -> list:
     seconds = sum(result.stages.values()) if result.stages else 0.0
     if result.placed >= result.students or seconds > SLOW_SOLVE:
         return []
-    return measure_fixes(_candidates(cohort, settings), result.placed, UNIT)
+    return measure_fixes(
+        _candidates(cohort, settings), result.placed, UNIT, budget_seconds=fix_budget(seconds)
+    )
 
 
 def verdict(cohort: Cohort, settings: GroupSettings, result: GroupResult) -> Verdict:

@@ -12,7 +12,15 @@ import pandas as pd
 from workbench.cohort.domain import LEVEL_RANK, LEVELS, Cohort
 from workbench.outcomes.costs import cost_of_mentors
 from workbench.schemes.mentoring.solve import MentoringResult, MentoringSettings, solve_mentoring
-from workbench.schemes.verdict import Candidate, Verdict, level_of, listing, measure_fixes, share
+from workbench.schemes.verdict import (
+    Candidate,
+    Verdict,
+    fix_budget,
+    level_of,
+    listing,
+    measure_fixes,
+    share,
+)
 
 UNIT = "mentees"
 SLOW_SOLVE = 10.0  # seconds: a plan slower than this to solve gets no measured fixes
@@ -169,7 +177,7 @@ def fixes(cohort: Cohort, settings: MentoringSettings, result: MentoringResult) 
         and result.status.status != "infeasible"
     ):
         candidates += list(_candidates(cohort, settings, result))
-    return measure_fixes(candidates, result.matched, UNIT)
+    return measure_fixes(candidates, result.matched, UNIT, budget_seconds=fix_budget(seconds))
 
 
 def verdict(cohort: Cohort, settings: MentoringSettings, result: MentoringResult) -> Verdict:

@@ -15,6 +15,7 @@ from workbench.schemes.pass_sessions.solve import PassResult, solve_pass
 from workbench.schemes.verdict import (
     Candidate,
     Verdict,
+    fix_budget,
     level_of,
     listing,
     measure_fixes,
@@ -181,7 +182,12 @@ def fixes(cohort: Cohort, settings: PassSettings, result: PassResult, seconds: f
     solve takes longer than :data:`SLOW_SOLVE` seconds)."""
     if result.reach_count >= result.targeted_pairs or seconds > SLOW_SOLVE:
         return []
-    return measure_fixes(_candidates(cohort, settings, result), result.reach_count, UNIT)
+    return measure_fixes(
+        _candidates(cohort, settings, result),
+        result.reach_count,
+        UNIT,
+        budget_seconds=fix_budget(seconds),
+    )
 
 
 def verdict(cohort: Cohort, settings: PassSettings, result: PassResult) -> Verdict:
