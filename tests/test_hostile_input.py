@@ -17,7 +17,8 @@ from workbench.cohort.loading import Upload, load_uploads
 from workbench.cohort.mapping import mapping_from_bytes
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hostile_corpus import CASES, SIGNS_OF_A_CRASH  # noqa: E402
+from hostile_corpus import CASES  # noqa: E402
+from hostile_files import SIGNS_OF_A_CRASH  # noqa: E402
 
 LIGHT = [c for c in CASES if not c.heavy]
 HEAVY = [c for c in CASES if c.heavy]
