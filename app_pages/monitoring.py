@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_common import shared, term_state
+from app_common.forms import OBSERVED_UPTAKE
 from workbench.term.charts import weekly_attendance_chart
 from workbench.term.monitoring import monitor, sessions_for_people
 
@@ -58,7 +59,18 @@ if plan.is_pass and len(by_week):
         "application/json",
         on_click="ignore",
     )
+    observed = {
+        code: {"regular": v["regular"], "once": v["once"]} for code, v in uptake["modules"].items()
+    }
+    if st.session_state.get(OBSERVED_UPTAKE) == observed:
+        st.success("The PASS plan on the Solve page uses this observed take-up.")
+        if st.button("Go back to the documented defaults", key="uptake_defaults"):
+            st.session_state.pop(OBSERVED_UPTAKE, None)
+            st.rerun()
+    elif st.button("Plan PASS with this observed take-up", key="uptake_use", type="primary"):
+        st.session_state[OBSERVED_UPTAKE] = observed
+        st.rerun()
     st.caption(
-        "Plan with it: `python -m workbench solve pass DATA --uptake-from uptake.json` "
-        "(or `whatif --uptake-from`)."
+        "From the command line: `python -m workbench solve pass DATA --uptake-from "
+        "uptake.json` (or `whatif --uptake-from`)."
     )

@@ -101,6 +101,11 @@ def test_upload_registers_then_monitoring_evaluation_and_the_report() -> None:
     assert f"{len(flagged)} to look at" in texts(at)
     assert vega_charts(at) >= 1
     assert len(check_attendance(term_cohort, term, plan.sessions)) == 0
+    # Calibration: the observed take-up becomes the PASS plan's assumption.
+    button(at, "Plan PASS with this observed take-up").click().run()
+    no_errors(at)
+    observed = at.session_state["observed_uptake"]
+    assert observed and "uses this observed take-up" in texts(at)
 
     at = page(at, "evaluation")
     no_errors(at)
@@ -114,6 +119,14 @@ def test_upload_registers_then_monitoring_evaluation_and_the_report() -> None:
     report = download(at, "Download the report").decode("utf-8")
     assert 'id="impact"' in report
     assert html.escape(effect.sentence) in report
+
+    at = page(at, "solve")
+    button(at, "Solve").click().run()
+    no_errors(at)
+    again = at.session_state["scenario"]
+    for code, values in observed.items():
+        assert again.settings["module_uptake"][code]["regular"] == values["regular"]
+        assert again.settings["module_uptake"][code]["once"] == values["once"]
 
 
 TERM_PAGES = ["attendance", "monitoring", "evaluation"]

@@ -187,10 +187,12 @@ def settings_from_values(
     locked_pairs: Iterable = (),
     previous_pairs: Iterable = (),
     locked_sessions: Iterable = (),
+    module_uptake: dict[str, Any] | None = None,
 ) -> Any:
     """The scheme's settings model from the control values (raises pydantic's
     ``ValidationError``, or ``KeyError`` for a missing value). ``cost_rates`` are the rates a
-    budget is checked with (the ones the plan is costed by)."""
+    budget is checked with (the ones the plan is costed by). ``module_uptake``: PASS take-up
+    per module observed last term (module -> regular and once), instead of the defaults."""
     extra: dict[str, Any] = {"budget": budget_of(scheme, v)}
     if time_limit is not None:
         extra["time_limit"] = float(time_limit)
@@ -227,6 +229,7 @@ def settings_from_values(
             "friday_afternoon": v["friday_afternoon"],
         },
         locked_sessions=list(locked_sessions),
+        module_uptake=dict(module_uptake or {}),
         **extra,
     )
 
