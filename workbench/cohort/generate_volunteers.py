@@ -175,7 +175,8 @@ class VolunteerTables:
         PASS targets the top modules by default, so a leaderless one among them would leave a
         targeted module without a session. When the drawn one is in the top, it gets leaders
         (from a random stream of its own, so nothing else changes) and the lowest-ranked
-        covered risky module outside the top, if there is one, loses its leaders instead.
+        covered risky module outside the top loses its leaders instead. When every risky
+        module is a top one, the drawn one stays without leaders (a cohort should show it).
         """
         if uncovered is None:
             return rows
@@ -188,11 +189,13 @@ class VolunteerTables:
             return rows
         covered = {m for _, m, _ in rows}
         outside = [i for i in order if i in covered and i not in top]
+        if not outside:  # every risky module is a top one: one stays without leaders
+            return rows
         side = np.random.default_rng([self.seed, uncovered])
         cand = candidates(uncovered)
         want = min(len(cand), int(np.clip(math.ceil(self.enrolled[uncovered] / 25), 2, 8)))
         chosen = side.choice(cand, size=want, replace=False)
         sessions = side.choice([1, 2, 3], size=want, p=[0.3, 0.5, 0.2])
-        dropped = outside[-1] if outside else None  # none: every risky module has leaders
+        dropped = outside[-1]
         kept = [r for r in rows if r[1] != dropped]
         return kept + [(int(c), uncovered, int(k)) for c, k in zip(chosen, sessions, strict=True)]
