@@ -155,3 +155,22 @@ def test_cli_report_carries_the_sweeps_answers(cohort, tmp_path, capsys) -> None
         == 0
     )
     assert f"<li>{html.escape(sentence)}</li>" in report.read_text(encoding="utf-8")
+
+
+def test_the_comparison_table_writes_negative_money_with_the_sign_first() -> None:
+    import pandas as pd
+
+    from app_common.shared import readable
+
+    table = pd.DataFrame(
+        {
+            "metric": ["cost", "cost_per_student_reached", "coverage"],
+            "label": ["Cost per term", "Cost per student reached", "Coverage"],
+            "Plan": [1380.0, 29.36, 0.96],
+            "change: What-if": [-120.4, -4.36, -0.06],
+        }
+    )
+    shown = readable(table)
+    assert list(shown["Plan"]) == ["£1,380", "£29.36", "96.0%"]
+    assert list(shown["change: What-if"]) == ["-£120", "-£4.36", "-6.0 points"]
+    assert not shown.apply(lambda c: c.str.contains("£-")).any().any()
