@@ -10,7 +10,7 @@ import streamlit as st
 from app_common import tables
 from app_common.file_text import plain
 from workbench.review import whatif_answer
-from workbench.review.words import money, money_change
+from workbench.review.words import money
 
 CARRIED = (
     "The same students are carried from point to point (a larger intake keeps every student "
@@ -40,6 +40,13 @@ def _number(value: Any) -> float | None:
     return None if number is None or number != number else number
 
 
+def _signed_money(change: float, currency: str) -> str | None:
+    """ "+£120" / "-£30" (the sign first, so the metric's arrow points the right way)."""
+    if not round(change):
+        return None  # no arrow for no change
+    return ("+" if change > 0 else "") + money(change, currency)
+
+
 def show_answer(answer: dict | None) -> None:
     """The sentence, then coverage, cost and volunteers before -> after (no scrolling)."""
     if not answer:
@@ -58,7 +65,7 @@ def show_answer(answer: dict | None) -> None:
     cols[1].metric(
         "Cost per term",
         money(cost_a, currency),
-        None if cost_a is None or cost_b is None else money_change(cost_a - cost_b, currency),
+        None if cost_a is None or cost_b is None else _signed_money(cost_a - cost_b, currency),
         delta_color="inverse",
         help=f"Was {money(cost_b, currency)} in your plan.",
     )
