@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from workbench.schemes.groups.model import GroupModel, ModelClass, Place
+from workbench.schemes.groups.model import GroupModel, ModelClass, Place, no_isolation_rows
 from workbench.schemes.groups.prepare import Instance
 from workbench.schemes.solving import solve
 
@@ -148,6 +148,210 @@ def assign_blocks(
     return outcome
 
 
+@dataclass
+class _BlockModel:
+    """The block MILP: how many units of each class take each block slot."""
+
+    inst: Instance
+    slots: list[int]
+    total: int
+    classes: dict[tuple, list[int]]  # (make-up, free slots, unit if on an avoid list) -> units
+    keys: list[tuple]
+    prob: pulp.LpProblem
+    takes: dict[tuple[int, int], pulp.LpVariable]  # (class, slot) -> units of it in the block
+    students_at: dict[int, Any]  # slot -> students in its block
+    opened: dict[int, pulp.LpVariable]  # slot -> its block is used
+    groups_at: dict[int, Any] = field(default_factory=dict)  # slot -> groups in its block
+    lead: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # (mentor, slot)
+    rows: dict[str, Any] = field(default_factory=dict)
+
+    def count_at(self, k: int, attr: str, value: Any) -> list[tuple[pulp.LpVariable, int]]:
+        """The block at slot ``k``'s count of students with ``value`` of ``attr``."""
+        terms = [
+            (self.takes[c, k], dict(key[0][1]).get((attr, value), 0))
+            for c, key in enumerate(self.keys)
+            if k in key[1]
+        ]
+        return [(var, w) for var, w in terms if w]
+
+
+def _unit_classes(
+    inst: Instance, units: list[int], slots: list[int]
+) -> tuple[dict[tuple, list[int]], list[tuple]]:
+    """Units alike in make-up and free slots form a class (units on an avoid list alone)."""
+    solo = {u for pair in inst.avoid_units for u in pair}
+    classes: dict[tuple, list[int]] = {}
+    for u in units:
+        free = tuple(k for k, s in enumerate(slots) if inst.unit_free[u, s])
+        if not free:
+            continue
+        key = (composition_key(inst, u), free, u if u in solo else -1)
+        classes.setdefault(key, []).append(u)
+    return classes, sorted(classes, key=str)
+
+
+def _most_groups(inst: Instance, units: list[int], s: int) -> int:
+    """More groups than the students free at grid slot ``s`` can fill."""
+    lo, hi = inst.settings.min_size, inst.settings.max_size
+    return int(inst.unit_free[units, s].sum() * hi) // lo + 1
+
+
+def _block_model(inst: Instance, units: list[int], slots: list[int], total: int) -> _BlockModel:
+    """The variables: units of each class per block, blocks opened, groups (or mentors) per
+    block."""
+    classes, keys = _unit_classes(inst, units, slots)
+    prob = pulp.LpProblem("group_blocks", pulp.LpMaximize)
+    add = prob.add_variable
+    takes: dict[tuple[int, int], pulp.LpVariable] = {}
+    for c, key in enumerate(keys):
+        n_c = len(classes[key])
+        for k in key[1]:
+            takes[c, k] = add(
+                f"block_{c}_{k}", 0, n_c, pulp.LpBinary if n_c == 1 else pulp.LpInteger
+            )
+    size_of = [key[0][0] for key in keys]
+    students_at = {
+        k: pulp.lpSum(takes[c, k] * size_of[c] for c, key in enumerate(keys) if k in key[1])
+        for k in range(len(slots))
+    }
+    opened = {k: add(f"open_{k}", 0, 1, pulp.LpBinary) for k in range(len(slots))}
+    bm = _BlockModel(inst, slots, total, classes, keys, prob, takes, students_at, opened)
+    if inst.settings.led_by_mentors:
+        for j, m in enumerate(inst.mentors):
+            for k, s in enumerate(slots):
+                if m.free[s]:
+                    bm.lead[j, k] = add(f"lead_{j}_{k}", 0, 1, pulp.LpBinary)
+        for k in range(len(slots)):
+            bm.groups_at[k] = pulp.lpSum(
+                bm.lead[j, k] for j in range(len(inst.mentors)) if (j, k) in bm.lead
+            )
+    else:
+        for k, s in enumerate(slots):
+            bm.groups_at[k] = add(f"groups_{k}", 0, _most_groups(inst, units, s), pulp.LpInteger)
+    return bm
+
+
+# -- the rules of the block model, one function each -------------------------------------------
+def _rule_units_of_class(bm: _BlockModel) -> None:
+    """A class's units take at most as many block places as it has units."""
+    for c, key in enumerate(bm.keys):
+        bm.rows[f"units_of_class_{c}"] = pulp.lpSum(bm.takes[c, k] for k in key[1]) <= len(
+            bm.classes[key]
+        )
+
+
+def _rule_one_group_per_mentor(bm: _BlockModel) -> None:
+    """A mentor leads one group at most."""
+    for j in range(len(bm.inst.mentors)):
+        mine = [bm.lead[j, k] for k in range(len(bm.slots)) if (j, k) in bm.lead]
+        if mine:
+            bm.rows[f"one_group_per_mentor_{j}"] = pulp.lpSum(mine) <= 1
+
+
+def _mentors_at(bm: _BlockModel, k: int) -> list[tuple[int, pulp.LpVariable]]:
+    return [(j, bm.lead[j, k]) for j in range(len(bm.inst.mentors)) if (j, k) in bm.lead]
+
+
+def _rule_mentor_places(bm: _BlockModel, k: int) -> None:
+    """A block's students fit in the groups its mentors can take."""
+    mine = _mentors_at(bm, k)
+    bm.rows[f"mentor_places_{k}"] = (
+        bm.students_at[k] - pulp.lpSum(bm.inst.mentors[j].cap * v for j, v in mine) <= 0
+    )
+
+
+def _rule_mentor_in_open_block(bm: _BlockModel, k: int) -> None:
+    """A mentor leads at a slot only if its block is used."""
+    for _, v in _mentors_at(bm, k):
+        bm.rows[f"mentor_in_open_block_{v.name}"] = v - bm.opened[k] <= 0
+
+
+def _rule_groups_in_open_block(bm: _BlockModel, units: list[int], k: int) -> None:
+    """Groups meet at a slot only if its block is used."""
+    most = _most_groups(bm.inst, units, bm.slots[k])
+    bm.rows[f"groups_in_open_block_{k}"] = bm.groups_at[k] - most * bm.opened[k] <= 0
+
+
+def _rule_block_size(bm: _BlockModel, k: int) -> None:
+    """A block's students fill its groups: between min and max size each."""
+    lo, hi = bm.inst.settings.min_size, bm.inst.settings.max_size
+    bm.rows[f"block_size_at_least_{k}"] = bm.students_at[k] - lo * bm.groups_at[k] >= 0
+    bm.rows[f"block_size_at_most_{k}"] = bm.students_at[k] - hi * bm.groups_at[k] <= 0
+
+
+def _rule_block_open(bm: _BlockModel, k: int) -> None:
+    """Students take a slot only if its block is used."""
+    bm.rows[f"block_open_{k}"] = bm.students_at[k] - bm.total * bm.opened[k] <= 0
+
+
+def _rule_no_isolation(bm: _BlockModel) -> None:
+    """A value under a no-isolation rule appears in a block 0 or at least 2 times."""
+    for attr, values in bm.inst.rules.isolation:
+        for i, v in enumerate(values):
+            for k in range(len(bm.slots)):
+                terms = bm.count_at(k, attr, v)
+                if not terms:
+                    continue
+                has = bm.prob.add_variable(f"has_{attr}_{i}_{k}", 0, 1, pulp.LpBinary)
+                bm.rows.update(
+                    no_isolation_rows(f"no_isolation_{attr}_{i}_{k}", terms, has, bm.total)
+                )
+
+
+def _rule_avoid(bm: _BlockModel) -> None:
+    """Two students on the avoid list share a block only if it holds two groups or more."""
+    index = {u: c for c, key in enumerate(bm.keys) for u in bm.classes[key]}
+    takes, groups_at = bm.takes, bm.groups_at
+    for x, y in sorted(bm.inst.avoid_units):
+        if x in index and y in index:
+            cx, cy = index[x], index[y]
+            for k in range(len(bm.slots)):
+                if (cx, k) in takes and (cy, k) in takes:
+                    bm.rows[f"avoid_{x}_{y}_{k}"] = (
+                        groups_at[k] - 2 * takes[cx, k] - 2 * takes[cy, k] >= -2
+                    )
+
+
+def _add_rules(bm: _BlockModel, units: list[int]) -> None:
+    _rule_units_of_class(bm)
+    if bm.inst.settings.led_by_mentors:
+        _rule_one_group_per_mentor(bm)
+        for k in range(len(bm.slots)):
+            _rule_mentor_places(bm, k)
+            _rule_mentor_in_open_block(bm, k)
+    else:
+        for k in range(len(bm.slots)):
+            _rule_groups_in_open_block(bm, units, k)
+    for k in range(len(bm.slots)):
+        _rule_block_size(bm, k)
+        _rule_block_open(bm, k)
+    _rule_no_isolation(bm)
+    _rule_avoid(bm)
+    bm.prob.extend(bm.rows)
+
+
+def _read_blocks(bm: _BlockModel) -> list[Block]:
+    """The blocks of the solved model: each class's units dealt to the slots it takes."""
+    blocks: list[Block] = []
+    used: set[int] = set()
+    for k, s in enumerate(bm.slots):
+        members: list[int] = []
+        for c, key in enumerate(bm.keys):
+            if (c, k) in bm.takes:
+                take = int(round(bm.takes[c, k].varValue or 0))
+                fresh = [u for u in bm.classes[key] if u not in used][:take]
+                members.extend(fresh)
+                used.update(fresh)
+        mentors = [
+            j
+            for j in range(len(bm.inst.mentors))
+            if (j, k) in bm.lead and (bm.lead[j, k].varValue or 0) > 0.5
+        ]
+        if members:
+            blocks.append(Block(s, sorted(members), mentors))
+    return blocks
+
+
 def _blocks_milp(
     inst: Instance,
     units: list[int],
@@ -157,87 +361,11 @@ def _blocks_milp(
     clock: Callable[[], float],
     total: int,
 ) -> BlockOutcome:
-    settings, rules = inst.settings, inst.rules
-    lo, hi = settings.min_size, settings.max_size
-    solo = {u for pair in inst.avoid_units for u in pair}
-    classes: dict[tuple, list[int]] = {}
-    for u in units:
-        free = tuple(k for k, s in enumerate(slots) if inst.unit_free[u, s])
-        if not free:
-            continue
-        key = (composition_key(inst, u), free, u if u in solo else -1)
-        classes.setdefault(key, []).append(u)
-    keys = sorted(classes, key=str)
-    prob = pulp.LpProblem("group_blocks", pulp.LpMaximize)
-    add = prob.add_variable
-    a: dict[tuple[int, int], pulp.LpVariable] = {}
-    for c, key in enumerate(keys):
-        n_c = len(classes[key])
-        for k in key[1]:
-            a[c, k] = add(f"block_{c}_{k}", 0, n_c, pulp.LpBinary if n_c == 1 else pulp.LpInteger)
-    rows: dict[str, Any] = {}
-    for c, key in enumerate(keys):
-        rows[f"units_of_class_{c}"] = pulp.lpSum(a[c, k] for k in key[1]) <= len(classes[key])
-    size_of = [key[0][0] for key in keys]
-    n_t = {
-        k: pulp.lpSum(a[c, k] * size_of[c] for c, key in enumerate(keys) if k in key[1])
-        for k in range(len(slots))
-    }
-    opened = {k: add(f"open_{k}", 0, 1, pulp.LpBinary) for k in range(len(slots))}
-    groups_at: dict[int, Any] = {}
-    lead: dict[tuple[int, int], pulp.LpVariable] = {}
-    if settings.led_by_mentors:
-        for j, m in enumerate(inst.mentors):
-            for k, s in enumerate(slots):
-                if m.free[s]:
-                    lead[j, k] = add(f"lead_{j}_{k}", 0, 1, pulp.LpBinary)
-            mine = [lead[j, k] for k in range(len(slots)) if (j, k) in lead]
-            if mine:
-                rows[f"one_group_per_mentor_{j}"] = pulp.lpSum(mine) <= 1
-        for k in range(len(slots)):
-            mine = [(j, lead[j, k]) for j in range(len(inst.mentors)) if (j, k) in lead]
-            groups_at[k] = pulp.lpSum(v for _, v in mine)
-            rows[f"mentor_places_{k}"] = (
-                n_t[k] - pulp.lpSum(inst.mentors[j].cap * v for j, v in mine) <= 0
-            )
-            for _, v in mine:
-                rows[f"mentor_in_open_block_{v.name}"] = v - opened[k] <= 0
-    else:
-        for k, s in enumerate(slots):
-            most = int(inst.unit_free[units, s].sum() * hi) // lo + 1
-            groups_at[k] = add(f"groups_{k}", 0, most, pulp.LpInteger)
-            rows[f"groups_in_open_block_{k}"] = groups_at[k] - most * opened[k] <= 0
-    for k in range(len(slots)):
-        rows[f"block_size_at_least_{k}"] = n_t[k] - lo * groups_at[k] >= 0
-        rows[f"block_size_at_most_{k}"] = n_t[k] - hi * groups_at[k] <= 0
-        rows[f"block_open_{k}"] = n_t[k] - total * opened[k] <= 0
-    # A value under a no-isolation rule appears in a block 0 or at least 2 times.
-    for attr, values in rules.isolation:
-        for i, v in enumerate(values):
-            for k in range(len(slots)):
-                terms = [
-                    (a[c, k], dict(key[0][1]).get((attr, v), 0))
-                    for c, key in enumerate(keys)
-                    if k in key[1]
-                ]
-                terms = [(var, w) for var, w in terms if w]
-                if not terms:
-                    continue
-                z = add(f"has_{attr}_{i}_{k}", 0, 1, pulp.LpBinary)
-                cnt = pulp.LpAffineExpression(terms)
-                rows[f"no_isolation_{attr}_{i}_{k}_two"] = cnt - 2 * z >= 0
-                rows[f"no_isolation_{attr}_{i}_{k}_cap"] = cnt - total * z <= 0
-    index = {u: c for c, key in enumerate(keys) for u in classes[key]}
-    for x, y in sorted(inst.avoid_units):
-        if x in index and y in index:
-            cx, cy = index[x], index[y]
-            for k in range(len(slots)):
-                if (cx, k) in a and (cy, k) in a:
-                    rows[f"avoid_{x}_{y}_{k}"] = groups_at[k] - 2 * a[cx, k] - 2 * a[cy, k] >= -2
-    prob.extend(rows)
-    placed = pulp.lpSum(n_t.values())
-    prob.setObjective(placed)
-    status = solve(prob, solver, max(0.5, 0.4 * (deadline - clock())))
+    bm = _block_model(inst, units, slots, total)
+    _add_rules(bm, units)
+    placed = pulp.lpSum(bm.students_at.values())
+    bm.prob.setObjective(placed)
+    status = solve(bm.prob, solver, max(0.5, 0.4 * (deadline - clock())))
     notes: list[str] = []
     if status.status not in ("optimal", "feasible"):
         notes.append(f"Choosing meeting slots: {status.status}.")
@@ -249,11 +377,11 @@ def _blocks_milp(
         _balance(
             inst,
             units,
-            prob,
-            a,
-            keys,
-            n_t,
-            opened,
+            bm.prob,
+            bm.takes,
+            bm.keys,
+            bm.students_at,
+            bm.opened,
             placed,
             best,
             slots,
@@ -261,26 +389,9 @@ def _blocks_milp(
             deadline,
             clock,
             notes,
-            lead,
+            bm.lead,
         )
-    blocks: list[Block] = []
-    used: set[int] = set()
-    for k, s in enumerate(slots):
-        members: list[int] = []
-        for c, key in enumerate(keys):
-            if (c, k) in a:
-                take = int(round(a[c, k].varValue or 0))
-                fresh = [u for u in classes[key] if u not in used][:take]
-                members.extend(fresh)
-                used.update(fresh)
-        mentors = [
-            j
-            for j in range(len(inst.mentors))
-            if (j, k) in lead and (lead[j, k].varValue or 0) > 0.5
-        ]
-        if members:
-            blocks.append(Block(s, sorted(members), mentors))
-    return BlockOutcome(blocks, bound, proven, 0.0, notes)
+    return BlockOutcome(_read_blocks(bm), bound, proven, 0.0, notes)
 
 
 def _balance(

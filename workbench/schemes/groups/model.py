@@ -76,6 +76,17 @@ def _expr(
     return pulp.LpAffineExpression(pairs, constant=const)
 
 
+def no_isolation_rows(
+    name: str, terms: list[tuple[pulp.LpVariable, float]], has: pulp.LpVariable, cap: float
+) -> dict[str, pulp.LpConstraint]:
+    """The no-isolation rule on one value in one group (or block of groups): ``terms`` count
+    its students, 0 or at least 2; ``has`` says whether it has any, ``cap`` bounds the count."""
+    return {
+        f"{name}_two": _expr(terms + [(has, -2)]) >= 0,
+        f"{name}_cap": _expr(terms + [(has, -cap)]) <= 0,
+    }
+
+
 class GroupModel:
     """The MILP over places and classes; phases are run with :meth:`run_phase`."""
 
@@ -238,8 +249,7 @@ class GroupModel:
                         continue
                     z = add(f"has_{attr}_{k}_{p}", 0, 1, pulp.LpBinary)
                     self.aux_iso[p, attr, value] = z
-                    rows[f"no_isolation_{attr}_{k}_{p}_two"] = _expr(terms + [(z, -2)]) >= 0
-                    rows[f"no_isolation_{attr}_{k}_{p}_cap"] = _expr(terms + [(z, -cap)]) <= 0
+                    rows.update(no_isolation_rows(f"no_isolation_{attr}_{k}_{p}", terms, z, cap))
                     for var, _ in terms:
                         ub = var.upBound
                         if ub and ub > 1:
