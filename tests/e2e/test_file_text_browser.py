@@ -93,7 +93,7 @@ def test_hostile_cohort_is_text_on_every_page_and_nothing_is_fetched(browser, se
         _nothing_interpreted(page, "Scheme (PASS)")
         body = page.locator("body").inner_text().replace(JOINER, "")
         assert MODULES["MA2001"] in body and MODULES["CH2001"] in body, body[:2000]
-        _solve(page, "Weekly sessions")
+        _solve(page, "Reach per module")
         seen = {"Scheme (PASS)"}
         for title in PAGES:
             _nav(page, title)
