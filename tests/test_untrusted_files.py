@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -273,3 +275,21 @@ def test_a_leader_is_never_reached_by_their_own_session() -> None:
     reach = plan.reach
     assert "L1" not in set(reach["student_id"])  # the only enrolled student leads the module
     assert plan.reach_count == 0
+
+
+def test_a_zip_whose_directory_points_before_the_file_is_refused_not_raised() -> None:
+    """A damaged central directory made zipfile seek to a negative offset (ValueError) out of
+    the reader; the member is now reported as unreadable and the rest of the upload carries on."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("students.csv", "student_id,programme,level\n1,Maths,UG1\n")
+    data = bytearray(buffer.getvalue())
+    end = data.rfind(b"PK\x05\x06")
+    (offset,) = struct.unpack("<I", data[end + 16 : end + 20])
+    struct.pack_into("<I", data, end + 16, offset + 1000)  # claims the directory starts later
+    result = load_uploads([Upload("damaged.zip", bytes(data))])
+    assert result.cohort is None
+    assert any(
+        "damaged.zip/students.csv" in str(p) and "cannot be read" in str(p)
+        for p in result.report.errors
+    ), result.report.format_text()

@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -333,7 +334,15 @@ def read_zip_bytes(
             try:
                 with archive.open(member) as handle:
                     content = handle.read(limits.file_mb * MB + 1)
-            except (zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError) as exc:
+            except (
+                zipfile.BadZipFile,
+                RuntimeError,
+                OSError,
+                NotImplementedError,
+                ValueError,
+                EOFError,
+                zlib.error,
+            ) as exc:  # a damaged archive
                 problems.append(Problem(member_label, None, None, f"cannot be read ({exc})"))
                 continue
             if suffix == ".xlsx":
