@@ -330,7 +330,7 @@ def sidebar_status(slot) -> None:
     )
     chosen = st.session_state.get(SCENARIO)
     if chosen is not None:
-        text += f"  \n**Plan:** {plain(chosen.name)} ({plain(chosen.status_label)})"
+        text += f"  \n**Plan:** {plain(chosen.name)}"  # its verdict is on Solve
     slot.caption(text)
 
 

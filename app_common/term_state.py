@@ -69,9 +69,9 @@ def term_calendar(cohort: Cohort) -> TermCalendar:
     """The term's weeks: the cohort's term_weeks, else a start, weeks and breaks asked here."""
     if "term_weeks" in cohort.supplied and len(cohort.term_weeks):
         term = term_for(cohort)
-        st.caption(f"Term (from term_weeks): {term.describe()}.")
+        st.caption(f"Term (from the cohort's term weeks table): {term.describe()}.")
         return term
-    with st.expander("The term's weeks (no term_weeks table in the cohort)", expanded=True):
+    with st.expander("The term's weeks (the cohort has no term weeks table)", expanded=True):
         cols = st.columns(3)
         today = dt.date.today()
         start = cols[0].date_input(

@@ -64,7 +64,7 @@ if files and st.button("Check and add them", type="primary", key="term_add"):
 counts = {name: len(cohort.table(name)) for name in TERM_TABLES if name in cohort.supplied}
 if counts:
     st.subheader("What the term has so far")
-    st.text("\n".join(f"{name}: {n:,} rows" for name, n in counts.items()))
+    st.text("\n".join(f"{name.replace('_', ' ')}: {n:,} rows" for name, n in counts.items()))
 if len(cohort.attendance):
     problems = check_attendance(cohort, term, plan.sessions if plan and plan.is_pass else None)
     if len(problems):

@@ -16,8 +16,7 @@ chosen = shared.require_scenario()
 analysis = shared.analysis_of(shared.scenario_key(chosen), chosen)
 cov = analysis.coverage
 st.caption(
-    f"Plan: **{plain(chosen.name)}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)}, "
-    f"{plain(chosen.status_label)})."
+    f"Plan: **{plain(chosen.name)}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)})."
 )
 for problem in analysis.problems:
     st.warning(plain(problem))

@@ -77,7 +77,7 @@ st.header("How it works")
 st.markdown(
     "1. **Cohort**: load your data; every problem is listed by file, row and column.\n"
     "2. **Scheme**: pick a scheme and its settings (each control explains itself).\n"
-    "3. **Solve**: one button; the outcome is honest (optimal, close to optimal, or why not).\n"
+    "3. **Solve**: one button; the verdict first, in words, and what would help.\n"
     "4. **Coverage** and **What-if**: charts, and what changes if you recruit more.\n"
     "5. **Report and export**: a printable report and files for your colleagues."
 )

@@ -14,8 +14,7 @@ st.markdown(
 )
 chosen = shared.require_scenario()
 st.caption(
-    f"Plan: **{plain(chosen.name)}** ({plain(chosen.status_label)}), updated "
-    f"{plain(chosen.updated[:16].replace('T', ' '))} UTC."
+    f"Plan: **{plain(chosen.name)}**, updated {plain(chosen.updated[:16].replace('T', ' '))} UTC."
 )
 
 # ------------------------------------------------------------------------------ notes

@@ -60,7 +60,7 @@ st.caption(
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
     with st.status("Solving...", expanded=True) as status:
         st.write(results.model_size_text(cohort, scheme, settings))
-        st.write(f"Solver: {settings.solver.upper()}, time limit {settings.time_limit:.0f} s.")
+        st.write(f"Time limit {settings.time_limit:.0f} s.")
         try:
             made = shared.solve_and_save(cohort, scheme, settings, st.session_state[name_key])
         except ValueError as exc:
@@ -71,7 +71,8 @@ if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="
             st.write(plain(message))
         failed = made.status.get("status") in ("infeasible", "timed out", "not solved")
         status.update(
-            label=f"Outcome: {plain(made.status_label)} ({made.status.get('seconds') or 0:.1f} s)",
+            label=f"{'No plan could be made' if failed else 'Plan made'} "
+            f"({made.status.get('seconds') or 0:.1f} s)",
             state="error" if failed else "complete",
             expanded=failed,
         )
