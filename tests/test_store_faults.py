@@ -20,9 +20,8 @@ from workbench.cohort.domain import SolveStatus
 from workbench.cohort.loading import load_cohort
 from workbench.scenarios.concurrency import SolveCrashed, run_isolated
 from workbench.scenarios.scenario import Scenario, solve_scenario
-from workbench.schemes import registry
 from workbench.scenarios.store import ScenarioStore, StoreError
-from workbench.schemes import solving
+from workbench.schemes import registry, solving
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data")) / "department"
