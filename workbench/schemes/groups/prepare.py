@@ -145,16 +145,19 @@ def _units(pool_ids: list[str], pairs: list[tuple[str, str]]) -> list[tuple[str,
     return sorted((tuple(sorted(m)) for m in members.values()), key=lambda u: u[0])
 
 
-def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
-    """Build the instance; ValueError on bad input (unknown module, attribute, student)."""
-    check_attributes(cohort, settings)
-    pool_ids, label = select_pool(cohort, settings)
-    in_pool = set(pool_ids)
+def _check_keep_together(cohort: Cohort, settings: GroupSettings) -> None:
     known = set(cohort.students["student_id"])
     for a, b in settings.keep_together:
         for s in (a, b):
             if s not in known:
                 raise ValueError(f"keep together: unknown student {s}")
+
+
+def _pool_values(
+    cohort: Cohort, settings: GroupSettings, pool_ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
+    """Each pool student's cleaned value of every attribute the rules use, per student and as
+    a table."""
     attrs = list(dict.fromkeys([*settings.similar, *settings.diverse, *settings.no_isolation]))
     frame = cohort.students.set_index("student_id").loc[pool_ids]
     values: dict[str, dict[str, Any]] = {s: {} for s in pool_ids}
@@ -165,21 +168,17 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
         pool[attr] = pd.Series(cleaned, dtype=object)
         for s, v in zip(pool_ids, cleaned, strict=True):
             values[s][attr] = v
-    notes: list[str] = []
-    if "timetable" not in cohort.supplied:
-        notes.append(
-            "No timetable was loaded: only the students' own commitments (busy) "
-            "decide who is free when."
-        )
-    grid = settings.slots()
-    intervals = busy_intervals(cohort)
-    free = free_matrix(cohort, pool_ids, grid, intervals)
-    row = {s: i for i, s in enumerate(pool_ids)}
-    units = _units(pool_ids, settings.keep_together)
-    unit_of = {s: u for u, members in enumerate(units) for s in members}
-    unit_free = np.array([free[[row[s] for s in m]].all(axis=0) for m in units], dtype=bool)
-    unit_free = unit_free.reshape(len(units), len(grid))
+    return values, pool
 
+
+def _keep_together_reasons(
+    settings: GroupSettings,
+    in_pool: set[str],
+    unit_of: dict[str, int],
+    label: str,
+    notes: list[str],
+) -> dict[int, str]:
+    """Units kept together with someone outside the pool (pairs wholly outside: a note)."""
     reasons: dict[int, str] = {}
     for a, b in settings.keep_together:
         if (a in in_pool) != (b in in_pool):
@@ -189,6 +188,14 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
             )
         elif a not in in_pool:
             notes.append(f"Keep-together pair {a} and {b} is not in {label}: ignored.")
+    return reasons
+
+
+def _avoid_pairs(
+    cohort: Cohort, unit_of: dict[str, int], reasons: dict[int, str]
+) -> tuple[set[tuple[int, int]], dict[str, set[int]]]:
+    """Pairs of units to keep apart, and the units each outsider (a mentor) is to avoid; a unit
+    kept together with someone it is to avoid gets its reason."""
     avoid_units: set[tuple[int, int]] = set()
     mentor_avoid: dict[str, set[int]] = {}
     for a, b in cohort.avoid[["student_id_a", "student_id_b"]].itertuples(index=False):
@@ -201,6 +208,16 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
         elif a in unit_of or b in unit_of:
             inside, other = (a, b) if a in unit_of else (b, a)
             mentor_avoid.setdefault(other, set()).add(unit_of[inside])
+    return avoid_units, mentor_avoid
+
+
+def _unit_reasons(
+    settings: GroupSettings,
+    units: list[tuple[str, ...]],
+    unit_free: np.ndarray,
+    reasons: dict[int, str],
+) -> None:
+    """Units too large for a group or never free (their reason added to ``reasons``)."""
     for u, members in enumerate(units):
         if u in reasons:
             continue
@@ -216,6 +233,33 @@ def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
                 else f"kept together with {', '.join(members[1:])} but they share no "
                 "free time in the grid"
             )
+
+
+def prepare(cohort: Cohort, settings: GroupSettings) -> Instance:
+    """Build the instance; ValueError on bad input (unknown module, attribute, student)."""
+    check_attributes(cohort, settings)
+    pool_ids, label = select_pool(cohort, settings)
+    in_pool = set(pool_ids)
+    _check_keep_together(cohort, settings)
+    values, pool = _pool_values(cohort, settings, pool_ids)
+    notes: list[str] = []
+    if "timetable" not in cohort.supplied:
+        notes.append(
+            "No timetable was loaded: only the students' own commitments (busy) "
+            "decide who is free when."
+        )
+    grid = settings.slots()
+    intervals = busy_intervals(cohort)
+    free = free_matrix(cohort, pool_ids, grid, intervals)
+    row = {s: i for i, s in enumerate(pool_ids)}
+    units = _units(pool_ids, settings.keep_together)
+    unit_of = {s: u for u, members in enumerate(units) for s in members}
+    unit_free = np.array([free[[row[s] for s in m]].all(axis=0) for m in units], dtype=bool)
+    unit_free = unit_free.reshape(len(units), len(grid))
+
+    reasons = _keep_together_reasons(settings, in_pool, unit_of, label, notes)
+    avoid_units, mentor_avoid = _avoid_pairs(cohort, unit_of, reasons)
+    _unit_reasons(settings, units, unit_free, reasons)
 
     mentors: list[Mentor] = []
     if settings.led_by_mentors:
