@@ -26,27 +26,21 @@ class Group:
     mentor: int | None = None  # index into Instance.mentors
 
 
-def greedy(inst: Instance, chunk: Block) -> list[Group]:
-    """A quick plan for one chunk (the solver's warm start and the time-limit fallback).
-
-    Packets of units (students of a no-isolation make-up two or three at a time), hardest
-    first, each go to the group where they raise its score most (groups below the smallest
-    size first); groups that still break a rule are dissolved and their students re-inserted
-    where the rules allow."""
+def _greedy_places(inst: Instance, chunk: Block) -> tuple[list[int], list[int | None]]:
+    """The groups the greedy fills: each mentor's, or as many as the sizes allow."""
     lo, hi = inst.settings.min_size, inst.settings.max_size
-    n = inst.students(chunk.units)
     if inst.settings.led_by_mentors:
-        caps = [inst.mentors[j].cap for j in chunk.mentors]
-        leaders: list[int | None] = list(chunk.mentors)
-    else:
-        k = max(1, math.ceil(n / hi))
-        while k * lo > n and k > 1:
-            k -= 1
-        caps, leaders = [hi] * k, [None] * k
-    if not caps or n < lo:
-        return []
-    rules = inst.rules
-    attrs = [a for a, _ in rules.isolation]
+        return [inst.mentors[j].cap for j in chunk.mentors], list(chunk.mentors)
+    n = inst.students(chunk.units)
+    k = max(1, math.ceil(n / hi))
+    while k * lo > n and k > 1:
+        k -= 1
+    return [hi] * k, [None] * k
+
+
+def _hardest_first(inst: Instance, chunk: Block) -> list[list[int]]:
+    """The chunk's packets, rarest no-isolation make-up first, then the largest."""
+    attrs = [a for a, _ in inst.rules.isolation]
     packets = make_packets(inst, chunk.units)
     share: dict[tuple, int] = {}
     for p in packets:
@@ -60,38 +54,74 @@ def greedy(inst: Instance, chunk: Block) -> list[Group]:
             p[0],
         )
     )
-    members: list[list[int]] = [[] for _ in caps]
-    have: list[dict[tuple[str, Any], int]] = [{} for _ in caps]
-    sizes = [0] * len(caps)
-    left: list[int] = []
-    for packet in packets:
+    return packets
+
+
+@dataclass
+class _Filling:
+    """The groups the greedy is filling."""
+
+    caps: list[int]
+    leaders: list[int | None]
+    members: list[list[int]]
+    have: list[dict[tuple[str, Any], int]]
+    sizes: list[int]
+
+    def may_take(self, inst: Instance, h: int, packet: list[int], need: int) -> bool:
+        """Group ``h`` has room for the packet and nobody in it is to be avoided."""
+        if self.sizes[h] + need > self.caps[h] or any(
+            (min(a, b), max(a, b)) in inst.avoid_units for a in packet for b in self.members[h]
+        ):
+            return False
+        leader = self.leaders[h]
+        return not (leader is not None and set(packet) & inst.mentors[leader].avoid_units)
+
+    def best_group(self, inst: Instance, packet: list[int]) -> int | None:
+        """Where the packet helps most: every group to the smallest size first, then the
+        weakest group that gains."""
+        rules, lo = inst.rules, inst.settings.min_size
         need = inst.students(packet)
         add = counts(inst, packet)
         best, best_key = None, None
-        for h, cap in enumerate(caps):
-            if sizes[h] + need > cap or any(
-                (min(a, b), max(a, b)) in inst.avoid_units for a in packet for b in members[h]
-            ):
+        for h in range(len(self.caps)):
+            if not self.may_take(inst, h, packet, need):
                 continue
-            if leaders[h] is not None and set(packet) & inst.mentors[leaders[h]].avoid_units:
-                continue
-            merged = dict(have[h])
+            merged = dict(self.have[h])
             for key, k in add.items():
                 merged[key] = merged.get(key, 0) + k
-            now = rules.score(have[h]) if members[h] else 0
-            gain = rules.score(merged) - now if members[h] else 0
-            # Fill every group to the smallest size; then help the weakest group that gains.
-            key = (sizes[h] < lo, gain > 0, -now, gain, -sizes[h], -h)
+            now = rules.score(self.have[h]) if self.members[h] else 0
+            gain = rules.score(merged) - now if self.members[h] else 0
+            key = (self.sizes[h] < lo, gain > 0, -now, gain, -self.sizes[h], -h)
             if best_key is None or key > best_key:
                 best, best_key = h, key
+        return best
+
+    def put(self, inst: Instance, h: int, packet: list[int]) -> None:
+        self.members[h].extend(packet)
+        self.sizes[h] += inst.students(packet)
+        for key, k in counts(inst, packet).items():
+            self.have[h][key] = self.have[h].get(key, 0) + k
+
+
+def greedy(inst: Instance, chunk: Block) -> list[Group]:
+    """A quick plan for one chunk (the solver's warm start and the time-limit fallback).
+
+    Packets of units (students of a no-isolation make-up two or three at a time), hardest
+    first, each go to the group where they raise its score most (groups below the smallest
+    size first); groups that still break a rule are dissolved and their students re-inserted
+    where the rules allow."""
+    caps, leaders = _greedy_places(inst, chunk)
+    if not caps or inst.students(chunk.units) < inst.settings.min_size:
+        return []
+    filling = _Filling(caps, leaders, [[] for _ in caps], [{} for _ in caps], [0] * len(caps))
+    left: list[int] = []
+    for packet in _hardest_first(inst, chunk):
+        best = filling.best_group(inst, packet)
         if best is None:
             left.extend(packet)
-            continue
-        members[best].extend(packet)
-        sizes[best] += need
-        for key, k in add.items():
-            have[best][key] = have[best].get(key, 0) + k
-    out = [Group(m, chunk.slot, leaders[h]) for h, m in enumerate(members) if m]
+        else:
+            filling.put(inst, best, packet)
+    out = [Group(m, chunk.slot, leaders[h]) for h, m in enumerate(filling.members) if m]
     ok = [grp for grp in out if not group_problems(inst, grp)]
     loose = sorted([u for grp in out if group_problems(inst, grp) for u in grp.units] + left)
     for u in loose:
