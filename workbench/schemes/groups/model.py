@@ -126,7 +126,7 @@ class GroupModel:
         return min(len(cls.units), self.places[p].cap // cls.size)
 
     def _build(self, avoid: list[tuple[int, int]]) -> None:
-        prob, rows, rules = self.prob, self.rows, self.rules
+        prob, rows = self.prob, self.rows
         add = prob.add_variable
         for p, place in enumerate(self.places):
             self.u.append(add(f"open_{p}", 0, 1, pulp.LpBinary))
@@ -145,28 +145,12 @@ class GroupModel:
         for p, c in self.n:
             self.by_place[p].append(c)
             self.by_class[c].append(p)
-        # Each class has only so many units.
-        for c, cls in enumerate(self.classes):
-            if self.by_class[c]:
-                rows[f"units_of_class_{c}"] = _expr(
-                    [(self.n[p, c], 1) for p in self.by_class[c]]
-                ) <= len(cls.units)
-        # Group size, and interchangeable places ordered by size.
-        self.size: list[pulp.LpAffineExpression] = []
-        for p, place in enumerate(self.places):
-            size = _expr([(self.n[p, c], self.classes[c].size) for c in self.by_place[p]])
-            self.size.append(size)
-            rows[f"group_size_at_least_{p}"] = size - rules.min_size * self.u[p] >= 0
-            rows[f"group_size_at_most_{p}"] = size - min(place.cap, rules.max_size) * self.u[p] <= 0
-        for p in range(len(self.places) - 1):
-            if self.places[p].twin == self.places[p + 1].twin:
-                rows[f"order_places_{p}"] = self.size[p] - self.size[p + 1] >= 0
-        self._build_slots()
-        self._build_isolation()
-        for a, b in avoid:
-            for p in range(len(self.places)):
-                if (p, a) in self.n and (p, b) in self.n:
-                    rows[f"avoid_{a}_{b}_in_{p}"] = self.n[p, a] + self.n[p, b] <= 1
+        self._rule_units_of_class()
+        self._rule_group_size()
+        self._rule_order_places()
+        self._rule_meeting_slot()
+        self._rule_no_isolation()
+        self._rule_avoid(avoid)
         self.scores = [self._build_score(p) for p in range(len(self.places))]
         self.placed = _expr([(v, self.classes[c].size) for (_, c), v in self.n.items()])
         self.total = self._build_total()
@@ -174,7 +158,40 @@ class GroupModel:
         self.rows = {}
         self._worst_var()
 
-    def _build_slots(self) -> None:
+    def _rule_units_of_class(self) -> None:
+        """Each class has only so many units."""
+        for c, cls in enumerate(self.classes):
+            if self.by_class[c]:
+                self.rows[f"units_of_class_{c}"] = _expr(
+                    [(self.n[p, c], 1) for p in self.by_class[c]]
+                ) <= len(cls.units)
+
+    def _rule_group_size(self) -> None:
+        """An open group has min-max students (at most its mentor's capacity); ``self.size``
+        is each group's size."""
+        rows, rules = self.rows, self.rules
+        self.size: list[pulp.LpAffineExpression] = []
+        for p, place in enumerate(self.places):
+            size = _expr([(self.n[p, c], self.classes[c].size) for c in self.by_place[p]])
+            self.size.append(size)
+            rows[f"group_size_at_least_{p}"] = size - rules.min_size * self.u[p] >= 0
+            rows[f"group_size_at_most_{p}"] = size - min(place.cap, rules.max_size) * self.u[p] <= 0
+
+    def _rule_order_places(self) -> None:
+        """Interchangeable places are ordered by size (no symmetric plans)."""
+        for p in range(len(self.places) - 1):
+            if self.places[p].twin == self.places[p + 1].twin:
+                self.rows[f"order_places_{p}"] = self.size[p] - self.size[p + 1] >= 0
+
+    def _rule_avoid(self, avoid: list[tuple[int, int]]) -> None:
+        """Two classes (single units) on the avoid list never share a group."""
+        for a, b in avoid:
+            for p in range(len(self.places)):
+                if (p, a) in self.n and (p, b) in self.n:
+                    self.rows[f"avoid_{a}_{b}_in_{p}"] = self.n[p, a] + self.n[p, b] <= 1
+
+    def _rule_meeting_slot(self) -> None:
+        """A group meets at one slot, where every member is free."""
         if self.n_slots <= 1:
             return
         rows, add = self.rows, self.prob.add_variable
@@ -238,7 +255,8 @@ class GroupModel:
             if self.classes[c].counts.get((attr, value), 0)
         ]
 
-    def _build_isolation(self) -> None:
+    def _rule_no_isolation(self) -> None:
+        """Nobody is the only member of their group with a value under a no-isolation rule."""
         rows, add = self.rows, self.prob.add_variable
         for attr, values in self.rules.isolation:
             for p, place in enumerate(self.places):
