@@ -187,13 +187,13 @@ def _cohort(
     return cohort_from_records(**{k: v for k, v in tables.items() if v})
 
 
-GRID = {"days": [0], "first_start": 9 * 60, "last_start": 10 * 60, "time_limit": 10}
+GRID = {"first_start": 9 * 60, "last_start": 10 * 60, "time_limit": 10}
 EARLY, LATE = ("Mon", "09:00", "10:00"), ("Mon", "10:00", "11:00")
 
 
 def _blocks(cohort, **settings):
     """The blocks chosen over every usable slot, and the names of the block model's rules."""
-    inst = prepare(cohort, GroupSettings(module="M1", **GRID, **settings))
+    inst = prepare(cohort, GroupSettings(module="M1", **{"days": [0], **GRID, **settings}))
     units = inst.placeable
     slots = model_slots(inst, units)
     total = inst.students(units)
@@ -263,3 +263,12 @@ def test_block_no_isolation_keeps_the_only_international_student_of_a_slot_out()
             inst.unit_counts[u].get(("home_status", "international"), 0) for u in block.units
         )
         assert intl != 1
+
+
+def test_block_units_of_class_each_student_takes_one_slot() -> None:
+    # S01-S03 free only early, S04-S06 only late, S07-S09 at both: nine placed, not twelve.
+    busy = [(f"S{i:02d}", *LATE) for i in (1, 2, 3)] + [(f"S{i:02d}", *EARLY) for i in (4, 5, 6)]
+    inst, outcome, names = _blocks(_cohort(9, busy=busy), min_size=3, max_size=6)
+    assert outcome.placed_bound == 9 and sum(placed_in_blocks(inst, outcome)) == 9
+    placed_units = [u for b in outcome.blocks for u in b.units]
+    assert sorted(placed_units) == sorted(inst.placeable)

@@ -374,76 +374,48 @@ def _blocks_milp(
     bound = best if status.status == "optimal" else int(math.floor((status.bound or total) + 1e-6))
     proven = status.status == "optimal"
     if len(slots) > 1:
-        _balance(
-            inst,
-            units,
-            bm.prob,
-            bm.takes,
-            bm.keys,
-            bm.students_at,
-            bm.opened,
-            placed,
-            best,
-            slots,
-            solver,
-            deadline,
-            clock,
-            notes,
-            bm.lead,
-        )
+        _balance(bm, units, placed, best, solver, deadline, clock, notes)
     return BlockOutcome(_read_blocks(bm), bound, proven, 0.0, notes)
 
 
 def _balance(
-    inst: Instance,
+    bm: _BlockModel,
     units: list[int],
-    prob: pulp.LpProblem,
-    a: dict[tuple[int, int], pulp.LpVariable],
-    keys: list[tuple],
-    n_t: dict[int, Any],
-    opened: dict[int, pulp.LpVariable],
     placed: Any,
     best: int,
-    slots: list[int],
     solver: str,
     deadline: float,
     clock: Callable[[], float],
     notes: list[str],
-    lead: dict[tuple[int, int], pulp.LpVariable],
 ) -> None:
     """Keep the placed count; make each block's make-up close to the pool's (students out of
     proportion), with one student's worth of penalty per extra block."""
+    inst, prob = bm.inst, bm.prob
     prob.extend({"keep_placed": placed >= best})
     shares = _shares(inst, units)
     dev_terms = []
     for (attr, v), share in shares.items():
-        for k in range(len(slots)):
-            terms = [
-                (a[c, k], dict(key[0][1]).get((attr, v), 0))
-                for c, key in enumerate(keys)
-                if k in key[1]
-            ]
-            terms = [(var, w) for var, w in terms if w]
+        for k in range(len(bm.slots)):
             dev = prob.add_variable(f"dev_{len(dev_terms)}", 0, None)
-            cnt = pulp.LpAffineExpression(terms)
+            cnt = pulp.LpAffineExpression(bm.count_at(k, attr, v))
             prob.extend(
                 {
-                    f"dev_up_{dev.name}": dev - cnt + share * n_t[k] >= 0,
-                    f"dev_down_{dev.name}": dev + cnt - share * n_t[k] >= 0,
+                    f"dev_up_{dev.name}": dev - cnt + share * bm.students_at[k] >= 0,
+                    f"dev_down_{dev.name}": dev + cnt - share * bm.students_at[k] >= 0,
                 }
             )
             dev_terms.append(dev)
     attrs = max(1, len({attr for attr, _ in shares}))
-    prob.setObjective(-pulp.lpSum(opened.values()) - pulp.lpSum(dev_terms) * (1.0 / attrs))
-    first = {name: var.varValue for name, var in a.items()}
-    first_lead = {name: var.varValue for name, var in lead.items()}
+    prob.setObjective(-pulp.lpSum(bm.opened.values()) - pulp.lpSum(dev_terms) * (1.0 / attrs))
+    first = {name: var.varValue for name, var in bm.takes.items()}
+    first_lead = {name: var.varValue for name, var in bm.lead.items()}
     budget = min(BALANCE_SECONDS * max(1.0, inst.students(units) / 100), 0.5 * (deadline - clock()))
     second = solve(prob, solver, max(0.5, budget), gap=0.1, warm_start=True)
     if second.status not in ("optimal", "feasible"):
         notes.append("Choosing meeting slots: kept the first plan (balancing timed out).")
-        for name, var in a.items():
+        for name, var in bm.takes.items():
             var.varValue = first[name]
-        for name, var in lead.items():
+        for name, var in bm.lead.items():
             var.varValue = first_lead[name]
 
 
