@@ -303,7 +303,7 @@ def test_mentoring_flow_solve_charts_whatif_and_exports() -> None:
     [b for b in at.button if b.label == "Solve with these changes"][0].click().run()
     no_errors(at)
     table = at.dataframe[0].value
-    row = table.loc[table["label"] == "Students in the cohort"].iloc[0]
+    row = table.loc[table["Figure"] == "Students in the cohort"].iloc[0]
     base, variation = (int(str(v).replace(",", "")) for v in row.iloc[1:3])
     assert variation == round(base * 1.2)  # 20% more students in the variation
     assert row.iloc[3] == f"+{variation - base:,}"

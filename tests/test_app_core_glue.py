@@ -37,7 +37,7 @@ def test_comparison_figures_read_as_text() -> None:
         }
     )
     shown = readable_comparison(frame)
-    assert list(shown.columns) == ["label", "plan", "change"]
+    assert list(shown.columns) == ["Figure", "plan", "change"]
     assert shown["plan"].tolist() == ["81.2%", "£1,234", "£4.36", "1,500", "x"]
     assert shown["change"].tolist() == ["+1.5 points", "-£250", "-£4.36", "", ""]
     assert readable_comparison(None) is None

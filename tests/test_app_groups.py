@@ -173,7 +173,7 @@ def test_study_groups_flow_move_a_student_save_coverage_whatif_export() -> None:
     button(at, "Solve with these changes").click().run()
     no_errors(at)
     table = at.dataframe[0].value
-    row = table.loc[table["label"] == "Students to place"].iloc[0]
+    row = table.loc[table["Figure"] == "Students to place"].iloc[0]
     base, variation = (int(str(v).replace(",", "")) for v in row.iloc[1:3])
     assert variation > base
 

@@ -407,7 +407,10 @@ def test_compare_scenarios_side_by_side(cohort) -> None:
     assert table.loc["cost", "change: One a week"] == pytest.approx(
         b.summary["cost"] - a.summary["cost"]
     )
-    assert pd.isna(table.loc["status", "change: One a week"])
+    assert table.loc["scheme", "Two a week"] == "PASS sessions"  # in words
+    assert table.loc["headline", "One a week"] == b.summary["headline"]
+    assert "status" not in table.index  # the solver's outcome is not a plan's figure
+    assert pd.isna(table.loc["headline", "change: One a week"])
     assert table.loc["setting: sessions_per_module", "One a week"] == 1
 
 

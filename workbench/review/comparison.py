@@ -31,7 +31,8 @@ def comparison_cell(metric: str, value: Any, change: bool = False) -> str:
 
 
 def readable_comparison(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The comparison table with every figure as text (the ``metric`` column dropped)."""
+    """The comparison table with every figure as text (the ``metric`` column dropped, the
+    figures' names under "Figure")."""
     if frame is None:
         return None
     out = frame.copy()
@@ -42,4 +43,4 @@ def readable_comparison(frame: pd.DataFrame | None) -> pd.DataFrame | None:
             comparison_cell(m, v, str(col).startswith("change"))
             for m, v in zip(frame["metric"], frame[col], strict=True)
         ]
-    return out.drop(columns=["metric"])
+    return out.drop(columns=["metric"]).rename(columns={"label": "Figure"})

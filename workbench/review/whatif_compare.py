@@ -31,16 +31,23 @@ def compare_scenarios(scenarios: Sequence[Any]) -> pd.DataFrame:
         raise ValueError("give at least one scenario to compare")
     names = _unique([s.name for s in scenarios])
     rows = []
-    metrics = [m for m in HEADLINE if any(m[0] in s.summary for s in scenarios)]
+    # The solver's own outcome stays out: each plan is told by its verdict.
+    metrics = [
+        m for m in HEADLINE if m[0] != "status" and any(m[0] in s.summary for s in scenarios)
+    ]
     schemes = {s.scheme for s in scenarios}
     same = next(iter(schemes)) if len(schemes) == 1 else None
-    for key, label in [("scheme", "Scheme"), *metrics]:
+    told = {
+        "scheme": lambda s: registry.scheme_name(s.scheme, s.settings),
+        "headline": lambda s: s.summary.get("headline") or "",
+    }
+    for key, label in [("scheme", "Scheme"), ("headline", "Verdict"), *metrics]:
         row: dict[str, Any] = {
             "metric": key,
-            "label": headline_label(key, same) if key != "scheme" else label,
+            "label": label if key in told else headline_label(key, same),
         }
         for name, s in zip(names, scenarios, strict=True):
-            row[name] = s.scheme if key == "scheme" else s.summary.get(key)
+            row[name] = told[key](s) if key in told else s.summary.get(key)
         rows.append(row)
     for key in _differing_settings(scenarios):
         row = {"metric": f"setting: {key}", "label": f"Setting: {key.replace('_', ' ')}"}
