@@ -23,7 +23,7 @@ chunk starts from a greedy plan improved by local search (:mod:`workbench.scheme
 solved by a MILP (:mod:`workbench.schemes.groups.model`); a large-neighbourhood search then re-forms the
 weakest groups exactly. The plan is checked against a relaxation that ignores slots and chunks
 (every student free together), and small cohorts are solved again as one exact model with the
-slot choice: the status is ``optimal`` only when the plan reaches the proven bound on every
+slot choice (:mod:`workbench.schemes.groups.exact`): the status is ``optimal`` only when the plan reaches the proven bound on every
 level; otherwise the gap is reported.
 """
 
