@@ -104,7 +104,8 @@ def outcome(chosen: Any) -> None:
 
 
 FIGURE_HELP = {
-    "reached": "Reached, of everyone the scheme is for.",
+    "reached": "Reached, of everyone the scheme is for (for PASS: enrolments on targeted "
+    "modules with a session the student is free for).",
     "coverage": "Reached as a share of those the scheme is for.",
     "expected_coverage": "Coverage times the expected uptake (see the Scheme page).",
     "cost": "Pay, training, staff time and rooms, with the rates on the Scheme page.",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_common import shared
 from app_common.file_text import plain
+from workbench.schemes import registry
 
 st.title("Peer-support planning workbench")
 st.markdown(
@@ -116,14 +117,22 @@ if listing is None or listing.empty:
     st.stop()
 shown = [
     c
-    for c in ("name", "scheme", "updated", "status", "coverage", "cost", "notes")
+    for c in ("name", "scheme", "updated", "headline", "coverage", "cost", "notes")
     if c in listing.columns
 ]
 st.dataframe(
-    listing[shown],
+    listing[shown].assign(scheme=listing["scheme"].map(registry.scheme_name)),
     width="stretch",
     hide_index=True,
-    column_config={"coverage": st.column_config.NumberColumn(format="percent")},
+    column_config={
+        "name": "Plan",
+        "scheme": "Scheme",
+        "updated": "Saved",
+        "headline": st.column_config.TextColumn("Verdict", width="large"),
+        "coverage": st.column_config.NumberColumn("Coverage", format="percent"),
+        "cost": st.column_config.NumberColumn("Cost per term", format="£%.0f"),
+        "notes": "Notes",
+    },
 )
 names = dict(zip(listing["id"], listing["name"], strict=True))
 chosen = st.selectbox(

@@ -104,9 +104,7 @@ def test_pass_cap_binds_then_unticking_restores_the_uncapped_plan() -> None:
     assert s["within_budget"] is True
     assert s["reached"] < uncapped_reach and s["sessions"] < free.summary["sessions"]
     metrics = {m.label: m.value for m in at.metric}
-    assert (
-        metrics["Enrolments with a session that fits"] == f"{s['reached']:,} of {s['eligible']:,}"
-    )
+    assert metrics["Enrolments reached"] == f"{s['reached']:,} of {s['eligible']:,}"
     assert metrics["Leaders running a session"] == str(s["leaders_used"]) and s["leaders"] >= 1
     # The cost against the cap, and what the cap left out, in words.
     assert any(m.value.startswith("Within budget") for m in at.success), [

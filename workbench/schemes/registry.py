@@ -198,7 +198,7 @@ SCHEMES: dict[str, Scheme] = {
             verdict=pass_verdict.verdict,
             labels={
                 "eligible": "Enrolments on targeted modules",
-                "reached": "Enrolments with a session that fits",
+                "reached": "Enrolments reached",  # a session that fits; short for a metric
                 "volunteers": "PASS leaders",
             },
             unit="targeted enrolments with a session that fits",
