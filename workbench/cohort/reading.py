@@ -121,13 +121,13 @@ def _resident_bytes() -> int | None:
         return None
 
 
-def _watch_memory(extra_mb: int) -> None:
+def _watch_memory(extra_mb: int) -> int | None:
     """End this worker (exit code MEMORY_EXIT) once its resident memory grows by more than
     ``extra_mb``: memory really used, which the address-space cap cannot measure (libraries
-    reserve address space they never touch)."""
+    reserve address space they never touch). Returns the limit in bytes (None off Linux)."""
     start = _resident_bytes()
     if start is None:
-        return  # not Linux: the address-space backstop alone
+        return None  # not Linux: the address-space backstop alone
     limit = start + extra_mb * MB
 
     def watch() -> None:
@@ -138,14 +138,18 @@ def _watch_memory(extra_mb: int) -> None:
             time.sleep(WATCH_SECONDS)
 
     threading.Thread(target=watch, name="workbench-read-memory", daemon=True).start()
+    return limit
 
 
 def _measured(fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int) -> _Answer:
     """Runs in the worker: watch its memory, then the value and the worker's peak memory."""
     gc.freeze()  # what the worker inherited is never collected here: no copying it page by page
-    _watch_memory(memory_mb)
+    limit = _watch_memory(memory_mb)
     value = fn(*args, **kwargs)
-    return _Answer(value, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if limit is not None and peak_kb * 1024 > limit:
+        os._exit(MEMORY_EXIT)  # over the cap between two looks of the watcher: refused all the same
+    return _Answer(value, peak_kb / 1024)
 
 
 @dataclass
