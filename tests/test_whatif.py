@@ -17,7 +17,6 @@ from workbench.review.whatif import (
     change_leaders,
     change_mentors,
     compare_scenarios,
-    headline_figures,
     leaders_needed,
     mentor_recruitment_order,
     mentors_needed,
@@ -29,6 +28,7 @@ from workbench.scenarios.scenario import solve_scenario
 from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
 from workbench.schemes.pass_sessions.settings import PassSettings
 from workbench.schemes.pass_sessions.solve import solve_pass
+from workbench.schemes.registry import plan_figures
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,7 @@ def test_parse_range() -> None:
 
 def test_headline_figures_match_the_plan(cohort) -> None:
     result = solve_mentoring(cohort, MentoringSettings())
-    f = headline_figures(cohort, "mentoring", MentoringSettings(), result)
+    f = plan_figures(cohort, "mentoring", MentoringSettings(), result)
     assert f["reached"] == len(result.matches) == result.matched
     assert f["eligible"] == result.mentees
     assert f["coverage"] == pytest.approx(result.matched / result.mentees)
@@ -226,7 +226,7 @@ def test_headline_figures_match_the_plan(cohort) -> None:
     assert f["cost_per_student_reached"] == pytest.approx(f["cost"] / f["reached"])
     assert f["mentors_used"] == result.matches["mentor_id"].nunique()
     p = solve_pass(cohort, PassSettings())
-    f = headline_figures(cohort, "pass", PassSettings(), p, budget=10.0)
+    f = plan_figures(cohort, "pass", PassSettings(), p, budget=10.0)
     assert f["reached"] == int(p.reach["reached"].sum()) and f["eligible"] == len(p.reach)
     assert f["sessions"] == len(p.sessions)
     assert f["within_budget"] is False

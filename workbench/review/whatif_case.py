@@ -230,22 +230,6 @@ def _uptake(case: Case, value: float) -> tuple[Any, Any]:
     return case.settings, a.model_copy(update={key: value})
 
 
-# ------------------------------------------------------------------------------ figures
-
-
-def headline_figures(
-    cohort: Cohort,
-    scheme: str,
-    settings: Any,
-    result: Any,
-    assumptions: Any = None,
-    rates: Any = None,
-    budget: float | None = None,
-) -> dict[str, Any]:
-    """The headline figures of a solved plan (:func:`workbench.schemes.registry.plan_figures`)."""
-    return registry.plan_figures(cohort, scheme, settings, result, assumptions, rates, budget)
-
-
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -257,7 +241,7 @@ def solve_case(case: Case) -> tuple[Any, dict[str, Any]]:
     """Solve a case; returns (result, headline figures with the solve seconds)."""
     started = time.perf_counter()
     result = registry.get(case.scheme).solve(case.cohort, case.settings)
-    figures = headline_figures(
+    figures = registry.plan_figures(
         case.cohort, case.scheme, case.settings, result, case.assumptions, case.rates, case.budget
     )
     figures["seconds"] = time.perf_counter() - started
