@@ -166,13 +166,22 @@ def child(kind: str, folder: str, out: str) -> None:
 
 
 def baseline_tree(rev: str, into: Path) -> Path:
-    """This tree's ``workbench`` with the mentoring package of ``rev`` (today's solve)."""
+    """This tree's ``workbench`` with the mentoring package of ``rev`` (today's solve), and the
+    cost module it was written against (the budget helpers it imports moved since)."""
     shutil.copytree(
         ROOT / "workbench", into / "workbench", ignore=shutil.ignore_patterns("__pycache__")
     )
     shutil.rmtree(into / "workbench" / "schemes" / "mentoring")
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "workbench/schemes/mentoring"],
+        [
+            "git",
+            "-C",
+            str(ROOT),
+            "archive",
+            rev,
+            "workbench/schemes/mentoring",
+            "workbench/outcomes/costs.py",
+        ],
         check=True,
         capture_output=True,
     ).stdout
