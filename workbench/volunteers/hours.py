@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.cohort.domain import Cohort
-from workbench.cohort.validation import parse_day, parse_time
+from workbench.prepare.plans import clock_columns, read_table
 from workbench.volunteers.people import display_name, emails, names, volunteers
 from workbench.volunteers.supervision import term_weeks
 
@@ -65,31 +65,6 @@ class VolunteerPlans:
 # ------------------------------------------------------------------------------ reading plans
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        return pd.DataFrame()
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ValueError(f"{path}: cannot be read ({exc})") from exc
-    frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
-    return frame
-
-
-def _clock_columns(frame: pd.DataFrame, where: str) -> pd.DataFrame:
-    out = frame.copy()
-    for col, parse in (("day", parse_day), ("start", parse_time), ("end", parse_time)):
-        if col not in out:
-            raise ValueError(f"{where}: needs a {col} column")
-        values = out[col].map(lambda v, p=parse: p(str(v).strip()))
-        if values.isna().any():
-            raise ValueError(
-                f"{where}: a {col} cannot be read (row {int(values.isna().idxmax()) + 2})"
-            )
-        out[col] = values.astype("int64")
-    return out
-
-
 def read_plans(plan_dir: str | Path, training_dir: str | Path | None = None) -> VolunteerPlans:
     """The plan files a solve wrote: sessions.csv (PASS), matches.csv (mentoring), and the
     training plan (training_sessions.csv, training_assignments.csv); ValueError in words."""
@@ -97,18 +72,18 @@ def read_plans(plan_dir: str | Path, training_dir: str | Path | None = None) -> 
     if not folder.is_dir():
         raise ValueError(f"{plan_dir}: not a folder of plan files")
     plans = VolunteerPlans()
-    sessions = _read(folder / "sessions.csv")
+    sessions = read_table(folder / "sessions.csv")
     if len(sessions):
-        plans.sessions = _clock_columns(sessions, f"{folder / 'sessions.csv'}")
-    plans.matches = _read(folder / "matches.csv")
+        plans.sessions = clock_columns(sessions, f"{folder / 'sessions.csv'}")
+    plans.matches = read_table(folder / "matches.csv")
     if training_dir is not None:
         tfolder = Path(training_dir)
-        tsessions = _read(tfolder / "training_sessions.csv")
+        tsessions = read_table(tfolder / "training_sessions.csv")
         if len(tsessions):
-            plans.training_sessions = _clock_columns(
+            plans.training_sessions = clock_columns(
                 tsessions, f"{tfolder / 'training_sessions.csv'}"
             )
-        plans.training_assignments = _read(tfolder / "training_assignments.csv")
+        plans.training_assignments = read_table(tfolder / "training_assignments.csv")
     if not len(plans.sessions) and not len(plans.matches):
         raise ValueError(f"{plan_dir}: has neither sessions.csv (PASS) nor matches.csv (mentoring)")
     return plans
