@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from workbench.cohort.contract import CONTRACT
+
 LEVELS: tuple[str, ...] = ("UG1", "UG2", "UG3", "UG4", "UG5", "UG6", "PGT", "PGR")
 LEVEL_RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
 DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -154,7 +156,6 @@ class Cohort(BaseModel):
         return [_student_from_row(row, extra) for _, row in self.students.iterrows()]
 
     def extra_student_columns(self) -> list[str]:
-        from workbench.cohort.contract import CONTRACT
 
         known = set(CONTRACT["students"].columns)
         return [c for c in self.students.columns if c not in known]

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from workbench.outcomes.coverage import assumptions_for, groups_reach, mentoring_reach, pass_reach
+
 BREAKDOWN_COLUMNS = ["item", "hours", "rate", "cost", "note"]
 
 
@@ -338,7 +340,6 @@ def cost_of_pass(
 ) -> CostBreakdown:
     """Cost of a PASS result, per student reached (students with at least one session that
     fits) and per student expected to attend regularly."""
-    from workbench.outcomes.coverage import assumptions_for, pass_reach
 
     rates = rates or CostRates()
     assumptions = assumptions_for(result, assumptions)
@@ -401,7 +402,6 @@ def cost_of_mentoring(
 ) -> CostBreakdown:
     """Cost of a mentoring result: the mentors it uses (at least one mentee), per mentee
     matched and per pair expected to stay active."""
-    from workbench.outcomes.coverage import assumptions_for, mentoring_reach
 
     rates = rates or CostRates()
     assumptions = assumptions_for(result, assumptions)
@@ -424,7 +424,6 @@ def cost_of_groups(
     result: Any, rates: CostRates | None = None, assumptions: Any = None
 ) -> CostBreakdown:
     """Cost of a study-groups result (groups: group_id, student_id, day, start, end)."""
-    from workbench.outcomes.coverage import assumptions_for, groups_reach
 
     rates = rates or CostRates()
     assumptions = assumptions_for(result, assumptions)

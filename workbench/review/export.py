@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.names import name_lookup, named
+from workbench.review import calendar as ics
+from workbench.review.whatif import headline_label
 from workbench.term.calendar import calendar_from_table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -159,7 +161,6 @@ RESULT_ORDER = (
 
 def headline_table(scenario: Any) -> pd.DataFrame:
     """The scenario's headline figures as a two-column table (figure, value)."""
-    from workbench.review.whatif import headline_label
 
     rows = [
         ("Scenario", scenario.name),
@@ -235,7 +236,6 @@ def pass_ics_bytes(
     Give a PASS scenario or its sessions table. ``term_start`` defaults to next Monday,
     ``weeks`` to the scenario's weeks per term, ``name`` to the scenario's name.
     """
-    from workbench.review import calendar as ics
 
     sessions = scenario_or_sessions
     people: dict[str, str] = {}

@@ -28,6 +28,7 @@ import pandas as pd
 from workbench import __version__
 from workbench.cohort.domain import TABLES, Cohort, SolveStatus
 from workbench.cohort.loading import cohort_to_tables
+from workbench.cohort.validation import validate_tables
 from workbench.outcomes.costs import CostRates
 from workbench.outcomes.coverage import Assumptions
 from workbench.schemes import registry
@@ -81,8 +82,6 @@ class Scenario:
     def cohort(self) -> Cohort:
         """The cohort, validated again from its contract tables (kept after the first call)."""
         if self._cohort is None:
-            from workbench.cohort.validation import validate_tables
-
             result = validate_tables({k: v.copy() for k, v in self.cohort_tables.items()})
             if result.cohort is None:
                 raise ScenarioFileError(

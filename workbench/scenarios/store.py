@@ -30,6 +30,7 @@ import pandas as pd
 from workbench.scenarios.scenario import (
     Scenario,
     ScenarioFileError,
+    _jsonable,
     now_iso,
     read_manifest,
     read_scenario_bytes,
@@ -528,7 +529,6 @@ def _disk_full(exc: sqlite3.Error) -> bool:
 
 
 def _summary_json(scenario: Scenario) -> dict:
-    from workbench.scenarios.scenario import _jsonable
 
     summary = _jsonable(scenario.summary)
     summary.setdefault("status", scenario.status.get("status", "not solved"))
