@@ -15,10 +15,13 @@ def file_stem(name: str) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner="Writing the report...")
-def report_html(scenario_key: str, _chosen, whatifs: tuple[str, ...] = ()) -> str:
+def report_html(
+    scenario_key: str, _chosen, whatifs: tuple[str, ...] = (), people: bool = True
+) -> str:
+    """The plan's report (``people=False``: without its lists of students, for a viewer)."""
     from workbench.review.report import render_report
 
-    return render_report(_chosen, charts=True, whatifs=whatifs)
+    return render_report(_chosen, charts=True, whatifs=whatifs, people=people)
 
 
 @st.cache_data(max_entries=8, show_spinner="Preparing the files...")

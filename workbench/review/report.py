@@ -263,6 +263,12 @@ def _chart_section(analysis: ScenarioAnalysis) -> str:
     return "".join(parts)
 
 
+PEOPLE_LEFT_OUT = (
+    '<section id="plan"><h2>The plan</h2><p class="small">The lists of students in this plan '
+    "are left out of this copy; the scheme coordinator can share them with you.</p></section>"
+)
+
+
 def _plan_section(scenario: Any) -> str:
     students = (getattr(scenario, "cohort_tables", None) or {}).get("students")
     results = {name: named(frame, students) for name, frame in scenario.results.items()}
@@ -511,10 +517,14 @@ def _assumptions_section(scenario: Any) -> str:
     return "".join(parts)
 
 
-def render_report(scenario: Any, charts: bool = True, whatifs: Sequence[str] = ()) -> str:
+def render_report(
+    scenario: Any, charts: bool = True, whatifs: Sequence[str] = (), people: bool = True
+) -> str:
     """The scenario as one printable, self-contained HTML page (a string).
 
-    ``whatifs`` are what-if answers about this plan, one sentence each (the What-if page's)."""
+    ``whatifs`` are what-if answers about this plan, one sentence each (the What-if page's).
+    ``people=False`` leaves out the plan's lists of students (for a viewer the coordinator has
+    not shown them to); every figure, chart and table of counts stays."""
     analysis = analyse(scenario, charts=charts)
     currency = str((scenario.cost_rates or {}).get("currency") or "£")
     scheme = scheme_name(scenario.scheme, scenario.settings)
@@ -544,7 +554,7 @@ def render_report(scenario: Any, charts: bool = True, whatifs: Sequence[str] = (
     )
     if charts:
         body.append(_chart_section(analysis))
-    body.append(_plan_section(scenario))
+    body.append(_plan_section(scenario) if people else PEOPLE_LEFT_OUT)
     body.append(_coverage_section(analysis))
     body.append(_cost_section(analysis, currency))
     body.append(_volunteers_section(scenario))
