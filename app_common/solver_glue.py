@@ -40,7 +40,7 @@ def sweep_places(most: int) -> int:
 def run_solve(fn, *args: Any, **kwargs: Any):
     """``fn(*args, **kwargs)`` in a solver worker process once a solver place is free; the page
     shows the seconds so far (and stays interruptible: a click elsewhere ends the worker)."""
-    from workbench.scenarios.concurrency import run_isolated
+    from workbench.isolation import run_isolated
 
     with solver_slot():
         box = st.empty()

@@ -21,16 +21,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from workbench.isolation import SolveCancelled, SolveError, run_isolated
 from workbench.review.jobs import solve_plan
 from workbench.scenarios import concurrency
-from workbench.scenarios.concurrency import (
-    SolveCancelled,
-    SolveError,
-    SolveLimiter,
-    SolverBusy,
-    Wait,
-    run_isolated,
-)
+from workbench.scenarios.concurrency import SolveLimiter, SolverBusy, Wait
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"

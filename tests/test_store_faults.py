@@ -18,7 +18,7 @@ from test_pass_sessions import assert_hard_rules
 
 from workbench.cohort.domain import SolveStatus
 from workbench.cohort.loading import load_cohort
-from workbench.scenarios.concurrency import SolveCrashed, run_isolated
+from workbench.isolation import SolveCrashed, run_isolated
 from workbench.scenarios.scenario import Scenario, solve_scenario
 from workbench.scenarios.store import ScenarioStore, StoreError
 from workbench.schemes import registry, solving

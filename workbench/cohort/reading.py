@@ -1,7 +1,7 @@
 """Reading untrusted files safely: caps, a capped worker process, workbook and mapping checks.
 
 Every file a coordinator uploads or names (CSV, zip, workbook, mapping) is read in a worker
-process (the solves' machinery, :func:`workbench.scenarios.concurrency.run_isolated`) with a
+process (the solves' machinery, :func:`workbench.isolation.run_isolated`) with a
 memory cap and a time limit, so nothing a file contains can stop, stall or swell the server: a
 file over a cap is refused with a message, and whatever was loaded before stays.
 
@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from workbench.cohort.raw import Mapping, Problem
-from workbench.scenarios.concurrency import SolveCrashed, SolveError, run_isolated
+from workbench.isolation import SolveCrashed, SolveError, run_isolated
 
 MB = 2**20
 EXCEL_MAX_ROWS = 1_048_576

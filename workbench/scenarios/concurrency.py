@@ -6,15 +6,10 @@ Streamlit serves every coordinator from one Python process, one thread per brows
   run at once in the server process; the others wait in line (first come, first served) and can
   say how many are ahead of them (:class:`Wait`). On a 2-core server two solves already use both
   cores: more would only make every page and every solve slower.
-* **The worker process.** HiGHS and CBC release the GIL while they search (measured: a pure-Python
-  loop in another thread kept ~90% of its speed beside an 8 s HiGHS solve, and its longest pause
-  was 12 ms), but a scheme's own Python (building the model, pricing, the greedy start, the
-  headline figures) holds it: beside a 12 s mentoring solve of 10,000 mentees the loop ran at
-  53% of its speed. :func:`run_isolated` therefore runs a solve in a worker process forked from a
-  clean fork server: the server's threads keep the GIL, a cancelled solve is ended at once, and a
-  solve that runs out of memory ends only its worker (``WORKBENCH_SOLVE_MEMORY_MB`` caps the
-  memory a worker may add, unset = no cap). Results come back pickled; the same input gives the
-  same plan in the worker as in the server (the solvers are seeded and single-threaded).
+* **The worker process.** Each solve runs in its own worker process
+  (:func:`workbench.isolation.run_isolated`, which file reading shares): the server's threads
+  keep the GIL, a cancelled solve is ended at once, and a solve that runs out of memory ends
+  only its worker.
 
 The cap is per server process: several server processes behind one proxy each have their own.
 """
@@ -23,67 +18,27 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import multiprocessing
-import os
-import pickle
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.isolation import (
+    POLL_SECONDS,
+    SolveCancelled,
+    SolveError,
+    env_int,
+    is_cancelled,
+    run_isolated,
+)
+
 DEFAULT_MAX_SOLVES = 2
 ENV_MAX_SOLVES = "WORKBENCH_MAX_SOLVES"
-ENV_MEMORY_MB = "WORKBENCH_SOLVE_MEMORY_MB"
-POLL_SECONDS = 0.25
-
-# Imported once by the fork server, so each worker starts with the solvers loaded.
-PRELOAD = [
-    "workbench.scenarios.concurrency",
-    "workbench.cohort.loading",  # files are read in workers too (workbench.cohort.reading)
-    "workbench.review.whatif",
-    "workbench.review.jobs",
-    "workbench.scenarios.scenario",
-    "workbench.schemes.mentoring.solve",
-    "workbench.schemes.pass_sessions.solve",
-    "workbench.outcomes.coverage",
-    "workbench.outcomes.costs",
-]
-
-
-class SolveError(ValueError):
-    """A solve that could not run or finish: the message says why, in plain words."""
 
 
 class SolverBusy(SolveError):
     """Every solver stayed busy for longer than this solve was willing to wait."""
-
-
-class SolveCancelled(SolveError):
-    """The solve was cancelled (while waiting in line or while running)."""
-
-
-class SolveCrashed(SolveError):
-    """The worker process running the solve ended without an answer (e.g. out of memory)."""
-
-
-def _env_int(name: str, default: int | None) -> int | None:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise SolveError(f"{name} must be a whole number, not '{text}'") from None
-
-
-def _is_set(cancel: Any) -> bool:
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
 
 
 # ------------------------------------------------------------------------------ the cap
@@ -125,7 +80,7 @@ class SolveLimiter:
 
     def __init__(self, max_solves: int | None = None) -> None:
         if max_solves is None:
-            max_solves = _env_int(ENV_MAX_SOLVES, DEFAULT_MAX_SOLVES)
+            max_solves = env_int(ENV_MAX_SOLVES, DEFAULT_MAX_SOLVES)
         if max_solves is None or max_solves < 1:
             raise SolveError(f"the number of solves at once must be at least 1, not {max_solves}")
         self.capacity = int(max_solves)
@@ -169,7 +124,7 @@ class SolveLimiter:
             try:
                 while self._line[0] is not me or self._in_use >= self.capacity:
                     waited = time.monotonic() - started
-                    if _is_set(cancel):
+                    if is_cancelled(cancel):
                         raise SolveCancelled(
                             "the solve was cancelled while waiting for a free solver"
                         )
@@ -232,140 +187,6 @@ def sweep_places(most: int) -> int:
     """Solver places a sweep asks for: up to ``most``, never the server's last one (a long sweep
     must not shut other coordinators out), at least one."""
     return max(1, min(most, limiter().capacity - 1))
-
-
-# ------------------------------------------------------------------------------ worker process
-
-
-def _context() -> Any:
-    """Workers forked from a clean fork server (never from the multi-threaded server itself:
-    forking it can deadlock); spawn where there is no fork server."""
-    try:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-    except ValueError:
-        context = multiprocessing.get_context("spawn")
-    return context
-
-
-def _vm_bytes() -> int | None:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _cap_memory(extra_mb: int) -> None:
-    """Let this worker map at most ``extra_mb`` more than it has now (Linux)."""
-    import resource
-
-    now = _vm_bytes()
-    if now is None:
-        return
-    limit = now + extra_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _worker(
-    conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int | None
-) -> None:
-    """Runs in the worker process: call ``fn`` and send back (True, value) or (False, error)."""
-    try:
-        if memory_mb:
-            _cap_memory(memory_mb)
-        answer: tuple[bool, Any] = (True, fn(*args, **kwargs))
-    except BaseException as exc:  # noqa: BLE001 (everything goes back to the caller)
-        exc.add_note("In the solve worker:\n" + "".join(traceback.format_exception(exc)))
-        answer = (False, exc)
-    try:
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        if not answer[0]:
-            pickle.loads(data)  # an exception that cannot be rebuilt is sent as text instead
-    except Exception as exc:  # noqa: BLE001
-        what = repr(answer[1]) if not answer[0] else f"the result could not be sent back: {exc}"
-        data = pickle.dumps((False, SolveError(f"the solve failed: {what}")))
-    try:
-        conn.send_bytes(data)
-    finally:
-        conn.close()
-
-
-def run_isolated(
-    fn: Callable[..., Any],
-    /,
-    *args: Any,
-    cancel: Any = None,
-    on_tick: Callable[[float], None] | None = None,
-    memory_mb: int | None = None,
-    poll: float = POLL_SECONDS,
-    **kwargs: Any,
-) -> Any:
-    """``fn(*args, **kwargs)`` in a worker process; its value, or its exception raised here.
-
-    ``fn`` and the arguments must pickle (a module-level function; cohorts, settings and
-    results do). ``on_tick(seconds)`` is called about every ``poll`` seconds while it runs (an
-    exception it raises ends the worker and propagates); ``cancel`` (an event or a callable)
-    ends the worker with :class:`SolveCancelled`. ``memory_mb`` (default
-    ``WORKBENCH_SOLVE_MEMORY_MB``) caps the memory the worker may add; a worker that runs out
-    of memory or dies gives :class:`SolveCrashed`.
-    """
-    if memory_mb is None:
-        memory_mb = _env_int(ENV_MEMORY_MB, None)
-    context = _context()
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker,
-        args=(send, fn, args, kwargs, memory_mb),
-        name="workbench-solve",
-        daemon=True,
-    )
-    started = time.monotonic()
-    process.start()
-    send.close()
-    data: bytes | None = None
-    try:
-        while True:
-            if receive.poll(poll):
-                with contextlib.suppress(EOFError):
-                    data = receive.recv_bytes()
-                break
-            if not process.is_alive() and not receive.poll(0):
-                break
-            if _is_set(cancel):
-                raise SolveCancelled("the solve was cancelled")
-            if on_tick is not None:
-                on_tick(time.monotonic() - started)
-    finally:
-        if process.is_alive() and data is None:
-            process.terminate()
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=5)
-        receive.close()
-    if data is None:
-        code = process.exitcode
-        hint = " (it was stopped: the server may be out of memory)" if code in (-9, 137) else ""
-        crashed = SolveCrashed(
-            f"the solve stopped unexpectedly (worker exit code {code}){hint}; "
-            "try a smaller cohort or fewer options, or a longer time limit"
-        )
-        crashed.exitcode = code  # a signal (negative) when the system or an abort ended it
-        raise crashed
-    ok, value = pickle.loads(data)
-    if ok:
-        return value
-    if isinstance(value, MemoryError):
-        limit = f" ({memory_mb:,} MB)" if memory_mb else ""
-        raise SolveCrashed(
-            f"the model is too large for the memory a solve may use{limit}: "
-            "try a smaller cohort or fewer options"
-        ) from value
-    raise value
 
 
 def solve_limited(
