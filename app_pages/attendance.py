@@ -5,7 +5,7 @@ import streamlit as st
 from app_common import term_state
 from app_common.file_text import plain
 from workbench.cohort.loading import Upload
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 from workbench.term.registers import (
     TERM_TABLES,
     check_attendance,

@@ -17,7 +17,7 @@ from workbench.prepare.scheme_of_work import (
     scheme_verdict,
 )
 from workbench.prepare.sow_instance import FIRST, REVISIT, SchemeSettings
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 
 st.title("Scheme of work")
 st.markdown(

@@ -8,7 +8,7 @@ from app_common import shared
 from app_common.file_text import plain
 from workbench.cohort.domain import DAYS
 from workbench.cohort.validation import ValidationReport, ValidationResult
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 from workbench.volunteers import recruit, training, training_explain
 from workbench.volunteers.certificates import (
     certificate_file_name,

@@ -17,16 +17,9 @@ from openpyxl import load_workbook
 from workbench.cli.main import main
 from workbench.cohort.generate import generate_cohort
 from workbench.cohort.loading import write_tables
-from workbench.review.export import (
-    neutralise,
-    safe_frame,
-    scenario_csv_zip,
-    scenario_excel_bytes,
-    sheet_name,
-    to_csv_bytes,
-    to_excel_bytes,
-)
+from workbench.review.export import scenario_csv_zip, scenario_excel_bytes
 from workbench.review.report import render_report
+from workbench.safe_tables import neutralise, safe_frame, sheet_name, to_csv_bytes, to_excel_bytes
 from workbench.scenarios.scenario import read_scenario, solve_scenario
 from workbench.schemes.mentoring.solve import MentoringSettings
 from workbench.schemes.pass_sessions.settings import PassSettings

@@ -35,7 +35,7 @@ from workbench.prepare.sow_instance import (
 )
 from workbench.prepare.sow_rules import Visit, check_module
 from workbench.prepare.term import TermWeek, term_weeks, weeks_from_start
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 
 MONDAY = dt.date(2026, 9, 28)
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"

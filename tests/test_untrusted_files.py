@@ -19,7 +19,7 @@ from workbench.cohort.loading import Upload, load_mapping, load_uploads, read_up
 from workbench.cohort.numbers import COMMA, POINT, UNKNOWN, decimal_mark, parse_number
 from workbench.cohort.reading import CAPS, ReadCaps, ReadRefused, run_capped
 from workbench.cohort.validation import Mapping
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 from workbench.schemes.pass_sessions.solve import PassSettings, solve_pass
 
 sys.path.insert(0, str(Path(__file__).parent))

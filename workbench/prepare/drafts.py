@@ -1,5 +1,5 @@
 """Messages as drafts: a mail-merge CSV (to, subject, body; formulas made inert by
-:mod:`workbench.review.export`) and a zip of ``.eml`` files a mail client opens as drafts.
+:mod:`workbench.safe_tables`) and a zip of ``.eml`` files a mail client opens as drafts.
 
 Nothing is sent. Each ``.eml`` is built with the standard library's :mod:`email` package
 (``EmailMessage`` with the default policy): names and subjects are one line of text before they
@@ -23,7 +23,7 @@ import pandas as pd
 from workbench.cohort.domain import Cohort
 from workbench.prepare import messages as msg
 from workbench.prepare.plans import PlanFiles
-from workbench.review.export import to_csv_bytes
+from workbench.safe_tables import to_csv_bytes
 
 DEFAULT_COORDINATOR = "The peer support team"
 # Headers are not folded below the RFC 5322 line limit: Python's folding of an address list with
