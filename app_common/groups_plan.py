@@ -3,7 +3,8 @@ not placed and why, the charts, and moving a student by hand with the rules re-c
 
 Editing works on a copy of the plan kept in this session (``groups_edit_<scenario id>``); the
 checks and scores come from :mod:`workbench.schemes.groups.edit` (cached on the edited table), and the
-edited plan is saved as a new scenario only when the coordinator asks.
+edited plan is saved as a new scenario (:mod:`workbench.scenarios.edited`) only when the
+coordinator asks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 
 from app_common import shared, tables
 from app_common.file_text import bullets, plain
+from workbench.scenarios.edited import edited_scenario
 from workbench.schemes.groups import edit as ge
 from workbench.schemes.groups import view as gv
 
@@ -276,7 +278,7 @@ def _edited(chosen: Any, frame: pd.DataFrame) -> None:
         disabled=not confirmed,
     ):
         try:
-            made = ge.edited_scenario(chosen, frame, name.strip() or f"{chosen.name} (edited)")
+            made = edited_scenario(chosen, frame, name.strip() or f"{chosen.name} (edited)")
         except ValueError as exc:
             st.error(plain(exc))
             return

@@ -10,6 +10,7 @@ import pytest
 
 from workbench.cohort.domain import Cohort, Slot
 from workbench.cohort.validation import cohort_from_records
+from workbench.scenarios.edited import edited_scenario
 from workbench.schemes.groups import edit as ge
 from workbench.schemes.groups import view as gv
 from workbench.schemes.groups.solve import GroupSettings
@@ -238,7 +239,7 @@ def test_edited_scenario_is_a_real_scenario_with_its_status(solved) -> None:
 
     groups = solved.results["groups"]
     other = next(g for g in ge.target_choices(groups) if g and g != ge.group_of(groups)["S1"])
-    made = ge.edited_scenario(solved, ge.move_student(groups, "S1", other), "tiny (edited)")
+    made = edited_scenario(solved, ge.move_student(groups, "S1", other), "tiny (edited)")
     assert made.id != solved.id and made.name == "tiny (edited)"
     assert made.status["status"] == ge.BREAKS_RULES
     assert made.summary["placed"] == 8 and made.summary["reached"] == 8

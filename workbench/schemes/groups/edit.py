@@ -3,11 +3,12 @@
 A coordinator adjusts a solved plan (``groups`` table: group_id, student_id, day, start, end,
 slot, mentor_id). Every edit gives a new table; :func:`check_edited` re-checks it against every
 hard rule with :func:`workbench.schemes.groups.solve.check_groups`, re-scores it with
-:func:`workbench.schemes.groups.solve.score_groups` and lists who is left out and why. :func:`edited_scenario`
-saves the edited plan as a scenario with an honest status: a plan that keeps every rule is
+:func:`workbench.schemes.groups.solve.score_groups` and lists who is left out and why.
+:func:`edited_result` gives the edited plan an honest status: a plan that keeps every rule is
 ``feasible`` (or ``optimal`` when it reaches the solver's proven bounds, which hold for any
 valid plan of the same students and settings); one that breaks a rule is ``breaks rules``,
-with each broken rule in its messages.
+with each broken rule in its messages. Saving it as a scenario is the scenarios layer's
+business (:func:`workbench.scenarios.edited.edited_scenario`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from workbench.cohort.availability import free_matrix
 from workbench.cohort.domain import Cohort, Slot, SolveStatus
+from workbench.schemes.groups.prepare import prepare
 from workbench.schemes.groups.settings import GroupSettings
+from workbench.schemes.groups.solve import GroupResult, check_groups, score_groups
 
 NOT_IN_A_GROUP = ""
 BREAKS_RULES = "breaks rules"
@@ -90,8 +94,6 @@ def free_times(
 ) -> list[Slot]:
     """The meeting times of the grid at which every member (and the mentor) of a group is
     free."""
-    from workbench.cohort.availability import free_matrix
-
     rows = _plain(groups)
     rows = rows.loc[rows["group_id"] == str(group_id)]
     people = list(rows["student_id"]) + [m for m in rows["mentor_id"].dropna().unique()]
@@ -166,9 +168,6 @@ def check_edited(
     groups: pd.DataFrame,
 ) -> EditedPlan:
     """Re-check and re-score an edited plan against the plan it was edited from."""
-    from workbench.schemes.groups.prepare import prepare
-    from workbench.schemes.groups.solve import check_groups, score_groups
-
     inst = prepare(cohort, settings)
     frame = _plain(groups)
     problems = check_groups(cohort, settings, frame, instance=inst)
@@ -281,10 +280,8 @@ def edited_status(plan: EditedPlan, bounds: dict[str, Any]) -> SolveStatus:
 
 def edited_result(
     plan: EditedPlan, settings: GroupSettings, bounds: dict[str, Any], pool: str = ""
-) -> Any:
+) -> GroupResult:
     """The edited plan as a :class:`workbench.schemes.groups.solve.GroupResult` (to save as a scenario)."""
-    from workbench.schemes.groups.solve import GroupResult
-
     return GroupResult(
         status=edited_status(plan, bounds),
         groups=plan.groups,
@@ -301,28 +298,4 @@ def edited_result(
         total_bound=bounds.get("total_bound"),
         placed_bound=bounds.get("placed_bound"),
         notes=[*plan.notes, *(f"Changed by hand: {c}" for c in plan.changes)],
-    )
-
-
-def edited_scenario(chosen: Any, groups: pd.DataFrame, name: str) -> Any:
-    """A new scenario holding ``chosen``'s plan as edited by hand (same cohort, settings,
-    assumptions and cost rates), re-checked, re-scored and with its honest status."""
-    from workbench.scenarios.scenario import solve_scenario
-
-    if chosen.scheme != "groups":
-        raise ValueError("only a groups plan can be edited by moving students")
-    cohort, settings = chosen.cohort(), chosen.settings_model()
-    plan = check_edited(
-        cohort, settings, chosen.results["groups"], chosen.results["unplaced"], groups
-    )
-    result = edited_result(plan, settings, chosen.summary, str(chosen.summary.get("pool", "")))
-    return solve_scenario(
-        cohort,
-        "groups",
-        settings,
-        name=name,
-        notes=chosen.notes,
-        assumptions=chosen.assumptions or None,
-        cost_rates=chosen.cost_rates or None,
-        result=result,
     )
