@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
 from workbench.cohort.names import named
+from workbench.schemes.groups.solve import GroupSettings, form_groups
 from workbench.schemes.registry import plan_summary
 
 
@@ -157,8 +158,6 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.schemes.groups.solve import GroupSettings, form_groups
-
     low, high = _size(args.size)
     first, last = _hours(args.hours)
     try:

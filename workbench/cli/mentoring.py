@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.names import named
 from workbench.schemes.mentoring.scoring import CRITERIA, DEFAULT_WEIGHTS
+from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
 from workbench.schemes.registry import plan_summary
 from workbench.volunteers.people import trained_only
 
@@ -141,8 +142,6 @@ def _weights(items: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
-
     try:
         settings = MentoringSettings(
             rule=args.rule,

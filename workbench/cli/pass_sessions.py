@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import ValidationError
@@ -21,7 +22,10 @@ from pydantic import ValidationError
 from workbench.cli.common import UsageError, load_or_fail, output_folder, print_verdict, write_table
 from workbench.cohort.domain import DAYS, format_time
 from workbench.cohort.names import name_lookup, named
+from workbench.cohort.validation import parse_day, parse_time
+from workbench.review.calendar import next_monday, sessions_ics
 from workbench.schemes.pass_sessions.settings import LUNCH, PassSettings
+from workbench.schemes.pass_sessions.solve import free_students_by_slot, solve_pass
 from workbench.schemes.registry import plan_summary
 from workbench.term.calendar import TermCalendar, parse_breaks, term_for
 from workbench.term.monitoring import read_uptake
@@ -124,8 +128,6 @@ def _usage(message: str) -> Exception:
 
 
 def _time_arg(value: str, flag: str) -> int:
-    from workbench.cohort.validation import parse_time
-
     minutes = parse_time(value)
     if minutes is None:
         raise _usage(f"{flag} {value}: use a 24-hour time HH:MM")
@@ -133,8 +135,6 @@ def _time_arg(value: str, flag: str) -> int:
 
 
 def _day_arg(value: str, what: str) -> int:
-    from workbench.cohort.validation import parse_day
-
     text = str(value).strip()
     if text.isdigit() and 0 <= int(text) <= 6:
         return int(text)
@@ -284,9 +284,6 @@ def sessions_for_csv(sessions: pd.DataFrame) -> pd.DataFrame:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and write the plan; raise UsageError on bad input."""
-    from workbench.review.calendar import next_monday, sessions_ics
-    from workbench.schemes.pass_sessions.solve import free_students_by_slot, solve_pass
-
     settings = settings_from_args(args)
     if args.weeks < 1:
         raise _usage("--weeks must be at least 1")
@@ -305,8 +302,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         term_start = next_monday()
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(args.timezone)
     except (KeyError, ValueError) as exc:
         raise _usage(f"--timezone {args.timezone}: not a known time zone") from exc

@@ -30,6 +30,7 @@ from workbench.cohort.contract import (
     INT,
     LEVEL,
     NUMBER,
+    SCHEME_TABLES,
     TEXT,
     TIME,
     TableSpec,
@@ -445,8 +446,6 @@ def _warn_soft(
 
 def scheme_problems(cohort: Cohort, scheme: str) -> list[Problem]:
     """What the chosen scheme needs that the cohort lacks, in the coordinator's words."""
-    from workbench.cohort.contract import SCHEME_TABLES
-
     problems = []
     for name in SCHEME_TABLES.get(scheme, ()):
         if len(cohort.table(name)) == 0:

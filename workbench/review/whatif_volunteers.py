@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import LEVEL_RANK, Cohort
+from workbench.schemes.pass_sessions.settings import targeted_modules
 
 # ------------------------------------------------------------------------------ volunteers
 
@@ -103,10 +104,8 @@ def set_mentor_capacity(cohort: Cohort, capacity: int) -> Cohort:
 
 def _targeted(cohort: Cohort, settings: Any) -> list[str]:
     try:
-        from workbench.schemes.pass_sessions.settings import targeted_modules
-
         return targeted_modules(cohort, settings)[0]
-    except (ImportError, ValueError, AttributeError):
+    except (ValueError, AttributeError):
         return sorted(set(cohort.leaders["module_code"]))
 
 

@@ -7,14 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workbench.cohort.availability import weekdays
+from workbench.cohort.availability import weekdays, weekly_slots
+from workbench.cohort.contract import CONTRACT, header_lookup, normalise_header
 from workbench.cohort.domain import DAYS, LEVELS, Slot, format_time
 
 
 def normalise_attribute(name: str) -> str:
     """A student attribute as the coordinator may type it -> its column name."""
-    from workbench.cohort.contract import CONTRACT, header_lookup, normalise_header
-
     key = normalise_header(name)
     lookup = header_lookup(CONTRACT["students"])
     if key in lookup:
@@ -128,8 +127,6 @@ class GroupSettings(BaseModel):
 
     def slots(self) -> list[Slot]:
         """The candidate weekly meeting slots."""
-        from workbench.cohort.availability import weekly_slots
-
         return weekly_slots(self.days, self.first_start, self.last_start, self.session_minutes)
 
     def describe_grid(self) -> str:

@@ -15,12 +15,15 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
+from workbench.cohort.availability import free_matrix
 from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import DAY_NAMES, DAYS, LEVELS, Cohort, format_time
 from workbench.outcomes.chart_style import PALETTE, empty_chart, spoken, with_table
 from workbench.outcomes.chart_style import title as chart_title
 from workbench.outcomes.plan_charts import slot_grid_chart
+from workbench.schemes.groups.prepare import select_pool
 from workbench.schemes.groups.rules import LIST_ATTRIBUTES, attribute_word
 from workbench.schemes.groups.settings import GroupSettings
 
@@ -138,8 +141,6 @@ def format_pairs(pairs: list[Any]) -> str:
 
 def pool_text(cohort: Cohort, settings: GroupSettings) -> str:
     """Who will be grouped, in words; ValueError when the choice matches nobody."""
-    from workbench.schemes.groups.prepare import select_pool
-
     ids, label = select_pool(cohort, settings)
     n = len(ids)
     fewest = -(-n // settings.max_size)
@@ -272,8 +273,6 @@ def form_defaults(cohort: Cohort | None) -> dict[str, Any]:
 
 def settings_from_form(v: dict[str, Any], time_limit: float = 30.0) -> GroupSettings:
     """GroupSettings from the form's values; ValueError with the problem in words."""
-    from pydantic import ValidationError
-
     social = v["kind"] == "social"
     if social:
         pool = {"level": v["social_level"] or None}
@@ -407,8 +406,6 @@ def _cell(value: Any) -> Any:
 
 def free_by_slot(cohort: Cohort, settings: GroupSettings, student_ids: list[str]) -> pd.DataFrame:
     """How many of these students are free at each meeting time of the grid."""
-    from workbench.cohort.availability import free_matrix
-
     slots = settings.slots()
     free = (
         free_matrix(cohort, list(student_ids), slots)

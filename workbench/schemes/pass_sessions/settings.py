@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workbench.cohort.availability import weekdays
+from workbench.cohort.availability import weekdays, weekly_slots
 from workbench.cohort.domain import DAYS, Cohort, Slot, format_time
 from workbench.outcomes.costs import CostRates
 
@@ -264,8 +264,6 @@ def targeted_modules(cohort: Cohort, settings: PassSettings) -> tuple[list[str],
 
 def grid_slots(settings: PassSettings) -> list[Slot]:
     """The candidate weekly slots of the settings' grid (avoided times left out)."""
-    from workbench.cohort.availability import weekly_slots
-
     return weekly_slots(
         settings.days,
         settings.first_start,
