@@ -22,6 +22,11 @@ from workbench.schemes.mentoring.rules import safe_name
 from workbench.schemes.solving import make_solver
 
 INF = highspy.kHighsInf
+# The first solve runs the dual simplex from the slack basis. New columns leave the last basis
+# primal feasible (they enter at zero), so each re-solve runs the primal simplex from it: the
+# dual simplex would first have to repair the new columns' dual infeasibility (measured on
+# 40,000 students: a third of the re-solves' iterations and time).
+SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
 
 
 class BlockLP:
@@ -37,6 +42,7 @@ class BlockLP:
         # Each re-solve after new columns starts from the last optimal basis (hot start).
         self.h.setOptionValue("presolve", "off")
         self.h.setOptionValue("solver", "simplex")
+        self.h.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.e = np.zeros(0, dtype=np.int64)
         self.m = np.zeros(0, dtype=np.int64)
@@ -110,6 +116,7 @@ class BlockLP:
             )
         started = time.perf_counter()
         self.h.run()
+        self.h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
         seconds = time.perf_counter() - started
         optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         label = "optimal" if optimal else self.h.modelStatusToString(self.h.getModelStatus())

@@ -48,7 +48,7 @@ from workbench.schemes.solving import solve
 CACHE_PAIRS = 4_000_000  # a block with up to this many pairs keeps its slices while solved
 ADD_PER_MENTEE = 4  # pricing adds at most this many improving pairs per mentee per round
 START_PER_MENTEE = 2  # the start: each mentee's best few mentors ...
-START_PER_MENTOR = 24  # ... and each mentor's best (capacity + this) mentees
+START_PER_MENTOR = 12  # ... and each mentor's best (capacity + this) mentees
 
 
 @dataclass
