@@ -76,9 +76,12 @@ def is_cancelled(cancel: Any) -> bool:
     return bool(cancel())
 
 
-def _context() -> Any:
+def _context(start_method: str | None = None) -> Any:
     """Workers forked from a clean fork server (never from the multi-threaded server itself:
-    forking it can deadlock); spawn where there is no fork server."""
+    forking it can deadlock); spawn where there is no fork server. ``start_method`` overrides
+    it (file reading forks a single-threaded command line directly)."""
+    if start_method is not None:
+        return multiprocessing.get_context(start_method)
     try:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
@@ -141,6 +144,7 @@ def run_isolated(
     on_tick: Callable[[float], None] | None = None,
     memory_mb: int | None = None,
     poll: float = POLL_SECONDS,
+    start_method: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """``fn(*args, **kwargs)`` in a worker process; its value, or its exception raised here.
@@ -150,11 +154,12 @@ def run_isolated(
     exception it raises ends the worker and propagates); ``cancel`` (an event or a callable)
     ends the worker with :class:`SolveCancelled`. ``memory_mb`` (default
     ``WORKBENCH_SOLVE_MEMORY_MB``) caps the memory the worker may add; a worker that runs out
-    of memory or dies gives :class:`SolveCrashed`.
+    of memory or dies gives :class:`SolveCrashed`. ``start_method`` (e.g. "fork") replaces
+    the fork server.
     """
     if memory_mb is None:
         memory_mb = env_int(ENV_MEMORY_MB, None)
-    context = _context()
+    context = _context(start_method)
     receive, send = context.Pipe(duplex=False)
     process = context.Process(
         target=_worker,

@@ -213,7 +213,16 @@ def _renamed(names: list[str], header: list[str]) -> dict[str, str]:
     return {n: w for n, w in zip(names, written, strict=False) if n != w and w}
 
 
-_PADDED = re.compile(r"(?:^|[,;\t])[ \t]|[ \t](?:$|[,;\t\r])", re.M)
+# A cell that starts or ends with a space or tab: after a line start or delimiter, or before a
+# line end, delimiter or CR. Written to start at the space (the engine then skips ahead to
+# spaces and tabs; starting with "^ or a delimiter" tried every position: 0.4 s on 40,000
+# students' files); a space at the very start of the text is checked apart.
+_PADDED = re.compile(r"[ \t](?:(?<=[\n,;\t].)|$|[,;\t\r])", re.M)
+
+
+def _padded(text: str) -> bool:
+    """Whether any cell of the file starts or ends with a space or tab."""
+    return text[:1] in (" ", "\t") or _PADDED.search(text) is not None
 
 
 def _stripped_or_none(values: pd.Series, padded: bool) -> pd.Series:
@@ -263,7 +272,7 @@ def _parse_simple_csv(
     blank[rest_empty] = body.loc[rest_empty, body.columns[0]].str.strip().eq("")
     body = body.loc[~blank]
     names = unique_headers(header)
-    padded = _PADDED.search(text) is not None
+    padded = _padded(text)
     out = pd.DataFrame(
         {h: _stripped_or_none(body[i], padded) for h, i in zip(names, body.columns, strict=True)}
     )
@@ -494,7 +503,7 @@ def load_cohort_measured(
 ) -> tuple[ValidationResult, float]:
     """:func:`load_cohort` and the peak memory (MB) of the worker that read it (benchmarks)."""
     limits = caps()
-    read = run_capped(_load_path, Path(path), mapping, limits, limits=limits)
+    read = run_capped(_load_path, Path(path), mapping, limits, limits=limits, fresh=True)
     return read.value, read.peak_mb
 
 
