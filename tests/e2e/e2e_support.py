@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 IDLE = '[data-test-script-state="notRunning"]'
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -50,9 +50,17 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def start_server(data_dir: Path, log: Path) -> Server:
-    """`streamlit run app.py` headless on a free localhost port, using the repo's config."""
-    port = _free_port()
+def start_server(
+    data_dir: Path,
+    log: Path,
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+    app_args: tuple[str, ...] = (),
+) -> Server:
+    """`streamlit run app.py` headless on a free localhost port, using the repo's config
+    (``options``: more Streamlit options, e.g. ``--secrets.files=...``; ``app_args``: the
+    app's own, e.g. ``--sample department``)."""
+    port = port or free_port()
     env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -65,6 +73,8 @@ def start_server(data_dir: Path, log: Path) -> Server:
                 "--server.headless=true",
                 f"--server.port={port}",
                 "--server.address=127.0.0.1",
+                *options,
+                *(["--", *app_args] if app_args else []),
             ],
             cwd=ROOT,
             env=env,
