@@ -6,6 +6,7 @@ These read the source (no imports run), so a broken module fails here with its n
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,30 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("workbench", "app_common")
 MAX_LINES = 600
 SCHEMES = ROOT / "workbench" / "schemes"
+DEVELOPERS = ROOT / "docs" / "developers.md"
+
+# workbench/'s folders from the bottom up; folders on one line are one layer (they may import
+# each other). Below them all are the modules at the top of workbench/ (isolation.py,
+# safe_tables.py: they import no folder); __main__.py runs the command line, at the top.
+LAYERS = (
+    ("cohort",),
+    ("outcomes",),
+    ("schemes",),
+    ("scenarios",),
+    ("term", "volunteers", "prepare"),
+    ("review",),
+    ("access",),
+    ("cli",),
+)
+
+# Function-local imports of the project left in workbench/, module -> why it cannot import at
+# the top. Everything else imports at the top, where the layer and cycle checks see it first.
+_MOVING = "issue 12: its imports are being moved to the top in a parallel change; then remove"
+LOCAL_IMPORTS_ALLOWED: dict[str, str] = {
+    "workbench.cli.main": _MOVING,
+    "workbench.cli.whatif": _MOVING,
+    "workbench.review.report": _MOVING,
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -30,17 +55,53 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+def _package(path: Path) -> str:
+    """The package a module's relative imports start from."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts if path.name == "__init__.py" else parts[:-1])
+
+
+def _named(node: ast.Import | ast.ImportFrom, package: str) -> set[str]:
+    """The modules one import statement names (relative ones resolved from ``package``)."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    module = node.module or ""
+    if node.level:
+        base = package.split(".")[: len(package.split(".")) - node.level + 1]
+        module = ".".join([*base, module] if module else base)
+    names = set()
+    for alias in node.names:
+        full = f"{module}.{alias.name}"
+        names.add(full if full in MODULES else module)
+    return names
+
+
 def _imports(path: Path) -> set[str]:
-    """Every project module ``path`` imports, at the top or inside a function."""
+    """Every module ``path`` imports, at the top or inside a function."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                full = f"{node.module}.{alias.name}"
-                names.add(full if full in MODULES else node.module)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= _named(node, _package(path))
     return names
+
+
+def _local_imports(path: Path) -> list[str]:
+    """``line: module`` for every project module imported inside a function or class."""
+    found: list[str] = []
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if inside and isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.extend(
+                    f"{child.lineno}: {name}"
+                    for name in sorted(_named(child, _package(path)))
+                    if name.split(".")[0] in PACKAGES
+                )
+            scope = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            visit(child, inside or isinstance(child, scope))
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
 
 
 GRAPH = {
@@ -88,6 +149,61 @@ def _cycles() -> list[list[str]]:
 
 def test_no_import_cycles_even_through_function_local_imports():
     assert _cycles() == []
+
+
+def _layer(name: str) -> int:
+    """0 for the modules at the top of workbench/, then 1, 2, ... up LAYERS."""
+    parts = name.split(".")
+    if len(parts) > 1 and parts[1] == "__main__":
+        return len(LAYERS) + 1
+    for number, folders in enumerate(LAYERS, start=1):
+        if len(parts) > 1 and parts[1] in folders:
+            return number
+    if len(parts) == 1 or not (ROOT / "workbench" / parts[1]).is_dir():
+        return 0
+    raise AssertionError(f"workbench/{parts[1]}/ is not in LAYERS: give it its place")
+
+
+def test_every_folder_of_the_core_has_a_layer():
+    for name in MODULES:
+        if name.startswith("workbench"):
+            _layer(name)
+
+
+def test_a_layer_never_imports_a_layer_above_it():
+    """cohort < outcomes < schemes < scenarios < term, volunteers, prepare < review < access
+    < cli, with the modules at the top of workbench/ below them all, for every module."""
+    upward = [
+        f"{name} -> {dep}"
+        for name, deps in sorted(GRAPH.items())
+        if name.startswith("workbench")
+        for dep in sorted(deps)
+        if dep.startswith("workbench") and _layer(dep) > _layer(name)
+    ]
+    assert upward == []
+
+
+def test_the_layers_in_the_docs_are_the_layers_the_tests_keep():
+    """docs/developers.md lists the layers bottom up, one numbered line each."""
+    text = DEVELOPERS.read_text(encoding="utf-8")
+    listed = [
+        tuple(n.rstrip("/").removesuffix(".py") for n in re.findall(r"`([^`]+)`", names))
+        for names in re.findall(r"^\d+\. ((?:`[^`]+`(?:, )?)+):", text, flags=re.MULTILINE)
+    ]
+    top = tuple(
+        p.stem for p in sorted((ROOT / "workbench").glob("*.py")) if not p.stem.startswith("__")
+    )
+    assert listed == [top, *LAYERS]
+
+
+def test_the_core_imports_the_project_at_the_top_of_each_module():
+    """A function-local import hides a layer or a cycle until the function runs."""
+    local = {
+        name: found
+        for name, path in MODULES.items()
+        if name.startswith("workbench") and (found := _local_imports(path))
+    }
+    assert {n: f for n, f in local.items() if n not in LOCAL_IMPORTS_ALLOWED} == {}
 
 
 def test_the_core_never_imports_streamlit():
