@@ -5,11 +5,16 @@
   a path given to :class:`ScenarioStore` wins over both. Never inside the package.
 * Safe: every write is one transaction in WAL mode with full sync, so a crash mid-save loses
   nothing already saved; a damaged database is refused with a message, never half-read.
-* Versioned: a ``schema_version`` table and migrations; an older database is upgraded on open.
+* Versioned: a ``schema_version`` table and migrations (``schema.py``); an older database is
+  upgraded on open.
 * Separate workspaces: each scenario has an ``owner`` (e.g. one browser session) and listing
   filters by it.
 * The workspace's cohort: the cohort a coordinator loaded last (before or after a solve) is
   kept for the workspace (``keep_cohort``), so a refresh or a server restart brings it back.
+
+* Shared deployments: the workspaces, their members, read-only links and the audit log have
+  their tables here too (schema v4); ``workbench/access/`` reads and writes them through
+  :meth:`ScenarioStore.reading` and :meth:`ScenarioStore.writing`.
 
 Each scenario is stored as its ``.wbscenario`` bytes plus the columns a list needs.
 """
@@ -29,17 +34,21 @@ import pandas as pd
 
 from workbench.scenarios.scenario import (
     Scenario,
-    ScenarioFileError,
     _jsonable,
     now_iso,
-    read_manifest,
     read_scenario_bytes,
 )
+from workbench.scenarios.schema import (  # noqa: F401 (SCHEMA_V1, MIGRATIONS: re-exported)
+    DEFAULT_OWNER,
+    MIGRATIONS,
+    SCHEMA_V1,
+    SCHEMA_VERSION,
+    create_fresh,
+    create_v1_store,
+)
 
-SCHEMA_VERSION = 3
 APP_DIR = "peer-support-workbench"
 DB_NAME = "scenarios.sqlite3"
-DEFAULT_OWNER = "default"
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -92,103 +101,6 @@ class KeptCohort:
 
     def cohort(self):
         return self.holder.cohort()
-
-
-# -- schema and migrations --------------------------------------------------------------------
-
-# Version 1 (the first release): integer ids, names unique across everyone, no owner or notes.
-SCHEMA_V1 = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE scenarios (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    scheme TEXT NOT NULL,
-    created TEXT NOT NULL,
-    payload BLOB NOT NULL
-);
-INSERT INTO schema_version (version) VALUES (1);
-"""
-
-_CREATE_V2 = """
-CREATE TABLE scenarios (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL DEFAULT 'default',
-    name TEXT NOT NULL,
-    scheme TEXT NOT NULL,
-    notes TEXT NOT NULL DEFAULT '',
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    summary TEXT NOT NULL DEFAULT '{}',
-    size INTEGER NOT NULL,
-    payload BLOB NOT NULL
-);
-CREATE INDEX scenarios_owner_updated ON scenarios (owner, updated);
-"""
-
-
-# Version 3: the cohort each workspace loaded last, kept like a plan (one row per workspace).
-_CREATE_V3 = """
-CREATE TABLE workspace_cohorts (
-    owner TEXT PRIMARY KEY,
-    label TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    saved TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    payload BLOB NOT NULL
-);
-"""
-
-
-def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    """v1 -> v2: text ids, an owner per scenario (old ones go to the default workspace),
-    notes, updated time and the headline summary read from each payload's manifest."""
-    conn.execute("ALTER TABLE scenarios RENAME TO scenarios_v1")
-    conn.execute("DROP INDEX IF EXISTS scenarios_owner_updated")
-    _execute_script(conn, _CREATE_V2)
-    rows = conn.execute(
-        "SELECT id, name, scheme, created, payload FROM scenarios_v1 ORDER BY id"
-    ).fetchall()
-    for old_id, name, scheme, created, payload in rows:
-        try:
-            manifest = read_manifest(bytes(payload))
-            summary, notes = manifest.get("summary") or {}, ""
-        except ScenarioFileError:
-            summary, notes = {}, "(could not read this scenario's summary when upgrading)"
-        conn.execute(
-            "INSERT INTO scenarios (id, owner, name, scheme, notes, created, updated, summary, "
-            "size, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                f"v1-{old_id}",
-                DEFAULT_OWNER,
-                name,
-                scheme,
-                notes,
-                created,
-                created,
-                json.dumps(summary),
-                len(payload),
-                payload,
-            ),
-        )
-    conn.execute("DROP TABLE scenarios_v1")
-
-
-def _execute_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run statements one by one (``executescript`` would commit the open transaction)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
-    """v2 -> v3: a table for each workspace's loaded cohort (empty: nothing kept yet)."""
-    _execute_script(conn, _CREATE_V3)
-
-
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_1_to_2,
-    2: _migrate_2_to_3,
-}
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -303,9 +215,7 @@ class ScenarioStore:
                         f"{self.path} is an SQLite database but not a scenario "
                         "store; choose another path"
                     )
-                conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                _execute_script(conn, _CREATE_V2 + _CREATE_V3)
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                create_fresh(conn)
                 return
             row = conn.execute("SELECT version FROM schema_version").fetchone()
             version = int(row[0]) if row else 0
@@ -323,6 +233,19 @@ class ScenarioStore:
                 conn.execute("UPDATE schema_version SET version = ?", (version,))
 
     # -- public operations
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read with (closed afterwards; damage reported as StoreError)."""
+        with self._reading() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: all of it is saved, or none of it (StoreError when the
+        disk is full, the store busy, read-only or damaged)."""
+        with self._writing() as conn:
+            yield conn
 
     def schema_version(self) -> int:
         with self._reading() as conn:
@@ -353,7 +276,7 @@ class ScenarioStore:
                     scenario.notes,
                     scenario.created,
                     scenario.updated,
-                    json.dumps(_summary_json(scenario)),
+                    json.dumps(summary_json(scenario)),
                     len(payload),
                     payload,
                 ),
@@ -478,7 +401,13 @@ class ScenarioStore:
         It is written in the scenario file format (checksummed, read back with the same checks)
         as a scenario without a plan; ``label`` says where it came from.
         """
-        holder = Scenario(name=label, scheme="mentoring", cohort_tables=tables, cohort_name=name)
+        holder = Scenario(
+            name=label,
+            scheme="mentoring",
+            cohort_tables=tables,
+            cohort_name=name,
+            created=self.clock(),
+        )
         payload = holder.to_bytes()
         with self._writing() as conn:
             conn.execute(
@@ -528,8 +457,8 @@ def _disk_full(exc: sqlite3.Error) -> bool:
     ) == "SQLITE_FULL" or "database or disk is full" in str(exc)
 
 
-def _summary_json(scenario: Scenario) -> dict:
-
+def summary_json(scenario: Scenario) -> dict:
+    """The headline figures kept beside a scenario's payload (for the list)."""
     summary = _jsonable(scenario.summary)
     summary.setdefault("status", scenario.status.get("status", "not solved"))
     return summary
@@ -541,20 +470,3 @@ def _loads(text: str) -> dict:
     except (TypeError, json.JSONDecodeError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def create_v1_store(path: str | Path, scenarios: list[tuple[str, str, bytes]]) -> Path:
-    """Write a database in the old v1 layout (for the migration test and support)."""
-    path = Path(path)
-    conn = sqlite3.connect(path)
-    try:
-        conn.executescript(SCHEMA_V1)
-        for name, scheme, payload in scenarios:
-            conn.execute(
-                "INSERT INTO scenarios (name, scheme, created, payload) VALUES (?, ?, ?, ?)",
-                (name, scheme, now_iso(), payload),
-            )
-        conn.commit()
-    finally:
-        conn.close()
-    return path
