@@ -22,7 +22,9 @@ from workbench.cli.common import (  # noqa: F401 (the sub-commands' helpers, re-
     print_verdict,
     write_table,
 )
+from workbench.cohort.generate import generate_tables
 from workbench.cohort.loading import template_tables, write_tables
+from workbench.cohort.summary import cohort_summary_text
 from workbench.term.generate import add_term
 
 SOLVE_MODULES = (
@@ -36,12 +38,11 @@ EXTRA_MODULES = (
     "workbench.cli.volunteers",
     "workbench.cli.term",
     "workbench.cli.prepare",
+    "workbench.cli.access",
 )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from workbench.cohort.summary import cohort_summary_text
-
     cohort = load_or_fail(args.data, args.mapping)
     print(cohort_summary_text(cohort))
     return 0
@@ -60,8 +61,6 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from workbench.cohort.generate import generate_tables
-
     if args.students < 10:
         raise UsageError("--students must be at least 10")
     tables = generate_tables(args.students, seed=args.seed, names=not args.no_names)
