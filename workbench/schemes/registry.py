@@ -37,14 +37,18 @@ from workbench.outcomes.coverage import (
     pass_reach,
     uptakes,
 )
+from workbench.schemes.groups import entry as groups_entry
 from workbench.schemes.groups import verdict as groups_verdict
 from workbench.schemes.groups.settings import GroupSettings
 from workbench.schemes.groups.solve import form_groups
+from workbench.schemes.mentoring import entry as mentoring_entry
 from workbench.schemes.mentoring import verdict as mentoring_verdict
 from workbench.schemes.mentoring.solve import MentoringSettings, solve_mentoring
+from workbench.schemes.pass_sessions import entry as pass_entry
 from workbench.schemes.pass_sessions import verdict as pass_verdict
 from workbench.schemes.pass_sessions.settings import PassSettings
-from workbench.schemes.pass_sessions.solve import free_students_by_slot, solve_pass
+from workbench.schemes.pass_sessions.solve import solve_pass
+from workbench.schemes.scheme_parts import Chart, Evaluation, PlanView, SchemeForm, no_charts
 from workbench.schemes.verdict import Verdict
 
 
@@ -68,6 +72,30 @@ class Scheme:
     budgeted: bool = False  # a budget is a constraint of the solve (not only a check)
     variants: dict[str, str] = field(default_factory=dict)  # settings.kind -> name
     headline_keys: tuple[str, ...] = ("reached", "coverage", "expected_coverage", "cost")
+    # The app's controls as values (None: the scheme has its own form, e.g. groups).
+    form: SchemeForm | None = None
+    # How the term's data evaluates it (None: no evaluation yet).
+    evaluation: Evaluation | None = None
+    # Take-up: the assumption a what-if "uptake" sets; the at-least-once share kept in ratio
+    # to it (PASS); the slider's words on the Scheme page (None: the form sets the take-up).
+    uptake_field: str = ""
+    uptake_once_field: str | None = None
+    uptake_control: str | None = None
+    # Volunteers recruited ("leaders", "mentors"; None: none to recruit), by which column and
+    # in words; ``grows_with_intake``: what-if grows the volunteers with a bigger intake.
+    recruits: str | None = None
+    recruit_by: str = ""
+    recruit_places: str = ""
+    grows_with_intake: bool = False
+    # The printed plan: the tables a plan's reach is rebuilt from, its tables and its charts.
+    reach_tables: tuple[str, ...] = ()
+    plan_view: PlanView | None = None
+    coverage_charts: Callable[[pd.DataFrame], list[Chart]] = no_charts
+    plan_charts: Callable[[dict[str, pd.DataFrame], Callable[[], Any]], list[Chart]] = no_charts
+    # Downloads: the plan's tables as one workbook (title, tables); sessions as a calendar.
+    plan_workbook: tuple[str, tuple[str, ...]] | None = None
+    calendar: bool = False
+    extra_rate_fields: tuple[str, ...] = ()  # cost rates only this scheme uses
 
     def name_for(self, settings: Any = None) -> str:
         """The scheme's name for these settings (study or social groups)."""
@@ -91,53 +119,6 @@ class Scheme:
     def label(self, key: str) -> str:
         """A headline figure's name for this scheme."""
         return self.labels.get(key) or FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize()
-
-
-# ------------------------------------------------------------------------------ volunteers
-
-
-def _mentors_used(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
-    load = result.mentor_load
-    used = (
-        int((load["assigned"] > 0).sum())
-        if "assigned" in load
-        else int(result.matches["mentor_id"].nunique())
-    )
-    return {
-        "volunteers": int(cohort.mentors["student_id"].nunique()),
-        "mentors_used": used,
-        "places": int(cohort.mentors["capacity"].sum()),
-    }
-
-
-def _leaders_used(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
-    sessions = result.sessions
-    used = (
-        int(sessions["leader_id"].dropna().nunique())
-        if len(sessions) and "leader_id" in sessions
-        else 0
-    )
-    return {
-        "volunteers": int(cohort.leaders["student_id"].nunique()),
-        "sessions": int(len(sessions)),
-        "leaders_used": used,
-        "modules_targeted": int(reach["module_code"].nunique()),
-    }
-
-
-def _groups_formed(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
-    groups = result.groups
-    return {"groups": int(groups["group_id"].nunique()) if len(groups) else 0}
-
-
-def _pass_tables(cohort: Cohort, settings: Any) -> dict[str, pd.DataFrame]:
-    """How many targeted students are free at each slot (for the report's heat map)."""
-    try:
-        return {"free_by_slot": free_students_by_slot(cohort, settings)}
-    except ValueError:
-        return {
-            "free_by_slot": pd.DataFrame(columns=["day", "start", "end", "label", "free_students"])
-        }
 
 
 # ------------------------------------------------------------------------------ the registry
@@ -173,7 +154,7 @@ SCHEMES: dict[str, Scheme] = {
             solve=solve_mentoring,
             reach=mentoring_reach,
             cost=cost_of_mentoring,
-            volunteer_figures=_mentors_used,
+            volunteer_figures=mentoring_entry.mentors_used,
             verdict=mentoring_verdict.verdict,
             labels={
                 "eligible": "Mentees",
@@ -185,6 +166,17 @@ SCHEMES: dict[str, Scheme] = {
             volunteers_word="mentors",
             budgeted=True,
             headline_keys=("reached", "coverage", "expected_coverage", "cost", "mentors_used"),
+            form=mentoring_entry.FORM,
+            evaluation=mentoring_entry.EVALUATION,
+            uptake_field="mentoring_active_share",
+            uptake_control="Pairs still meeting at the end of term",
+            recruits="mentors",
+            recruit_by="programme",
+            recruit_places="programmes",
+            grows_with_intake=True,
+            reach_tables=("matches", "unmatched"),
+            plan_view=mentoring_entry.plan_view,
+            plan_charts=mentoring_entry.plan_charts,
         ),
         Scheme(
             key="pass",
@@ -194,7 +186,7 @@ SCHEMES: dict[str, Scheme] = {
             solve=solve_pass,
             reach=pass_reach,
             cost=cost_of_pass,
-            volunteer_figures=_leaders_used,
+            volunteer_figures=pass_entry.leaders_used,
             verdict=pass_verdict.verdict,
             labels={
                 "eligible": "Enrolments on targeted modules",
@@ -203,9 +195,21 @@ SCHEMES: dict[str, Scheme] = {
             },
             unit="targeted enrolments with a session that fits",
             volunteers_word="PASS leaders",
-            extra_tables=_pass_tables,
+            extra_tables=pass_entry.extra_tables,
             budgeted=True,
             headline_keys=("reached", "coverage", "expected_coverage", "cost", "leaders_used"),
+            form=pass_entry.FORM,
+            evaluation=pass_entry.EVALUATION,
+            uptake_field="pass_uptake_regular",
+            uptake_once_field="pass_uptake_once",
+            recruits="leaders",
+            recruit_by="module_code",
+            recruit_places="modules",
+            reach_tables=("reach",),
+            plan_view=pass_entry.plan_view,
+            coverage_charts=pass_entry.coverage_charts,
+            plan_charts=pass_entry.plan_charts,
+            calendar=True,
         ),
         Scheme(
             key="groups",
@@ -215,12 +219,21 @@ SCHEMES: dict[str, Scheme] = {
             solve=form_groups,
             reach=groups_reach,
             cost=cost_of_groups,
-            volunteer_figures=_groups_formed,
+            volunteer_figures=groups_entry.groups_formed,
             verdict=groups_verdict.verdict,
             labels={"eligible": "Students to place", "reached": "Students placed"},
             unit="students placed in a group",
             variants={"study": "Study groups", "social": "Social groups"},
             headline_keys=("reached", "coverage", "expected_coverage", "cost", "groups"),
+            uptake_field="groups_active_share",
+            uptake_control="Groups still meeting at the end of term",
+            reach_tables=("groups", "unplaced"),
+            plan_view=groups_entry.plan_view,
+            plan_workbook=(
+                "Groups, scores and unplaced students (Excel)",
+                ("groups", "group_scores", "unplaced"),
+            ),
+            extra_rate_fields=("groups_staff_hours_per_week", "groups_book_rooms"),
         ),
     )
 }
