@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_common import shared, term_state
+from workbench.schemes import registry
 from workbench.term.charts import bands_chart
 from workbench.term.evaluation import DEFAULT_BANDS, impact_of
 
@@ -15,9 +16,15 @@ st.markdown(
 )
 cohort = term_state.term_cohort()
 cols = st.columns(3)
-scheme = cols[0].radio(
-    "Scheme", ["pass", "mentoring"], format_func={"pass": "PASS", "mentoring": "Mentoring"}.get
+# The schemes the term's data can evaluate, PASS first (the standard SI table).
+evaluated = sorted(
+    (key for key in registry.KEYS if registry.get(key).evaluation),
+    key=lambda key: registry.get(key).evaluation.outcome != "mark",
 )
+scheme = cols[0].radio(
+    "Scheme", evaluated, format_func=lambda key: registry.get(key).evaluation.name
+)
+spec = registry.get(scheme).evaluation
 bands_text = cols[1].text_input("Attendance bands", DEFAULT_BANDS)
 attender_min = cols[2].number_input("Sessions that make an attender", 1, 20, 1)
 try:
@@ -26,8 +33,7 @@ except ValueError as exc:
     st.error(f"Those bands cannot be used: {exc}")
     st.stop()
 if impact is None:
-    needs = "registers and results" if scheme == "pass" else "progression (and meetings)"
-    st.info(f"**Nothing to evaluate yet.** Upload {needs} on the Attendance page.")
+    st.info(f"**Nothing to evaluate yet.** Upload {spec.upload} on the Attendance page.")
     st.page_link("app_pages/attendance.py", label="Go to Attendance")
     st.stop()
 
@@ -37,9 +43,8 @@ if effect.adjusted_difference is None:
 else:
     st.success(effect.sentence)
 st.text(effect.dfw_sentence)
-measure = "mean_mark" if scheme == "pass" else "continuation_rate"
 shared.chart_with_table(
-    lambda: bands_chart(impact.bands, measure),
+    lambda: bands_chart(impact.bands, spec.measure),
     "Results by attendance band",
     "term_bands",
     f"term_bands_{scheme}_{bands_text}_{attender_min}_{hash(impact.bands.to_json())}",

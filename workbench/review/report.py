@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,6 +22,7 @@ import pandas as pd
 from workbench import __version__
 from workbench.cohort.names import named
 from workbench.outcomes import charts as ch
+from workbench.outcomes.charts import chart_table, describe, render_png
 from workbench.outcomes.costs import CostRates, cost_per_student_table, rates_table
 from workbench.outcomes.coverage import Assumptions, assumptions_table, coverage_report
 from workbench.review.export import parameters_table
@@ -87,11 +89,7 @@ def analyse(scenario: Any, charts: bool = True) -> ScenarioAnalysis:
 
 
 def _has_reach(scenario: Any) -> bool:
-    needed = {
-        "mentoring": ("matches", "unmatched"),
-        "pass": ("reach",),
-        "groups": ("groups", "unplaced"),
-    }[scenario.scheme]
+    needed = registry.get(scenario.scheme).reach_tables
     return all(n in scenario.results for n in needed)
 
 
@@ -106,36 +104,15 @@ def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple
                 f"chart '{name}' could not be drawn ({type(exc).__name__}: {exc})"
             )
 
+    scheme = registry.get(scenario.scheme)
     cov = analysis.coverage
     if cov is not None:
         add("Coverage by programme", lambda: ch.coverage_by_programme_chart(cov.table))
-        if scenario.scheme == "pass":
-            add("Coverage by module", lambda: ch.coverage_by_module_chart(cov.table))
+        for name, build in scheme.coverage_charts(cov.table):
+            add(name, build)
         add("Reach by student group", lambda: ch.equity_chart(cov.equity))
-    results = scenario.results
-    if scenario.scheme == "mentoring":
-        if "mentor_load" in results:
-            add("Mentor load", lambda: ch.mentor_load_chart(results["mentor_load"]))
-        if "matches" in results and "score" in results["matches"]:
-            top = scenario.settings_model().best_possible_score
-            add(
-                "Match scores",
-                lambda: ch.match_score_chart(results["matches"], score_range=(0, top)),
-            )
-    if scenario.scheme == "pass":
-        free = next(
-            (
-                results[k]
-                for k in ("free_by_slot", "free", "slots")
-                if k in results and {"day", "start", "free_students"} <= set(results[k].columns)
-            ),
-            None,
-        )
-        if free is not None:
-            add(
-                "When targeted students are free",
-                lambda: ch.free_heatmap_chart(free, results.get("sessions")),
-            )
+    for name, build in scheme.plan_charts(scenario.results, scenario.settings_model):
+        add(name, build)
     if analysis.cost is not None and analysis.cost.students_reached:
         add(
             "Cost per student reached",
@@ -230,8 +207,6 @@ def _how_solved_section(scenario: Any) -> str:
 
 
 def _chart_section(analysis: ScenarioAnalysis) -> str:
-    from workbench.outcomes.charts import chart_table, describe, render_png
-
     parts = ['<section id="charts"><h2>Charts</h2>']
     drawn = 0
     for name, chart in analysis.charts:
@@ -273,39 +248,8 @@ def _plan_section(scenario: Any) -> str:
     students = (getattr(scenario, "cohort_tables", None) or {}).get("students")
     results = {name: named(frame, students) for name, frame in scenario.results.items()}
     parts = ['<section id="plan"><h2>The plan</h2>']
-    if scenario.scheme == "mentoring":
-        if "matches" in results:
-            parts.append(
-                html_table(
-                    results["matches"],
-                    "Matched pairs",
-                    columns=PLAN_COLUMNS["matches"],
-                    formats={"score": ".2f"},
-                )
-            )
-        if "unmatched" in results and len(results["unmatched"]):
-            parts.append(
-                html_table(
-                    results["unmatched"],
-                    "Mentees without a mentor, and why",
-                    columns=PLAN_COLUMNS["unmatched"],
-                )
-            )
-    elif scenario.scheme == "pass":
-        if "sessions" in results:
-            sessions = results["sessions"]
-            parts.append(
-                html_table(
-                    _readable_sessions(sessions),
-                    "Weekly PASS sessions",
-                    columns=PLAN_COLUMNS["sessions"]
-                    + [c for c in sessions.columns if c not in PLAN_COLUMNS["sessions"]][:4],
-                )
-            )
-        if "coverage" in results:
-            parts.append(html_table(results["coverage"], "Reach by module"))
-    else:
-        parts.append(_groups_plan(results))
+    for part in registry.get(scenario.scheme).plan_view(results, PLAN_COLUMNS):
+        parts.append(html_table(part.frame, part.title, columns=part.columns, formats=part.formats))
     known = {
         "matches",
         "unmatched",
@@ -323,44 +267,6 @@ def _plan_section(scenario: Any) -> str:
             parts.append(html_table(frame, name.replace("_", " ").capitalize()))
     parts.append("</section>")
     return "".join(parts)
-
-
-def _groups_plan(results: dict[str, pd.DataFrame]) -> str:
-    """Groups: each with its meeting time, score, parts and members; who is left out, why."""
-    parts = []
-    if "group_scores" in results and "groups" in results:
-        from workbench.schemes.groups.view import group_table
-
-        table = group_table(results["groups"], results["group_scores"])
-        parts.append(
-            html_table(
-                table,
-                "Groups: weekly meeting time, score (0-1) and its parts",
-                formats={
-                    c: ".2f"
-                    for c in table.columns
-                    if c == "score" or c.startswith(("similar_", "diverse_"))
-                },
-            )
-        )
-    elif "groups" in results:
-        parts.append(html_table(results["groups"], "Groups"))
-    if "unplaced" in results and len(results["unplaced"]):
-        parts.append(html_table(results["unplaced"], "Students not placed, and why"))
-    return "".join(parts)
-
-
-def _readable_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
-    from workbench.cohort.domain import DAY_NAMES, format_time
-
-    out = sessions.copy()
-    if "day" in out and "day_name" not in out and pd.api.types.is_integer_dtype(out["day"]):
-        out["day_name"] = out["day"].map(lambda d: DAY_NAMES[int(d)])
-        out = out.drop(columns="day")
-    for col in ("start", "end"):
-        if col in out and pd.api.types.is_integer_dtype(out[col]):
-            out[col] = out[col].map(format_time)
-    return out
 
 
 def _coverage_section(analysis: ScenarioAnalysis) -> str:
@@ -445,7 +351,8 @@ def _volunteers_section(scenario: Any) -> str:
 def _impact_section(scenario: Any) -> str:
     """Impact: the SI table by attendance band and the adjusted estimate, when the cohort has
     the term's registers and results (or progression for mentoring)."""
-    if scenario.scheme not in ("pass", "mentoring"):
+    spec = registry.get(scenario.scheme).evaluation
+    if spec is None:
         return ""
     try:
         impact = impact_of(scenario.cohort(), scenario.scheme)
@@ -454,7 +361,7 @@ def _impact_section(scenario: Any) -> str:
     if impact is None:
         return ""
     effect = impact.effect
-    who = "attenders" if scenario.scheme == "pass" else "mentees who met their mentor"
+    who = spec.attenders
     parts = [
         '<section id="impact"><h2>Impact</h2>',
         f"<p><strong>{esc(effect.sentence)}</strong></p>",
@@ -463,7 +370,7 @@ def _impact_section(scenario: Any) -> str:
         "are often the better-prepared students, so the raw difference"
         + (
             f" ({effect.naive_difference:+.1f})"
-            if effect.naive_difference is not None and scenario.scheme == "pass"
+            if effect.naive_difference is not None and spec.outcome == "mark"
             else ""
         )
         + " overstates the effect; the estimate allows for "
@@ -593,8 +500,6 @@ def _when(iso: str) -> str:
 
 def write_report(scenario: Any, path: Any, charts: bool = True, whatifs: Sequence[str] = ()) -> Any:
     """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(scenario, charts=charts, whatifs=whatifs), encoding="utf-8")

@@ -29,6 +29,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from workbench.cohort.domain import Cohort
+from workbench.schemes import registry
+from workbench.schemes.scheme_parts import Evaluation
 
 DEFAULT_BANDS = "0,1-4,5-9,10+"
 PASS_MARK = 40.0
@@ -38,7 +40,6 @@ GROUP_COLUMNS = ("first_generation", "commuter", "home_status", "level")
 _CATEGORICAL = ("programme", "level", "home_status")
 _BOOLEAN = ("first_generation", "commuter")
 TOO_FEW = "Too few students for an estimate"
-MET = "mentees who met their mentor"
 
 
 @dataclass(frozen=True)
@@ -380,22 +381,30 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 
+def _evaluation(scheme: str) -> Evaluation:
+    """How a scheme is evaluated (ValueError in words when it has no evaluation)."""
+    spec = registry.get(scheme).evaluation if scheme in registry.KEYS else None
+    if spec is None:
+        raise ValueError(f"no evaluation for the {scheme} scheme (pass or mentoring)")
+    return spec
+
+
 def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
     """The adjusted estimate for a frame from :func:`pass_outcomes` or :func:`mentoring_outcomes`."""
-    cluster = "module_code" if scheme == "pass" else "programme"
+    spec = _evaluation(scheme)
+    cluster = spec.cluster
     x_all, used = design(frame, cluster) if len(frame) else (None, [])
-    if scheme == "pass":
+    if spec.outcome == "mark":
         main = estimate(frame, "mark", cluster, 1.0, x_all)
         sentence = mark_sentence(main)
-        outcome, group_outcome, group_scale = "mark", "mark", 1.0
+        scale = 1.0
     else:
-        main = estimate(frame, "continued", cluster, 100.0, x_all)
-        sentence = rate_sentence(main, "continuation", MET)
-        outcome, group_outcome, group_scale = "continued", "continued", 100.0
+        scale = 100.0
+        main = estimate(frame, spec.outcome, cluster, scale, x_all)
+        sentence = rate_sentence(main, spec.outcome_word, spec.attenders)
     dfw = estimate(frame, "dfw", cluster, 100.0, x_all)
-    what = "DFW" if scheme == "pass" else "non-continuation"
     return Effect(
-        outcome=outcome,
+        outcome=spec.outcome,
         attenders=int((frame["attender"] == 1).sum()),
         non_attenders=int((frame["attender"] == 0).sum()),
         naive_difference=_round(main.naive),
@@ -410,23 +419,21 @@ def evaluate(frame: pd.DataFrame, scheme: str = "pass") -> Effect:
         clustered_by=cluster,
         clusters=int(frame[cluster].nunique()) if cluster in frame else 0,
         sentence=sentence,
-        dfw_sentence=rate_sentence(dfw, what, "attenders" if scheme == "pass" else MET),
-        groups=group_effects(frame, group_outcome, cluster, group_scale, x_all),
+        dfw_sentence=rate_sentence(dfw, spec.rate_word, spec.attenders),
+        groups=group_effects(frame, spec.outcome, cluster, scale, x_all),
     )
 
 
 def outcomes_for(cohort: Cohort, scheme: str, attender_min: int = 1) -> pd.DataFrame:
     """The evaluation frame for a scheme (ValueError in words when the data is missing)."""
-    if scheme == "pass":
-        missing = [t for t in ("attendance", "outcomes") if len(cohort.table(t)) == 0]
-        if missing:
-            raise ValueError(f"evaluating PASS needs the {' and '.join(missing)} table(s)")
+    spec = _evaluation(scheme)
+    missing = [t for t in spec.needs if len(cohort.table(t)) == 0]
+    if missing:
+        tables = " and ".join(missing) + (" table(s)" if len(spec.needs) > 1 else " table")
+        raise ValueError(f"evaluating {spec.subject} needs the {tables}")
+    if spec.outcome == "mark":  # a mark per module: the registers and the results
         return pass_outcomes(cohort, attender_min=attender_min)
-    if scheme == "mentoring":
-        if len(cohort.progression) == 0:
-            raise ValueError("evaluating mentoring needs the progression table")
-        return mentoring_outcomes(cohort, attender_min)
-    raise ValueError(f"no evaluation for the {scheme} scheme (pass or mentoring)")
+    return mentoring_outcomes(cohort, attender_min)
 
 
 @dataclass
@@ -449,8 +456,7 @@ def impact_of(
     if frame.empty:
         return None
     table = bands_table(frame, parse_bands(bands))
-    if scheme == "mentoring":
-        table = table.drop(columns="mean_mark").rename(
-            columns={"pass_rate": "continuation_rate", "dfw_rate": "not_continued_rate"}
-        )
+    spec = _evaluation(scheme)
+    if spec.outcome != "mark":  # no mark: the rates are of the outcome
+        table = table.drop(columns="mean_mark").rename(columns=dict(spec.band_columns))
     return Impact(scheme, evaluate(frame, scheme), table)
