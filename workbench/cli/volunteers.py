@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
+from workbench.schemes import registry
 from workbench.volunteers.certificates import write_certificates
 from workbench.volunteers.hours import (
     DEFAULT_SKILLS,
@@ -26,7 +27,7 @@ from workbench.volunteers.hours import (
     read_plans,
     volunteer_hours,
 )
-from workbench.volunteers.recruit import candidates, leader_shortfall, mentor_shortfall
+from workbench.volunteers.recruit import candidates, shortfall
 from workbench.volunteers.supervision import checkin_schedule, plan_supervision
 
 
@@ -89,13 +90,13 @@ def run_recruit(args: argparse.Namespace) -> int:
     cohort = load_or_fail(args.data, args.mapping, quiet=True)
     try:
         table = candidates(cohort, args.scheme, needed=_needed(args.needed))
-        short = leader_shortfall(cohort) if args.scheme == "pass" else mentor_shortfall(cohort)
+        short = shortfall(cohort, args.scheme)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     out = output_folder(args.out)
     write_table(table, out / "candidates.csv")
-    what = "modules" if args.scheme == "pass" else "programmes"
-    key = "module_code" if args.scheme == "pass" else "programme"
+    entry = registry.get(args.scheme)
+    what, key = entry.recruit_places, entry.recruit_by
     lacking = short[short["short"] > 0]
     if len(lacking):
         listed = ", ".join(f"{r[key]} ({r['short']})" for r in lacking.to_dict("records"))

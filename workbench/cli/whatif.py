@@ -14,9 +14,11 @@ import argparse
 import json
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
@@ -169,7 +171,7 @@ def _settings(scheme: str, path: str | None) -> Any:
 def _with_uptake(settings: Any, scheme: str, path: str) -> Any:
     """PASS settings planning with the observed take-up per module (uptake.json)."""
 
-    if scheme != "pass":
+    if not registry.get(scheme).form or not registry.get(scheme).form.observed_uptake:
         raise UsageError("--uptake-from is for PASS (the take-up of its sessions)")
     try:
         observed = read_uptake(path)
@@ -202,8 +204,7 @@ def _current_value(param: str, scheme: str, settings: Any, budget: float | None)
     if param == "sessions":
         return float(settings.sessions_per_module)
     if param == "uptake":
-        a = Assumptions()
-        return a.pass_uptake_regular if scheme == "pass" else a.mentoring_active_share
+        return getattr(Assumptions(), registry.get(scheme).uptake_field)
     if param == "budget":
         return budget
     return None
@@ -297,8 +298,6 @@ def _looks_like_scenario(path: Path) -> bool:
     if path.suffix.lower() == ".wbscenario":
         return True
     if path.is_file() and path.suffix.lower() == ".zip":
-        import zipfile
-
         try:
             with zipfile.ZipFile(path) as archive:
                 return "manifest.json" in archive.namelist()
@@ -309,11 +308,6 @@ def _looks_like_scenario(path: Path) -> bool:
 
 def _sweep_answers(path: str, scenario: Any) -> list[str]:
     """One sentence per point of a sweep.csv, against the scenario's own figures."""
-    import pandas as pd
-
-    from workbench.cli.main import UsageError
-    from workbench.review.whatif_answer import sweep_sentences
-
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError) as exc:

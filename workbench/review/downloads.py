@@ -10,6 +10,7 @@ import contextlib
 from typing import Any
 
 from workbench.review import export
+from workbench.schemes import registry
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,18 +40,12 @@ def scenario_downloads(chosen: Any) -> dict[str, Download]:
                 export.to_csv_bytes(chosen.results[name]),
                 CSV,
             )
-    if chosen.scheme == "groups":
-        plan = {
-            n: chosen.results[n]
-            for n in ("groups", "group_scores", "unplaced")
-            if n in chosen.results
-        }
-        files["Groups, scores and unplaced students (Excel)"] = (
-            "_groups.xlsx",
-            export.to_excel_bytes(plan),
-            XLSX,
-        )
-    if chosen.scheme == "pass":
+    entry = registry.get(chosen.scheme)
+    if entry.plan_workbook:
+        title, tables = entry.plan_workbook
+        plan = {n: chosen.results[n] for n in tables if n in chosen.results}
+        files[title] = ("_groups.xlsx", export.to_excel_bytes(plan), XLSX)
+    if entry.calendar:
         # Without the calendar module the page says the calendar is not available.
         with contextlib.suppress(ImportError, RuntimeError, ValueError):
             files["Sessions as a calendar (.ics)"] = (

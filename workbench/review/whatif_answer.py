@@ -65,15 +65,16 @@ def _pct(value: Any) -> str:
 def _volunteer_clause(
     param: str, scheme: str, base: Mapping[str, Any], point: Mapping[str, Any], grow: bool
 ) -> str:
-    if scheme == "groups":
+    entry = registry.get(scheme)
+    if entry.recruits is None:  # no volunteers to change (groups)
         return ""
-    word = registry.get(scheme).volunteers_word
+    word = entry.volunteers_word
     before, after = _number(base.get("volunteers")), _number(point.get("volunteers"))
     if before is None or after is None:
         return ""
     change = int(round(after - before))
     intake = param == "intake" or bool(_GROUP_RE.match(param))
-    if intake and scheme == "mentoring" and grow:
+    if intake and entry.grows_with_intake and grow:
         if change > 0:
             return f", assuming {change} more {word} join (mentors grow with the intake)"
         if change < 0:

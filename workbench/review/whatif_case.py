@@ -219,14 +219,17 @@ def _uptake(case: Case, value: float) -> tuple[Any, Any]:
     if not 0.0 < value <= 1.0:
         raise ValueError(f"uptake is a share between 0 and 1 (got {value})")
     a = case.assumptions
-    if case.scheme == "pass":
-        # The value is the regular uptake; at-least-once keeps its ratio to it.
-        ratio = a.pass_uptake_once / a.pass_uptake_regular if a.pass_uptake_regular else 1.5
+    entry = registry.get(case.scheme)
+    key, once_key = entry.uptake_field, entry.uptake_once_field
+    if once_key:
+        # The value is the regular uptake; at-least-once keeps its ratio to it (the settings
+        # plan with both).
+        regular = getattr(a, key)
+        ratio = getattr(a, once_key) / regular if regular else 1.5
         once = min(1.0, max(value, value * ratio))
-        assumptions = a.model_copy(update={"pass_uptake_regular": value, "pass_uptake_once": once})
+        assumptions = a.model_copy(update={key: value, once_key: once})
         settings = _set(case.settings, uptake_regular=value, uptake_once=once)
         return settings, assumptions
-    key = "mentoring_active_share" if case.scheme == "mentoring" else "groups_active_share"
     return case.settings, a.model_copy(update={key: value})
 
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
 from workbench.cohort.domain import LEVEL_RANK, Cohort
+from workbench.schemes import registry
 from workbench.schemes.pass_sessions.settings import PassSettings, targeted_modules
 from workbench.volunteers.people import display_name, emails, names
 
@@ -203,6 +205,33 @@ def mentor_candidates(cohort: Cohort, programme: str, count: int) -> pd.DataFram
     return pool
 
 
+def _mentor_shortfall(cohort: Cohort, settings: Any = None, planned: Any = None) -> pd.DataFrame:
+    return mentor_shortfall(cohort)
+
+
+# Who a scheme recruits (its registry entry's ``recruits``): the shortfall and the candidates.
+_SHORTFALL = {"leaders": leader_shortfall, "mentors": _mentor_shortfall}
+_CANDIDATES = {"leaders": leader_candidates, "mentors": mentor_candidates}
+
+
+def _recruits(scheme: str) -> Any:
+    entry = registry.get(scheme) if scheme in registry.KEYS else None
+    if entry is None or entry.recruits not in _SHORTFALL:
+        raise ValueError("recruit for pass or mentoring")
+    return entry
+
+
+def shortfall(
+    cohort: Cohort,
+    scheme: str,
+    settings: PassSettings | None = None,
+    planned: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The volunteers a scheme is short of, per module (PASS leaders) or programme (mentors):
+    the scheme entry's ``recruit_by`` column and ``short``."""
+    return _SHORTFALL[_recruits(scheme).recruits](cohort, settings, planned)
+
+
 def candidates(
     cohort: Cohort,
     scheme: str,
@@ -216,16 +245,11 @@ def candidates(
     inverse); ``planned`` is a PASS plan's sessions. Each student is invited once, where they
     rank best.
     """
-    if scheme not in ("pass", "mentoring"):
-        raise ValueError("recruit for pass or mentoring")
-    short = (
-        leader_shortfall(cohort, settings, planned).set_index("module_code")["short"]
-        if scheme == "pass"
-        else mentor_shortfall(cohort).set_index("programme")["short"]
-    )
+    recruits = _recruits(scheme)
+    short = shortfall(cohort, scheme, settings, planned).set_index(recruits.recruit_by)["short"]
     if needed:
         short = pd.Series({**short.to_dict(), **dict(needed)})
-    pick = leader_candidates if scheme == "pass" else mentor_candidates
+    pick = _CANDIDATES[recruits.recruits]
     parts = [
         pick(cohort, key, max(CANDIDATES_PER_PLACE * int(n), MIN_CANDIDATES))
         for key, n in short.items()
