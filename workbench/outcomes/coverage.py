@@ -69,24 +69,28 @@ class Assumptions(BaseModel):
         ge=0.0,
         le=1.0,
         description="Share of students with a session that fits who attend PASS at least once.",
+        json_schema_extra={"uptake_of": "pass", "measure": ""},
     )
     pass_uptake_regular: float = Field(
         0.30,
         ge=0.0,
         le=1.0,
         description="Share of students with a session that fits who attend PASS regularly.",
+        json_schema_extra={"uptake_of": "pass", "measure": "_regular"},
     )
     mentoring_active_share: float = Field(
         0.50,
         ge=0.0,
         le=1.0,
         description="Share of matched mentor-mentee pairs still meeting at the end of term.",
+        json_schema_extra={"uptake_of": "mentoring", "measure": ""},
     )
     groups_active_share: float = Field(
         0.50,
         ge=0.0,
         le=1.0,
         description="Share of students placed in a study group who keep meeting with it.",
+        json_schema_extra={"uptake_of": "groups", "measure": ""},
     )
     small_group: int = Field(
         10,
@@ -150,17 +154,27 @@ def assumptions_table(assumptions: Assumptions | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The uptake assumptions, each marked with its scheme and measure (column suffix; "" first:
+# the scheme's headline). A scheme's uptake is declared on its field, not tested here by name.
+_UPTAKE_FIELDS: list[tuple[str, dict[str, str]]] = [
+    (name, field.json_schema_extra)
+    for name, field in Assumptions.model_fields.items()
+    if isinstance(field.json_schema_extra, dict) and "uptake_of" in field.json_schema_extra
+]
+
+
 def uptakes(scheme: str, assumptions: Assumptions) -> dict[str, float]:
     """The expected-coverage measures of a scheme: column suffix -> uptake share.
 
     The first entry is the scheme's headline ``expected`` figure.
     """
-    if scheme == "pass":
-        return {"": assumptions.pass_uptake_once, "_regular": assumptions.pass_uptake_regular}
-    if scheme == "mentoring":
-        return {"": assumptions.mentoring_active_share}
-    if scheme == "groups":
-        return {"": assumptions.groups_active_share}
+    measures = {
+        extra["measure"]: getattr(assumptions, name)
+        for name, extra in _UPTAKE_FIELDS
+        if extra["uptake_of"] == scheme
+    }
+    if measures:
+        return measures
     raise ValueError(f"Unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}.")
 
 
