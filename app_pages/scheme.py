@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from app_common import forms, groups_form, shared
-from app_common.file_text import bullets, plain, plain_join
-from workbench.schemes.form_values import pass_presets
-from workbench.schemes.pass_sessions.settings import modules_without_leaders
-from workbench.schemes.pass_sessions.verdict import no_leader_warning
+from app_common import forms, groups_form, scheme_views, shared
+from app_common.file_text import bullets, plain
+from workbench.outcomes.costs import RATE_SOURCES, CostRates
+from workbench.outcomes.coverage import ASSUMPTION_SOURCES, Assumptions
+from workbench.schemes import registry
 
 st.title("Scheme")
 st.markdown(
@@ -45,10 +45,11 @@ if missing:
     st.stop()
 
 # ------------------------------------------------------------------------------ presets
-if scheme == "groups":
+entry, widgets = registry.get(scheme), scheme_views.view(scheme)
+if entry.form is None:  # a form with its own presets (groups)
     groups_form.presets(cohort)
 else:
-    presets = forms.MENTORING_PRESETS if scheme == "mentoring" else pass_presets(cohort)
+    presets = entry.form.presets(cohort)
     with st.container(border=True):
         cols = st.columns([4, 1], vertical_alignment="bottom")
         preset = cols[0].selectbox(
@@ -66,54 +67,23 @@ else:
 
 # ------------------------------------------------------------------------------ settings
 st.header("Settings")
-if scheme == "mentoring":
-    forms.mentoring_form()
-elif scheme == "pass":
-    forms.pass_form(sorted(cohort.modules["module_code"]))
-else:
-    groups_form.form(cohort)
-if scheme in ("mentoring", "pass"):
+widgets.form(cohort)
+if entry.budgeted:
     forms.budget_form(scheme)
 
 settings, problem = forms.settings_from_state(scheme)
 if problem:
     st.error(f"These settings cannot be used yet: {plain(problem)}")
-elif scheme == "pass":
-    from workbench.schemes.pass_sessions.settings import targeted_modules
-
-    try:
-        targeted, notes = targeted_modules(cohort, settings)
-        st.caption(
-            f"Targets {len(targeted)} module(s): {plain_join(targeted[:12])}"
-            + (" ..." if len(targeted) > 12 else "")
-        )
-        for note in notes:
-            st.caption(plain(note))
-        unled = modules_without_leaders(cohort, targeted)
-        if unled:
-            st.warning(plain(no_leader_warning(cohort, unled)))
-    except ValueError as exc:
-        st.error(plain(exc))
-elif scheme == "groups":
-    from workbench.schemes.groups.view import pool_text
-
-    try:
-        st.info(plain(pool_text(cohort, settings)))
-    except ValueError as exc:
-        st.error(f"These settings cannot be used yet: {plain(exc)}")
+else:
+    widgets.settings_note(cohort, settings)
 
 # ------------------------------------------------------------------------------ assumptions
 with st.expander("Expected uptake and costs (for coverage and cost figures)"):
-    from workbench.outcomes.costs import RATE_SOURCES, CostRates
-    from workbench.outcomes.coverage import ASSUMPTION_SOURCES, Assumptions
-
-    if scheme in ("mentoring", "groups"):
-        share = f"{scheme}_active_share"
+    if entry.uptake_control:  # otherwise the settings above set the take-up (PASS)
+        share = entry.uptake_field
         st.session_state.setdefault(shared.A + share, getattr(Assumptions(), share))
         st.slider(
-            "Pairs still meeting at the end of term"
-            if scheme == "mentoring"
-            else "Groups still meeting at the end of term",
+            entry.uptake_control,
             0.05,
             1.0,
             step=0.05,
@@ -124,7 +94,7 @@ with st.expander("Expected uptake and costs (for coverage and cost figures)"):
         st.caption("PASS uptake is set above (students expected to attend).")
     defaults = CostRates()
     cols = st.columns(2)
-    fields = [*shared.RATE_FIELDS, *(shared.GROUP_RATE_FIELDS if scheme == "groups" else ())]
+    fields = [*shared.RATE_FIELDS, *entry.extra_rate_fields]
     for i, name in enumerate(fields):
         st.session_state.setdefault(shared.C + name, getattr(defaults, name))
         field = CostRates.model_fields[name]

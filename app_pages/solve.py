@@ -4,9 +4,10 @@ import time
 
 import streamlit as st
 
-from app_common import forms, groups_form, results, shared
+from app_common import forms, groups_form, results, scheme_views, shared
 from app_common.file_text import bullets, plain
 from app_common.tables import who_text
+from workbench.schemes import registry
 
 st.title("Solve")
 st.markdown(
@@ -25,7 +26,8 @@ if missing:
 # ------------------------------------------------------------------------------ run
 st.session_state.setdefault("keep_time_limit", 30)
 title = groups_form.title(scheme)  # groups: study or social-integration
-name_key = f"keep_name_{scheme}" + (f"_{groups_form.kind()}" if scheme == "groups" else "")
+entry = registry.get(scheme)
+name_key = f"keep_name_{scheme}" + (f"_{groups_form.kind()}" if entry.variants else "")
 st.session_state.setdefault(name_key, f"{title} plan")
 cols = st.columns([2, 2, 1], vertical_alignment="bottom")
 cols[0].text_input(
@@ -49,7 +51,7 @@ if problem:
 cap = getattr(settings, "budget", None)
 budget = (
     ""
-    if scheme == "groups"
+    if not entry.budgeted
     else " No cost cap."
     if cap is None
     else f" Within a budget of {settings.cost_rates.money(cap)} per term."
@@ -87,14 +89,7 @@ if chosen is None or chosen.scheme != scheme:
     st.info("No plan yet for this scheme: press **Solve**.")
     st.stop()
 results.outcome(chosen)
-if scheme == "mentoring":
-    results.mentoring_plan(chosen)
-elif scheme == "pass":
-    results.pass_plan(chosen)
-else:
-    from app_common import groups_plan
-
-    groups_plan.show(chosen)
+scheme_views.view(scheme).plan(chosen)
 if done is not None:  # the plan is on the page: the wait from the click, all of it
     done[0].update(label=f"{done[1]} ({time.perf_counter() - clicked:.1f} s)", expanded=done[2])
 st.page_link(shared.COVERAGE, label="Next: coverage charts", icon=":material/bar_chart:")

@@ -9,6 +9,7 @@ from app_common.file_text import plain
 from workbench.cohort.domain import DAYS
 from workbench.cohort.validation import ValidationReport, ValidationResult
 from workbench.safe_tables import to_csv_bytes
+from workbench.schemes import registry
 from workbench.volunteers import recruit, training, training_explain
 from workbench.volunteers.certificates import (
     certificate_file_name,
@@ -43,6 +44,15 @@ def download(label: str, frame, name: str, key: str) -> None:
     )
 
 
+# Who can be recruited ("PASS leaders", "Mentors") -> the scheme; leaders before mentors.
+RECRUIT_FOR = {
+    entry.volunteers_word[:1].upper() + entry.volunteers_word[1:]: entry.key
+    for entry in sorted(
+        (registry.get(k) for k in registry.KEYS if registry.get(k).recruits),
+        key=lambda entry: entry.recruits,
+    )
+}
+
 recruit_tab, train_tab, supervise_tab, record_tab = st.tabs(
     ["Recruit", "Train", "Supervise", "Record"]
 )
@@ -50,15 +60,15 @@ recruit_tab, train_tab, supervise_tab, record_tab = st.tabs(
 # ------------------------------------------------------------------------------ recruit
 with recruit_tab:
     st.header("Recruit")
-    scheme = st.radio(
+    chosen = st.radio(
         "Recruit for",
-        ["PASS leaders", "Mentors"],
+        list(RECRUIT_FOR),
         horizontal=True,
         key="rec_for",
         help="PASS leaders for the targeted modules, or mentors for programmes with mentees.",
     )
-    pass_scheme = scheme == "PASS leaders"
-    key = "module_code" if pass_scheme else "programme"
+    scheme = RECRUIT_FOR[chosen]
+    key = registry.get(scheme).recruit_by  # per module (PASS leaders) or programme (mentors)
     extra = st.number_input(
         "Also invite for every one of them (volunteers each; 0 = only where short)",
         0,
@@ -68,13 +78,11 @@ with recruit_tab:
         "volunteers who graduate.",
     )
     try:
-        short = (
-            recruit.leader_shortfall(cohort) if pass_scheme else recruit.mentor_shortfall(cohort)
-        )
+        short = recruit.shortfall(cohort, scheme)
         needed = {
             k: max(int(n), int(extra)) for k, n in zip(short[key], short["short"], strict=True)
         }
-        invited = recruit.candidates(cohort, "pass" if pass_scheme else "mentoring", needed=needed)
+        invited = recruit.candidates(cohort, scheme, needed=needed)
     except ValueError as exc:
         st.warning(f"Cannot tell who is short: {plain(exc)}")
     else:

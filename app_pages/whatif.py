@@ -9,6 +9,7 @@ from app_common.file_text import plain
 from workbench.outcomes import charts
 from workbench.outcomes.budget import budget_status
 from workbench.review import whatif
+from workbench.schemes import registry
 
 st.title("What-if")
 st.markdown(
@@ -23,8 +24,10 @@ settings, problem = forms.settings_from_state(scheme, st.session_state.get("keep
 if problem:
     st.error(f"The settings cannot be used: {plain(problem)}")
     st.stop()
-mentoring, groups = scheme == "mentoring", scheme == "groups"
-volunteers = "mentors" if mentoring else "leaders"
+entry = registry.get(scheme)
+groups = entry.recruits is None  # no volunteers or places to change
+mentoring = entry.recruits == "mentors"  # places per mentor; mentors grow with the intake
+volunteers = entry.recruits or "leaders"
 if groups:
     st.caption(
         "Groups have no volunteers or places to change (mentor-led groups use the "
