@@ -130,7 +130,8 @@ class Scrubber:
             self.changes += int(drop.sum())
             out = frame.loc[~drop].reset_index(drop=True)
         for column in out.columns:
-            if out[column].dtype != object:
+            dtype = out[column].dtype
+            if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
                 continue
             hits = out[column].map(self.mentions).astype(bool)
             if hits.any():
