@@ -49,6 +49,7 @@ CACHE_PAIRS = 4_000_000  # a block with up to this many pairs keeps its slices w
 ADD_PER_MENTEE = 4  # pricing adds at most this many improving pairs per mentee per round
 START_PER_MENTEE = 2  # the start: each mentee's best few mentors ...
 START_PER_MENTOR = 12  # ... and each mentor's best (capacity + this) mentees
+TIE_STRIDE = 7  # ties: row i starts at column 7 i (see _top_per_row)
 
 
 @dataclass
@@ -338,11 +339,17 @@ def _member(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 
 def _top_per_row(masked: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of each row's best ``k`` entries above -1 (ties: lower column first)."""
+    """(row, column) of each row's best ``k`` entries above -1. Values are whole numbers (scores
+    in milli-points, reduced costs from integral duals), so a fraction below one half orders
+    only ties: each row starts its ties at another column, so that equally good mentors (new
+    recruits are copies of one student) are spread over the mentees instead of every mentee
+    taking the same first few (one programme's recruits took 25 pricing rounds)."""
     if masked.size == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    k = min(k, masked.shape[1])
-    cols = np.argsort(-masked, axis=1, kind="stable")[:, :k]
+    n_rows, n_cols = masked.shape
+    k = min(k, n_cols)
+    turn = (np.arange(n_cols)[None, :] - np.arange(n_rows)[:, None] * TIE_STRIDE) % n_cols
+    cols = np.argsort(-(masked - turn * (0.4 / n_cols)), axis=1, kind="stable")[:, :k]
     rows = np.repeat(np.arange(masked.shape[0]), k)
     cols = cols.reshape(-1)
     ok = masked[rows, cols] > -1
