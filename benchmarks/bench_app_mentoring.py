@@ -1,0 +1,250 @@
+"""A whole-university mentoring solve in the browser against the same solve on the command line.
+
+    python benchmarks/bench_app_mentoring.py [--students 40000] [--port 0]
+
+Writes a generated cohort (as ``bench_mentoring.py`` does) as the sample "department" in a
+scratch folder, then:
+
+* **command line**: ``python -m workbench solve mentoring FOLDER --out OUT``, timed as a whole
+  process (reading the files, the solve, the verdict and its measured fixes, writing the plan);
+* **app**: ``streamlit run app.py -- --sample department`` (``WORKBENCH_SAMPLE_ROOT`` pointing at
+  the scratch folder), opened in Debian's headless Chromium through Playwright: the session starts
+  with the cohort loaded; on the Solve page (peer mentoring, the defaults) the clock runs from the
+  click on **Solve** until the plan is shown (its "Mentees matched" figure painted and the script
+  idle); the time the page itself shows for the solve is read off the page;
+* **what-if point**: on the What-if page, intake x1.2, from the click on **Solve with these
+  changes** until the variation's comparison is shown;
+* **peak memory**: the resident memory of the server process and all its children (solve and
+  reading workers, the fork server), summed, sampled every 0.1 s over the whole run.
+
+Targets (issue 18): the app within 1.5x of the command line for the same solve, a what-if point
+within 1.5x of a solve, the server with its workers under 1 GB at peak, and the time shown is
+the whole wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from bench_mentoring import write_cohort  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+IDLE = '[data-test-script-state="notRunning"]'
+APP_RATIO_TARGET = 1.5
+WHATIF_RATIO_TARGET = 1.5
+PEAK_TARGET_MB = 1024
+
+
+class PeakMemory:
+    """The largest sum of resident memory of a process and all its children, sampled."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.root, self.every, self.peak = psutil.Process(pid), every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(psutil.Error):
+                total = self.root.memory_info().rss
+                for child in self.root.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        total += child.memory_info().rss
+                self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli_seconds(folder: Path, out: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "workbench", "solve", "mentoring", str(folder), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - started
+
+
+def start_server(samples: Path, data: Path, log: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "WORKBENCH_DATA_DIR": str(data),
+        "WORKBENCH_SAMPLE_ROOT": str(samples),
+        "PYTHONUNBUFFERED": "1",
+    }
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless=true",
+                f"--server.port={port}",
+                "--server.address=127.0.0.1",
+                "--",
+                "--sample",
+                "department",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r,
+        ):
+            if r.status == 200:
+                return process
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not start in 60 s")
+
+
+def _idle(page, timeout: float = 300_000) -> None:
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+    page.wait_for_timeout(200)
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+
+
+def _nav(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    _idle(page)
+
+
+def _until_shown(page, started: float, text: str) -> float:
+    """Seconds from ``started`` until ``text`` is on the page and the script is idle."""
+    page.get_by_text(text, exact=False).first.wait_for(timeout=300_000)
+    page.wait_for_selector(IDLE, state="attached", timeout=300_000)
+    return time.perf_counter() - started
+
+
+def in_browser(url: str) -> dict[str, float | str]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
+        page = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()
+        page.set_default_timeout(300_000)
+        started = time.perf_counter()
+        page.goto(url)
+        _idle(page)
+        first = time.perf_counter() - started
+        _nav(page, "Solve")
+        page.get_by_role("button", name="Solve", exact=True).click()
+        started = time.perf_counter()
+        solve = _until_shown(page, started, "Mentees matched")
+        _idle(page)
+        shown = page.get_by_text(re.compile(r"^Plan made \(")).first.inner_text()
+        _nav(page, "What-if")
+        page.get_by_text("Try a change", exact=True).wait_for()
+        intake = page.get_by_role("slider").first
+        intake.focus()
+        for _ in range(4):  # 1.00 -> 1.20
+            intake.press("ArrowRight")
+        page.get_by_role("button", name="Solve with these changes").click()
+        started = time.perf_counter()
+        point = _until_shown(page, started, "the latest variation side by side")
+        browser.close()
+    return {"first_s": first, "solve_s": solve, "shown": shown, "whatif_s": point}
+
+
+def run(students: int, port: int) -> dict[str, float | str]:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        folder = tmp / "samples" / "department"
+        write_cohort(students, folder)
+        cli = cli_seconds(folder, tmp / "cli")
+        server = start_server(tmp / "samples", tmp / "data", tmp / "streamlit.log", port)
+        try:
+            with PeakMemory(server.pid) as memory:
+                row = in_browser(f"http://127.0.0.1:{port}")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        row.update(students=students, cli_s=cli, peak_MB=memory.peak / 2**20)
+    return row
+
+
+def table(row: dict) -> str:
+    app_ratio = row["solve_s"] / row["cli_s"]
+    point_ratio = row["whatif_s"] / row["solve_s"]
+
+    def ok(good: bool) -> str:
+        return "yes" if good else "NO"
+
+    return "\n".join(
+        [
+            "| students | command line s | app solve s (click to plan) | app / command line "
+            "| time the page shows | what-if point s | point / solve | peak MB (server + workers) |",
+            "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+            f"| {row['students']:,} | {row['cli_s']:.2f} | {row['solve_s']:.2f} "
+            f"| {app_ratio:.2f}x ({ok(app_ratio <= APP_RATIO_TARGET)}) | {row['shown']} "
+            f"| {row['whatif_s']:.2f} | {point_ratio:.2f}x ({ok(point_ratio <= WHATIF_RATIO_TARGET)}) "
+            f"| {row['peak_MB']:,.0f} ({ok(row['peak_MB'] < PEAK_TARGET_MB)}) |",
+            "",
+            f"first page with the cohort loaded: {row['first_s']:.1f} s; targets: app within "
+            f"{APP_RATIO_TARGET}x of the command line, a what-if point within "
+            f"{WHATIF_RATIO_TARGET}x of a solve, peak under {PEAK_TARGET_MB:,} MB",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=40_000)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    args = parser.parse_args(argv)
+    row = run(args.students, args.port or _free_port())
+    print(table(row))
+    met = (
+        row["solve_s"] <= APP_RATIO_TARGET * row["cli_s"]
+        and row["whatif_s"] <= WHATIF_RATIO_TARGET * row["solve_s"]
+        and row["peak_MB"] < PEAK_TARGET_MB
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
