@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from app_common import groups_form, shared
 from workbench.cohort.domain import DAYS
+from workbench.outcomes.costs import CostRates
+from workbench.schemes import registry
 from workbench.schemes.form_values import (  # noqa: F401 (labels and presets the pages use from here)
     CRITERIA_LABELS,
     MENTORING_PRESETS,
@@ -29,18 +31,25 @@ from workbench.schemes.form_values import (  # noqa: F401 (labels and presets th
     settings_from_values,
     values_from_settings,
 )
+from workbench.schemes.mentoring import entry as mentoring_entry
+from workbench.schemes.pass_sessions import entry as pass_entry
 
-M = "keep_m_"  # mentoring widget keys
-P = "keep_p_"  # PASS widget keys
+M = mentoring_entry.FORM.widget_keys  # mentoring widget keys
+P = pass_entry.FORM.widget_keys  # PASS widget keys
 
 
 def _prefix(scheme: str) -> str:
-    return M if scheme == "mentoring" else P
+    return registry.get(scheme).form.widget_keys
+
+
+def _own_form(scheme: str) -> bool:
+    """The scheme keeps its controls in its own form module (groups: ``groups_form``)."""
+    return registry.get(scheme).form is None
 
 
 def init_state(scheme: str) -> None:
     """Give every settings widget its default once, so the page never passes value=."""
-    if scheme == "groups":
+    if _own_form(scheme):
         return groups_form.init_state()
     prefix = _prefix(scheme)
     for key, value in form_defaults(scheme).items():
@@ -67,7 +76,7 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
 
     A budget is checked with the cost rates of the Scheme page's costs expander."""
     apply_pending()
-    if scheme == "groups":
+    if _own_form(scheme):
         return groups_form.settings_from_state(time_limit)
     init_state(scheme)
     ss = st.session_state
@@ -80,7 +89,9 @@ def settings_from_state(scheme: str, time_limit: float | None = None) -> tuple[A
             locked_pairs=ss.get("locked_pairs", []),
             previous_pairs=ss.get("previous_pairs", []),
             locked_sessions=ss.get("locked_sessions", []),
-            module_uptake=ss.get(OBSERVED_UPTAKE) if scheme == "pass" else None,
+            module_uptake=ss.get(OBSERVED_UPTAKE)
+            if registry.get(scheme).form.observed_uptake
+            else None,
         ), None
     except ValidationError as exc:
         return None, "; ".join(
@@ -99,12 +110,10 @@ def apply_pending() -> None:
 
 def load_settings(scheme: str, settings: dict[str, Any]) -> None:
     """Put a saved scenario's settings back into the widgets (with the rates a budget used)."""
-    if scheme == "groups":
+    if _own_form(scheme):
         return groups_form.load_settings(settings)
     init_state(scheme)
     apply_preset(scheme, values_from_settings(scheme, settings))
-    from workbench.outcomes.costs import CostRates
-
     rates, defaults = settings.get("cost_rates") or {}, CostRates()
     for name in shared.RATE_FIELDS:
         if rates.get(name) is not None:
@@ -305,7 +314,7 @@ def budget_form(scheme: str) -> None:
     ss = st.session_state
     blocked = budget_blocked(scheme, _values(scheme))
     rates = shared.cost_rates()
-    volunteers = "mentors" if scheme == "mentoring" else "sessions and leaders"
+    volunteers = registry.get(scheme).form.budget_volunteers
     with st.container(border=True):
         cols = st.columns(2, vertical_alignment="bottom")
         cols[0].checkbox(

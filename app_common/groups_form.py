@@ -14,15 +14,17 @@ import streamlit as st
 
 from app_common import shared
 from workbench.cohort.domain import DAYS
+from workbench.schemes import registry
 from workbench.schemes.groups import view as gv
 
 G = "keep_g_"
 SCHEME_CHOICE = "scheme_choice"
+# The Scheme radio: each scheme by its name, a scheme with variants by each of them (study and
+# social-integration groups are two choices and one scheme).
 SCHEME_CHOICES = {
-    "mentoring": "Peer mentoring",
-    "pass": "PASS sessions",
-    "study": "Study groups",
-    "social": "Social-integration groups",
+    choice: name
+    for entry in (registry.get(key) for key in registry.KEYS)
+    for choice, name in (gv.KINDS if entry.variants else {entry.key: entry.name}).items()
 }
 BY = {
     "module": "A module (everyone enrolled on it)",
@@ -39,14 +41,14 @@ def choice_from_state() -> str:
     """The Scheme radio's value from the scheme and the kind of groups."""
     ss = st.session_state
     scheme = ss.setdefault("keep_scheme", "mentoring")
-    return ss.get(G + "kind", "study") if scheme == "groups" else scheme
+    return ss.get(G + "kind", "study") if registry.get(scheme).variants else scheme
 
 
 def choose_scheme() -> None:
     """The Scheme radio changed: study and social groups are both the groups scheme."""
     ss = st.session_state
     choice = ss[SCHEME_CHOICE]
-    if choice in ("study", "social"):
+    if choice in gv.KINDS:
         ss["keep_scheme"], ss[G + "kind"] = "groups", choice
     else:
         ss["keep_scheme"] = choice
@@ -58,7 +60,7 @@ def kind() -> str:
 
 def title(scheme: str) -> str:
     """The scheme's name for the coordinator (groups: study or social-integration)."""
-    return gv.KINDS[kind()] if scheme == "groups" else SCHEME_CHOICES.get(scheme, scheme)
+    return gv.KINDS[kind()] if registry.get(scheme).variants else SCHEME_CHOICES.get(scheme, scheme)
 
 
 # ------------------------------------------------------------------------------ state

@@ -22,14 +22,14 @@ def plan_files() -> PlanFiles:
     """What the current scenario (and a training plan made on Volunteers) holds."""
     files = PlanFiles()
     chosen = shared.scenario()
-    if chosen is not None and chosen.scheme == "pass":
-        sessions = chosen.results.get("sessions")
-        if sessions is not None and len(sessions):
-            files.sessions = clock_columns(sessions, "the PASS plan")
-    if chosen is not None and chosen.scheme == "mentoring":
-        matches = chosen.results.get("matches")
-        if matches is not None and len(matches):
-            files.matches = matches.astype({"mentee_id": str, "mentor_id": str})
+    # What the plan holds: weekly sessions (PASS) or pairs (mentoring).
+    plan = chosen.results if chosen is not None else {}
+    sessions = plan.get("sessions")
+    if sessions is not None and len(sessions):
+        files.sessions = clock_columns(sessions, "the PASS plan")
+    matches = plan.get("matches")
+    if matches is not None and len(matches):
+        files.matches = matches.astype({"mentee_id": str, "mentor_id": str})
     made = st.session_state.get(TRAINING)
     if made and made[0] == shared.fingerprint():
         files.training_sessions = made[1].sessions

@@ -6,6 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from workbench.schemes import registry
+
 A = "keep_a_"  # coverage assumptions
 C = "keep_c_"  # cost rates
 RATE_FIELDS = (
@@ -26,17 +28,21 @@ def assumptions(scheme: str, settings: Any = None):
     from workbench.outcomes.coverage import Assumptions
 
     defaults = Assumptions()
+    entries = [registry.get(key) for key in registry.KEYS]
+    # The take-up set by a slider on the Scheme page (mentoring and groups) ...
     values = {
-        "mentoring_active_share": st.session_state.get(
-            A + "mentoring_active_share", defaults.mentoring_active_share
-        ),
-        "groups_active_share": st.session_state.get(
-            A + "groups_active_share", defaults.groups_active_share
-        ),
+        e.uptake_field: st.session_state.get(A + e.uptake_field, getattr(defaults, e.uptake_field))
+        for e in entries
+        if e.uptake_control
     }
-    if scheme == "pass" and settings is not None:
+    # ... or by the scheme's settings (PASS: regular and at-least-once attendance).
+    entry = registry.get(scheme)
+    if entry.uptake_once_field and settings is not None:
         values.update(
-            pass_uptake_once=settings.uptake_once, pass_uptake_regular=settings.uptake_regular
+            {
+                entry.uptake_once_field: settings.uptake_once,
+                entry.uptake_field: settings.uptake_regular,
+            }
         )
     return Assumptions(**values)
 

@@ -21,38 +21,6 @@ CRITERIA_COLUMNS = {
 }
 
 
-def lock_summary(scheme: str) -> str:
-    ss = st.session_state
-    if scheme == "groups":
-        return "After solving, you can move students between groups by hand."
-    if scheme == "mentoring":
-        locked, previous = ss.get("locked_pairs", []), ss.get("previous_pairs", [])
-        text = f"{len(locked)} locked pair(s)." if locked else "No locked pairs."
-        return text + (
-            f" Keeps as many of the {len(previous)} current pairs as possible." if previous else ""
-        )
-    locked = ss.get("locked_sessions", [])
-    return f"{len(locked)} locked session(s)." if locked else "No locked sessions."
-
-
-def model_size_text(cohort: Any, scheme: str, settings: Any) -> str:
-    if scheme == "groups":
-        from workbench.schemes.groups.view import model_size_text as groups_size
-
-        return groups_size(cohort, settings)
-    if scheme == "mentoring":
-        return (
-            f"Model: {len(cohort.mentees):,} mentees and {len(cohort.mentors):,} mentors "
-            f"({int(cohort.mentors['capacity'].sum()):,} places); one choice per eligible "
-            "pair."
-        )
-    return (
-        f"Model: {settings.describe_targeting()}, {settings.sessions_per_module} session(s) "
-        f"each, {len(cohort.leaders['student_id'].unique()):,} leaders, "
-        f"{len(cohort.rooms):,} rooms."
-    )
-
-
 VERDICT_BOXES = {"good": st.success, "partial": st.warning, "none": st.error}
 STOPPED = {"infeasible", "timed out", "not solved", "error"}
 

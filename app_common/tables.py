@@ -67,28 +67,6 @@ def show_problems(report: Any) -> None:
         st.code(report.format_text(), language=None, wrap_lines=True)
 
 
-def who_text(cohort: Any, scheme: str, settings: Any) -> str:
-    """Who a plan is for, in words ("55 students of MA1001", "49 mentees and 34 mentors")."""
-    try:
-        if scheme == "groups":
-            from workbench.schemes.groups.prepare import select_pool
-
-            ids, label = select_pool(cohort, settings)
-            return f"{len(ids):,} student{'s' if len(ids) != 1 else ''} of {label}"
-        if scheme == "mentoring":
-            return f"{len(cohort.mentees):,} mentees and {len(cohort.mentors):,} mentors"
-        from workbench.schemes.pass_sessions.settings import targeted_modules
-
-        modules = targeted_modules(cohort, settings)[0]
-        enrolled = cohort.enrolments.loc[cohort.enrolments["module_code"].isin(modules)]
-        return (
-            f"{enrolled['student_id'].nunique():,} students of {len(modules)} targeted "
-            f"module{'s' if len(modules) != 1 else ''}"
-        )
-    except (ValueError, KeyError, AttributeError):
-        return f"{len(cohort.students):,} students"
-
-
 def pairs_view(matches: pd.DataFrame, chosen: Any, criteria: dict[str, str]) -> pd.DataFrame:
     """Pairs to read at 1,280 px: each person as "Name (id)" in one column, and the points
     behind the score in one "Why" column (the per-criterion columns stay, shown elsewhere)."""

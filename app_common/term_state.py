@@ -44,15 +44,16 @@ def keep(cohort: Cohort) -> None:
 def current_plan() -> Plan | None:
     """The current plan's PASS sessions or mentoring pairs (None before a plan is solved)."""
     chosen = shared.scenario()
-    if chosen is None or chosen.scheme not in ("pass", "mentoring"):
+    if chosen is None:
         return None
+    # What a plan holds says what is monitored: weekly sessions (PASS) or pairs (mentoring).
     results = chosen.results
     plan = Plan(settings=dict(chosen.settings or {}))
     sessions = results.get("sessions")
-    if chosen.scheme == "pass" and sessions is not None and len(sessions):
+    if sessions is not None and len(sessions):
         plan.sessions = _numeric_sessions(sessions)
     matches = results.get("matches")
-    if chosen.scheme == "mentoring" and matches is not None and len(matches):
+    if matches is not None and len(matches):
         plan.matches = matches[["mentee_id", "mentor_id"]].astype(str)
     return plan if (plan.is_pass or len(plan.matches)) else None
 

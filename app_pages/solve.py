@@ -6,7 +6,6 @@ import streamlit as st
 
 from app_common import forms, groups_form, results, scheme_views, shared
 from app_common.file_text import bullets, plain
-from app_common.tables import who_text
 from workbench.schemes import registry
 
 st.title("Solve")
@@ -43,7 +42,8 @@ cols[1].number_input(
     "from the best possible it could still be.",
 )
 settings, problem = forms.settings_from_state(scheme, st.session_state["keep_time_limit"])
-locks = results.lock_summary(scheme)
+widgets = scheme_views.view(scheme)
+locks = widgets.locks()
 if problem:
     st.error(f"The settings cannot be used: {plain(problem)}")
     st.page_link(shared.SCHEME, label="Fix them on the Scheme page", icon=":material/tune:")
@@ -57,7 +57,7 @@ budget = (
     else f" Within a budget of {settings.cost_rates.money(cap)} per term."
 )
 st.caption(
-    f"{title} for {plain(who_text(cohort, scheme, settings))} "
+    f"{title} for {plain(scheme_views.who_text(cohort, scheme, settings))} "
     f"({plain(shared.cohort_label())}). {locks}{plain(budget)}"
 )
 
@@ -65,7 +65,7 @@ done = None  # after a click: the solve box and its words, told the whole wait o
 if cols[2].button("Solve", type="primary", icon=":material/play_arrow:", width="stretch"):
     clicked = time.perf_counter()  # the time shown is the whole wait, not the solver's part
     with st.status("Solving...", expanded=True) as status:
-        st.write(results.model_size_text(cohort, scheme, settings))
+        st.write(widgets.size(cohort, settings))
         st.write(f"Time limit {settings.time_limit:.0f} s.")
         try:
             made = shared.solve_and_save(cohort, scheme, settings, st.session_state[name_key])
@@ -89,7 +89,7 @@ if chosen is None or chosen.scheme != scheme:
     st.info("No plan yet for this scheme: press **Solve**.")
     st.stop()
 results.outcome(chosen)
-scheme_views.view(scheme).plan(chosen)
+widgets.plan(chosen)
 if done is not None:  # the plan is on the page: the wait from the click, all of it
     done[0].update(label=f"{done[1]} ({time.perf_counter() - clicked:.1f} s)", expanded=done[2])
 st.page_link(shared.COVERAGE, label="Next: coverage charts", icon=":material/bar_chart:")

@@ -53,6 +53,7 @@ Chart = tuple[str, Callable[[], Any]]  # a chart's name and how to draw it
 class SchemeForm:
     """The app's controls of a scheme as plain values (``schemes/form_values.py``)."""
 
+    widget_keys: str  # the app keeps each control's value under this prefix ("keep_m_rule")
     default_budget: float  # the amount a budget control starts at (money per term)
     budget_volunteers: str  # what a budget cap cuts, in words ("mentors")
     defaults: Callable[[], dict[str, Any]]  # one value per control

@@ -190,6 +190,7 @@ def budget_capacity_text(budget: float, rates: Any, session_minutes: int = 60) -
 
 
 FORM = SchemeForm(
+    widget_keys="keep_m_",
     default_budget=1000.0,
     budget_volunteers="mentors",
     defaults=form_defaults,

@@ -271,6 +271,7 @@ def budget_capacity_text(budget: float, rates: Any, session_minutes: int = 60) -
 
 
 FORM = SchemeForm(
+    widget_keys="keep_p_",
     default_budget=2000.0,
     budget_volunteers="sessions and leaders",
     defaults=form_defaults,
