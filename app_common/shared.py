@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_common import session_memory
+from app_common import session_memory, signin
 from app_common.file_text import plain
 from app_common.plan_files import export_files, file_stem, report_html  # noqa: F401
 from app_common.rates import (  # noqa: F401 (the pages read these from here)
@@ -62,6 +62,7 @@ COVERAGE = "app_pages/coverage.py"
 WHATIF = "app_pages/whatif.py"
 REPORT = "app_pages/report.py"
 VOLUNTEERS = "app_pages/volunteers.py"
+WORKSPACE = "app_pages/workspace.py"  # a shared deployment's sharing, audit log and erasure
 
 # Session-state keys. Widgets whose value must survive a page change use the "keep_" prefix.
 OWNER = "owner"  # this browser session's workspace key (also in the URL as ?ws=...)
@@ -84,17 +85,27 @@ class LoadAttempt:
     report: ValidationReport
 
 
-def start_session() -> None:
-    """Called by app.py on every run: the workspace key and widget values kept across pages."""
+def start_session(seat: signin.Seat | None = None) -> None:
+    """Called by app.py on every run: the workspace key and widget values kept across pages.
+
+    Without sign-in the workspace key in the address is the workspace; with it, the ``seat``
+    (the signed-in user's workspace and role) is, and a viewer's session brings back plans only.
+    """
     ss = st.session_state
     if OWNER not in ss:
         session_memory.start_janitor()  # closed sessions are released (once per server)
         given = st.query_params.get("ws", "")
-        ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
-        if ss[OWNER] == given:
-            restore_last(st.query_params.get("plan", ""))
-            restore_cohort()
-        if cohort() is None and start_sample():
+        if seat is not None:
+            ss[OWNER] = seat.workspace
+            restore_last(seat.link_plan or st.query_params.get("plan", ""), bool(seat.link_plan))
+            if not seat.is_viewer:
+                restore_cohort()
+        else:
+            ss[OWNER] = given if _WS.fullmatch(given or "") else uuid.uuid4().hex
+            if ss[OWNER] == given:
+                restore_last(st.query_params.get("plan", ""))
+                restore_cohort()
+        if cohort() is None and start_sample() and not signin.is_viewer():
             load_sample(start_sample(), keep=False)
     if st.query_params.get("ws") != ss[OWNER]:
         st.query_params["ws"] = ss[OWNER]
@@ -238,6 +249,7 @@ def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -
     if result.cohort is not None:
         result.cohort = result.cohort.model_copy(update={"name": Path(files[0][0]).stem})
     names = ", ".join(name for name, _ in files)
+    signin.record(store(), "uploaded a cohort", names, "accepted" if result.cohort else "refused")
     return set_cohort(result, f"Uploaded: {names}", fp)
 
 
@@ -249,6 +261,7 @@ def apply_corrections(table: str, edited: pd.DataFrame) -> bool:
     tables = contract_tables(fingerprint(), current)
     result = corrected_cohort(tables, table, edited, current.name)
     fp = f"edit-{fingerprint()}-{table}-{edit_digest(edited)}"
+    signin.record(store(), "corrected the cohort", table)
     return set_cohort(result, f"{st.session_state.get(LABEL, 'cohort')} (corrected)", fp)
 
 
@@ -288,6 +301,8 @@ def template_workbook() -> bytes:
 def require_cohort(scheme: str | None = None) -> Cohort:
     """The loaded cohort; otherwise say what to do first and stop the page here."""
     current = cohort()
+    if current is None and signin.is_viewer():
+        viewer_has_no_plan()
     if current is None:
         st.info(
             "**First, load a cohort.** Start with the sample department in one click, or "
@@ -316,6 +331,13 @@ def require_cohort(scheme: str | None = None) -> Cohort:
             )
             st.stop()
     return current
+
+
+def viewer_has_no_plan() -> None:
+    """A viewer's page with no plan open: where to open one (a viewer cannot load or solve)."""
+    st.info("**No plan is open.** Open one of the plans shared with you on the Home page.")
+    st.page_link(HOME, label="Go to Home", icon=":material/home:")
+    st.stop()
 
 
 def sidebar_status(slot) -> None:
@@ -409,14 +431,14 @@ def solve_and_save(current: Cohort, scheme: str, settings: Any, name: str, notes
         cost_rates=cost_rates(),
     )
     made._cohort = current  # the worker's copy of the cohort is the same cohort
-    save_to_store(made)
+    save_to_store(made, "solved a plan")
     use_scenario(made, result)
     return made
 
 
-def save_to_store(made) -> bool:
+def save_to_store(made, action: str = "saved a plan") -> bool:
     """Save a scenario for this workspace; a store that cannot take it (e.g. a full disk) is
-    reported and the plan stays in use for this session."""
+    reported and the plan stays in use for this session. ``action`` goes to the audit log."""
     from workbench.scenarios.store import StoreError
 
     saved = store()
@@ -425,6 +447,7 @@ def save_to_store(made) -> bool:
         return False
     try:
         saved.save(made, owner())
+        signin.record(saved, action, made.name)
     except StoreError as exc:
         st.warning(
             f"The plan could not be saved to your scenarios: {plain(exc)} It stays open in this "
@@ -434,18 +457,17 @@ def save_to_store(made) -> bool:
     return True
 
 
-def restore_last(plan: str = "") -> None:
+def restore_last(plan: str = "", only: bool = False) -> None:
     """On a new session with a workspace key: reopen the plan named in the address (``plan=``),
-    else the workspace's most recently saved scenario."""
+    else the workspace's most recently saved scenario (``only``: that plan or none)."""
     saved = store()
     if saved is None:
         return
     try:
         # Every session reopening the same plan version shares one copy of it (session_memory).
         versions = {info.id: info.updated for info in saved.list(owner())}
-        chosen = (
-            plan if _WS.fullmatch(plan or "") and plan in versions else next(iter(versions), "")
-        )
+        chosen = plan if _WS.fullmatch(plan or "") and plan in versions else ""
+        chosen = chosen or ("" if only else next(iter(versions), ""))
         last = None
         if chosen:
             last = session_memory.restored_scenario(
@@ -484,6 +506,8 @@ def require_scenario(scheme: str | None = None):
     """The current solved scenario; otherwise say what to do first and stop."""
     require_cohort()
     chosen = scenario()
+    if chosen is None and signin.is_viewer():
+        viewer_has_no_plan()
     if chosen is None or (scheme is not None and chosen.scheme != scheme):
         st.info("**Next, solve a plan.** Choose a scheme and its settings, then press Solve.")
         cols = st.columns(2)
@@ -518,7 +542,7 @@ def solve_variation(
         changes=changes,
         volunteers_grow=volunteers_grow,
     )
-    save_to_store(made)
+    save_to_store(made, "solved a what-if variation")
     return made
 
 
@@ -530,7 +554,7 @@ def saved_scenarios(scheme: str | None = None) -> dict[str, str]:
     return {
         info.id: f"{info.name} ({info.updated[:16].replace('T', ' ')})"
         for info in saved.list(owner())
-        if scheme is None or info.scheme == scheme
+        if (scheme is None or info.scheme == scheme) and signin.may_open(info.id)
     }
 
 
@@ -556,6 +580,16 @@ def compare(ids: list[str]):
 
 
 # ----------------------------------------------------------------------------- report and files
+
+
+def forget_open_plan() -> None:
+    """After an erasure: drop this session's cohort and plan and every cached copy of a saved
+    one (they may hold the student); the next page reads the corrected store."""
+    for key in (COHORT_KEY, FINGERPRINT, LABEL, SCENARIO, RESULT):
+        st.session_state.pop(key, None)
+    session_memory.restored_scenario.clear()
+    session_memory.restored_cohort.clear()
+    st.cache_data.clear()
 
 
 def save_notes(chosen, text: str) -> None:

@@ -4,7 +4,9 @@ import streamlit as st
 
 from app_common import shared
 from app_common.file_text import plain
+from app_common.groups_plan import plan_charts
 from workbench.outcomes import charts
+from workbench.schemes import registry
 
 st.title("Coverage")
 st.markdown(
@@ -63,13 +65,12 @@ others = [
     for name, chart in analysis.charts
     if name in ("Mentor load", "Match scores", "When targeted students are free")
 ]
-if others or chosen.scheme == "groups":
+has_variants = bool(registry.get(chosen.scheme).variants)  # groups: their own charts
+if others or has_variants:
     st.header("The plan")
     for name, chart in others:
         shared.chart_with_table(lambda c=chart: c, name, f"plan_{name}", f"{key}-{name}")
-    if chosen.scheme == "groups":
-        from app_common.groups_plan import plan_charts
-
+    if has_variants:
         plan_charts(chosen)
 
 # ------------------------------------------------------------------------------ cost

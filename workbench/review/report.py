@@ -311,8 +311,9 @@ def _cost_section(analysis: ScenarioAnalysis, currency: str) -> str:
     )
 
 
-def _volunteers_section(scenario: Any) -> str:
-    """The mentors and PASS leaders: training, supervision and hours (none for groups)."""
+def _volunteers_section(scenario: Any, people: bool = True) -> str:
+    """The mentors and PASS leaders: training, supervision and hours (none for groups);
+    without ``people``, the counts only (no table of volunteers by name)."""
     try:
         overview = volunteer_overview(scenario.cohort(), scenario.results)
     except (ValueError, KeyError) as exc:
@@ -322,6 +323,8 @@ def _volunteers_section(scenario: Any) -> str:
     if overview is None:
         return ""
     lines = "".join(f"<p>{esc(line)}</p>" for line in overview.lines)
+    if not people:
+        return f'<section id="volunteers"><h2>Volunteers</h2>{lines}</section>'
     table = html_table(
         overview.hours,
         "Hours per volunteer (those with hours)",
@@ -464,7 +467,7 @@ def render_report(
     body.append(_plan_section(scenario) if people else PEOPLE_LEFT_OUT)
     body.append(_coverage_section(analysis))
     body.append(_cost_section(analysis, currency))
-    body.append(_volunteers_section(scenario))
+    body.append(_volunteers_section(scenario, people))
     body.append(_impact_section(scenario))
     body.append(_assumptions_section(scenario))
     body.append(_how_solved_section(scenario))
