@@ -361,7 +361,6 @@ def sidebar_status(slot) -> None:
 SCENARIO = "scenario"  # the current Scenario (a solved plan with its cohort and settings)
 RESULT = "result"  # the live result object behind it (this session only; not after a restore)
 SCHEME_KEY = "keep_scheme"
-SCHEME_NAMES = {"mentoring": "Peer mentoring", "pass": "PASS sessions", "groups": "Study groups"}
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,7 +18,7 @@ chosen = shared.require_scenario()
 analysis = shared.analysis_of(shared.scenario_key(chosen), chosen)
 cov = analysis.coverage
 st.caption(
-    f"Plan: **{plain(chosen.name)}** ({shared.SCHEME_NAMES.get(chosen.scheme, chosen.scheme)})."
+    f"Plan: **{plain(chosen.name)}** ({registry.scheme_name(chosen.scheme, chosen.settings)})."
 )
 for problem in analysis.problems:
     st.warning(plain(problem))

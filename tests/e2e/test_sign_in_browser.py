@@ -210,6 +210,25 @@ def test_each_role_does_exactly_what_it_should(browser, deployment):
     finally:
         head.close()
 
+    # ---- the coordinator lets viewers see the lists of students: the files appear
+    coord, page, _ = _sign_in(browser, url, COORD)
+    try:
+        _nav(page, "Workspace")
+        page.get_by_text("Viewers may see the lists of students").click()
+        _idle(page)
+    finally:
+        coord.close()
+    head, page, _ = _sign_in(browser, url, HEAD)
+    try:
+        page.get_by_role("button", name="Open this plan").click()
+        _idle(page)
+        _nav(page, "Report and export")
+        assert "leaves out the plan's lists of students" not in _main(page)
+        assert page.get_by_role("button", name="Everything as an Excel workbook").count() == 1
+        assert not page.get_by_role("button", name="Solve", exact=True).count()
+    finally:
+        head.close()
+
     # ---- the read-only link: the named viewer only
     other, page, _ = _sign_in(browser, url, OTHER, f"?ws={workspace}")
     try:
@@ -238,6 +257,7 @@ def test_each_role_does_exactly_what_it_should(browser, deployment):
         (COORD, "solved a plan"),
         (COORD, "shared the workspace"),
         (COORD, "made a read-only link"),
+        (COORD, "changed what viewers see"),
         (HEAD, "signed in"),
         (HEAD, "exported"),
         (HEAD, "opened a read-only link"),
