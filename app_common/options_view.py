@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_common import shared
+from app_common import shared, signin
 from app_common.file_text import plain
 from workbench.review import options, whatif_answer
 
@@ -75,5 +75,7 @@ def options_section(chosen: Any) -> None:
         file_name="options.html",
         mime="text/html",
         icon=":material/compare:",
-        on_click="ignore",
+        on_click=signin.on_export(
+            shared.store(), "Download the options page (HTML, prints on one page)"
+        ),
     )

@@ -122,6 +122,7 @@ def on_export(store, what: str):
     laptop the button does not even rerun the page."""
     if seat() is None:
         return "ignore"
+    what = what.removeprefix("Download ")  # a button's label names what it downloads
     return lambda: record(store, "exported", what)
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_common import term_state
+from app_common import shared, signin, term_state
 from app_common.file_text import plain
 from workbench.cohort.loading import Upload
 from workbench.safe_tables import to_csv_bytes
@@ -34,14 +34,16 @@ else:
         registers_html(cohort, plan.sessions, term),
         "registers.html",
         "text/html",
-        on_click="ignore",
+        on_click=signin.on_export(
+            shared.store(), "Download the sign-in sheets (HTML, a page a session)"
+        ),
     )
     cols[1].download_button(
         "Download the registers to fill in (CSV)",
         to_csv_bytes(register_rows(cohort, plan.sessions, term)),
         "registers.csv",
         "text/csv",
-        on_click="ignore",
+        on_click=signin.on_export(shared.store(), "Download the registers to fill in (CSV)"),
     )
 
 st.header("Upload registers and results")

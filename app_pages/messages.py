@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_common import prepare_state as ps
-from app_common import shared
+from app_common import shared, signin
 from app_common.file_text import plain
 from workbench.prepare import messages as msg
 from workbench.prepare.drafts import eml_zip, make_drafts, messages_csv, preview
@@ -61,12 +61,12 @@ st.download_button(
     messages_csv(drafts),
     f"messages_{kind}.csv",
     "text/csv",
-    on_click="ignore",
+    on_click=signin.on_export(shared.store(), "Download the mail merge (CSV)"),
 )
 st.download_button(
     "Download the drafts (.eml files in a zip)",
     eml_zip(drafts),
     f"messages_{kind}.zip",
     "application/zip",
-    on_click="ignore",
+    on_click=signin.on_export(shared.store(), "Download the drafts (.eml files in a zip)"),
 )

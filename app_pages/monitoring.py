@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from app_common import shared, term_state
+from app_common import shared, signin, term_state
 from app_common.forms import OBSERVED_UPTAKE
 from workbench.term.charts import weekly_attendance_chart
 from workbench.term.monitoring import monitor, sessions_for_people
@@ -57,7 +57,9 @@ if plan.is_pass and len(by_week):
         json.dumps(uptake, indent=2),
         "uptake.json",
         "application/json",
-        on_click="ignore",
+        on_click=signin.on_export(
+            shared.store(), "Download the observed take-up (uptake.json) for planning next term"
+        ),
     )
     observed = {
         code: {"regular": v["regular"], "once": v["once"]} for code, v in uptake["modules"].items()

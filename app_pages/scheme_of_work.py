@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from app_common import prepare_state as ps
-from app_common import shared
+from app_common import shared, signin
 from app_common.file_text import plain
 from workbench.prepare import handbook
 from workbench.prepare.scheme_of_work import (
@@ -125,21 +125,23 @@ st.download_button(
     page,
     name,
     "text/html",
-    on_click="ignore",
+    on_click=signin.on_export(
+        shared.store(), "Download the handbook for this module (HTML, prints)"
+    ),
 )
 st.download_button(
     "Download every module's weeks (CSV)",
     to_csv_bytes(table),
     "weeks.csv",
     "text/csv",
-    on_click="ignore",
+    on_click=signin.on_export(shared.store(), "Download every module's weeks (CSV)"),
 )
 st.download_button(
     "Download what was left out (CSV)",
     to_csv_bytes(left),
     "left_out.csv",
     "text/csv",
-    on_click="ignore",
+    on_click=signin.on_export(shared.store(), "Download what was left out (CSV)"),
 )
 if len(files.sessions):
     ics = handbook.scheme_ics(plan, files.sessions)
@@ -148,7 +150,9 @@ if len(files.sessions):
         ics,
         "scheme_of_work.ics",
         "text/calendar",
-        on_click="ignore",
+        on_click=signin.on_export(
+            shared.store(), "Download the sessions with their topics (calendar)"
+        ),
     )
 with st.expander("How this was solved"):
     st.text(f"{plan.status.status}; {plan.status.solver}; {plan.status.seconds:.2f} s")

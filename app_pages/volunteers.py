@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app_common import shared
+from app_common import shared, signin
 from app_common.file_text import plain
 from workbench.cohort.domain import DAYS
 from workbench.cohort.validation import ValidationReport, ValidationResult
@@ -38,9 +38,19 @@ def table(frame) -> None:
     st.dataframe(frame.rename(columns=lambda c: str(c).replace("_", " ")), hide_index=True)
 
 
+def audited(what: str):  # a download's on_click: recorded in a shared deployment
+    return signin.on_export(shared.store(), what)
+
+
 def download(label: str, frame, name: str, key: str) -> None:
     st.download_button(
-        label, to_csv_bytes(frame), name, "text/csv", key=key, icon=":material/download:"
+        label,
+        to_csv_bytes(frame),
+        name,
+        "text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click=audited(label),
     )
 
 
@@ -152,7 +162,13 @@ with train_tab:
         if len(plan.untrained):
             table(with_names(cohort, plan.untrained))
         ics = training_explain.training_ics(plan.sessions, dt.date.today())
-        st.download_button("Download the sessions (calendar)", ics, "training.ics", "text/calendar")
+        st.download_button(
+            "Download the sessions (calendar)",
+            ics,
+            "training.ics",
+            "text/calendar",
+            on_click=audited("the training calendar"),
+        )
         download(
             "Download who goes when (CSV)", plan.assignments, "training_assignments.csv", "dl_ta"
         )
@@ -271,6 +287,7 @@ with record_tab:
             certificate_file_name(person),
             "text/html",
             key="dl_certificate",
+            on_click=audited("a certificate"),
         )
         st.download_button(
             "Download every certificate (zip)",
@@ -278,4 +295,5 @@ with record_tab:
             "certificates.zip",
             "application/zip",
             key="dl_certificates",
+            on_click=audited("every certificate"),
         )
