@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -42,7 +39,9 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' server starter
 from bench_mentoring import write_cohort  # noqa: E402
+from e2e_support import free_port, start_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-test-script-state="notRunning"]'
@@ -78,12 +77,6 @@ class PeakMemory:
         self._thread.join(timeout=5)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cli_seconds(folder: Path, out: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -93,48 +86,6 @@ def cli_seconds(folder: Path, out: Path) -> float:
         cwd=ROOT,
     )
     return time.perf_counter() - started
-
-
-def start_server(samples: Path, data: Path, log: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "WORKBENCH_DATA_DIR": str(data),
-        "WORKBENCH_SAMPLE_ROOT": str(samples),
-        "PYTHONUNBUFFERED": "1",
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless=true",
-                f"--server.port={port}",
-                "--server.address=127.0.0.1",
-                "--",
-                "--sample",
-                "department",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r,
-        ):
-            if r.status == 200:
-                return process
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("streamlit did not start in 60 s")
 
 
 def _idle(page, timeout: float = 300_000) -> None:
@@ -193,16 +144,18 @@ def run(students: int, port: int) -> dict[str, float | str]:
         folder = tmp / "samples" / "department"
         write_cohort(students, folder)
         cli = cli_seconds(folder, tmp / "cli")
-        server = start_server(tmp / "samples", tmp / "data", tmp / "streamlit.log", port)
+        server = start_server(
+            tmp / "data",
+            tmp / "streamlit.log",
+            port=port,
+            app_args=("--sample", "department"),
+            env={"WORKBENCH_SAMPLE_ROOT": str(tmp / "samples")},
+        )
         try:
-            with PeakMemory(server.pid) as memory:
-                row = in_browser(f"http://127.0.0.1:{port}")
+            with PeakMemory(server.process.pid) as memory:
+                row = in_browser(server.url)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.stop()
         row.update(students=students, cli_s=cli, peak_MB=memory.peak / 2**20)
     return row
 
@@ -236,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=40_000)
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     args = parser.parse_args(argv)
-    row = run(args.students, args.port or _free_port())
+    row = run(args.students, args.port or free_port())
     print(table(row))
     met = (
         row["solve_s"] <= APP_RATIO_TARGET * row["cli_s"]

@@ -56,12 +56,18 @@ def start_server(
     port: int | None = None,
     options: tuple[str, ...] = (),
     app_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Server:
     """`streamlit run app.py` headless on a free localhost port, using the repo's config
     (``options``: more Streamlit options, e.g. ``--secrets.files=...``; ``app_args``: the
-    app's own, e.g. ``--sample department``)."""
+    app's own, e.g. ``--sample department``; ``env``: more environment variables)."""
     port = port or free_port()
-    env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "WORKBENCH_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [
