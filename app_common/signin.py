@@ -28,13 +28,12 @@ from app_common.file_text import plain
 from workbench.access import audit
 from workbench.access.retention import purge_expired
 from workbench.access.settings import DeploymentSettings
-from workbench.access.workspaces import COORDINATOR, VIEWER, Access, Membership
+from workbench.access.workspaces import VIEWER, Access, Membership
 from workbench.scenarios.store import ScenarioStore
 
 LOG = logging.getLogger(__name__)
 SIGNED_IN = "signed_in"  # session key: this session's Seat once signed in
 RETENTION_EVERY_S = 3600.0  # how often the server deletes what is past its retention period
-NOBODY = "this browser"  # who did it, when sign-in is off
 # The pages a viewer has (by their address): Home (the shared plans), Coverage, the report.
 VIEWER_PAGES = frozenset({"", "coverage", "report"})
 
@@ -77,18 +76,10 @@ def seat() -> Seat | None:
     return st.session_state.get(SIGNED_IN)
 
 
-def role() -> str:
-    current = seat()
-    return current.role if current is not None else COORDINATOR
-
-
 def is_viewer() -> bool:
-    return role() == VIEWER
-
-
-def who() -> str:
+    """A viewer's session (sign-in on); on a laptop everyone is the coordinator."""
     current = seat()
-    return current.email if current is not None else NOBODY
+    return current is not None and current.is_viewer
 
 
 def may_open(scenario_id: str) -> bool:
