@@ -1,17 +1,27 @@
 """Retention on a store holding plans, cohorts and audit entries of different ages; the
-upgrade of a v3 store file; the ``retention`` command end to end."""
+schedule the server runs it on (a thread); the upgrade of a v3 store file; the ``retention``
+command end to end."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import sqlite3
+import time
 
 import pandas as pd
 import pytest
 from access_helpers import BOSS, HEAD, OTHER, Clock, small_scenario
 
-from workbench.access import audit
-from workbench.access.retention import SCHEDULE, PurgeReport, purge_expired
+from workbench.access import audit, retention
+from workbench.access.retention import (
+    SCHEDULE,
+    PurgeReport,
+    RetentionSchedule,
+    purge_expired,
+    start_schedule,
+)
 from workbench.access.settings import DeploymentSettings
 from workbench.access.workspaces import VIEWER, Access
 from workbench.cli.main import main
@@ -106,6 +116,73 @@ def test_zero_keeps_everything_and_a_dry_run_deletes_nothing(aged):
     assert dry.summary().startswith("Would delete 2 plans and 1 cohort")
     assert store.count() == count and len(audit.entries(store, ws)) == log
     assert store.kept_cohort(ws) is not None
+
+
+def _until(condition, timeout: float = 15.0) -> bool:
+    """Whether ``condition()`` comes true within ``timeout`` seconds (checked every 20 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_the_schedule_deletes_old_plans_now_and_keeps_going_until_stopped(aged, caplog):
+    store, ws, theirs, ids, links = aged
+    caplog.set_level(logging.INFO, logger="workbench.access.retention")
+    schedule = start_schedule(str(store.path), DeploymentSettings(retention_days=30), 0.05)
+    try:
+        assert schedule.thread.daemon and schedule.thread.name == "workbench-retention"
+        assert _until(lambda: {i.name for i in store.list(ws)} == {"recent", "new"})
+        assert store.list(theirs) == [] and store.kept_cohort(ws) is None
+        assert _until(lambda: schedule.rounds >= 3)  # and again, every interval
+        assert schedule.failures == 0
+        assert schedule.last_report.summary() == "Nothing was past its retention period."
+        said = [r.getMessage() for r in caplog.records if r.name == "workbench.access.retention"]
+        assert said[0].startswith("retention: Deleted 2 plans and 1 cohort saved more than 30")
+        assert "retention: Nothing was past its retention period." in said
+    finally:
+        assert schedule.stop(timeout=5)
+    assert not schedule.thread.is_alive() and schedule.stopping
+    done = schedule.rounds
+    time.sleep(0.2)
+    assert schedule.rounds == done  # stopped: no more rounds
+    # One "deleted on schedule" entry per workspace, however many rounds ran.
+    assert list(audit.entries(store, ws)["What"]).count("deleted on schedule") == 1
+
+
+def test_a_failing_round_does_not_end_the_schedule(aged, caplog, monkeypatch):
+    store, ws, theirs, ids, links = aged
+    caplog.set_level(logging.INFO, logger="workbench.access.retention")
+    path = store.path
+    aside = path.with_name("moved-aside.sqlite3")
+    assert not path.with_name(path.name + "-wal").exists()  # every connection closed
+    os.replace(path, aside)
+    path.write_bytes(b"this is not a scenario store" * 100)  # e.g. a restore gone wrong
+    schedule = start_schedule(str(path), DeploymentSettings(retention_days=30), 0.05)
+    try:
+        assert _until(lambda: schedule.failures >= 2)
+        assert schedule.thread.is_alive() and schedule.last_report is None
+        assert "cannot be read" in schedule.last_error
+        warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert warned and warned[0].getMessage().startswith("retention round failed")
+        os.replace(aside, path)  # the store is back: the next round deletes what is old
+        assert _until(lambda: {i.name for i in store.list(ws)} == {"recent", "new"})
+        assert schedule.thread.is_alive()
+    finally:
+        assert schedule.stop(timeout=5)
+
+    # Any error, not only the store's own, is survived (one round, no thread needed).
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(retention, "purge_expired", broken)
+    again = RetentionSchedule(str(path), DeploymentSettings(retention_days=30), 60)
+    assert again.round() is None
+    assert (again.rounds, again.failures, again.last_error) == (1, 1, "disk on fire")
+    with pytest.raises(ValueError, match="positive interval"):
+        RetentionSchedule(str(path), DeploymentSettings(), 0)
 
 
 def test_audit_entries_go_after_their_own_period(aged):

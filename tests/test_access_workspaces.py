@@ -153,6 +153,39 @@ def test_a_link_opens_its_plan_for_the_named_person_only(store):
     assert access.open_link(token, HEAD) is None
 
 
+def test_links_for_a_person_newest_first_without_withdrawn_or_deleted_plans(store, clock):
+    access = Access(store)
+    ws = access.create_workspace(BOSS, "Maths PASS")
+    theirs = access.create_workspace(OTHER, "Chemistry")
+    plans = {name: store.save(small_scenario(name), ws) for name in ("A", "B", "C")}
+    elsewhere = store.save(small_scenario("Their plan"), theirs)
+    assert access.links_for(HEAD) == []
+    made = {}
+    for name, workspace, plan, by in [
+        ("A", ws, plans["A"], BOSS),
+        ("theirs", theirs, elsewhere, OTHER),
+        ("B", ws, plans["B"], BOSS),
+        ("withdrawn", ws, plans["C"], BOSS),
+        ("deleted", ws, plans["C"], BOSS),
+    ]:
+        clock.advance(minutes=1)
+        made[name] = access.create_link(workspace, plan, by, HEAD)
+    same_second = access.create_link(ws, plans["A"], BOSS, "Head@Uni.ac.uk")  # made last
+    access.create_link(ws, plans["B"], BOSS, OTHER)  # someone else's
+    access.revoke_link(ws, BOSS, made["withdrawn"])
+    store.delete(plans["C"], ws)
+    found = access.links_for(" HEAD@uni.ac.uk ")
+    assert [k.token for k in found] == [same_second, made["B"], made["theirs"], made["A"]]
+    assert [k.plan for k in found] == ["A", "B", "Their plan", "A"]
+    assert {k.email for k in found} == {HEAD}
+    assert (found[1].workspace, found[1].scenario_id, found[1].created_by) == (ws, plans["B"], BOSS)
+    assert [k.token for k in access.links_for(OTHER)] != []
+    assert access.links_for(BOSS) == []
+    # Listing records nothing: only opening a link does.
+    log = audit.entries(store, ws)
+    assert "opened a read-only link" not in set(log["What"])
+
+
 def test_unsharing_withdraws_that_persons_links(store):
     access = Access(store)
     ws = access.create_workspace(BOSS, "Maths PASS")

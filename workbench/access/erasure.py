@@ -8,7 +8,8 @@ saying so; solving it again refreshes them. A plan's last-saved time is left as 
 erasure never extends how long retention keeps it.
 
 All of it is one transaction: interrupted, nothing has changed. The one audit entry it writes,
-"forgot a student", never holds the id.
+"forgot a student", never holds the id. :func:`last_erasure` reads that entry back, so a
+session holding the workspace's cohort or plan in memory can tell it changed under it.
 """
 
 from __future__ import annotations
@@ -90,6 +91,28 @@ class ErasureReport:
             else ""
         )
         return f"1 student removed from {where}{redacted}"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The latest erasure in a workspace: its audit entry's number (they only grow), when and
+    by whom."""
+
+    entry: int
+    at: str
+    by: str
+
+
+def last_erasure(store: ScenarioStore, workspace: str) -> Erasure | None:
+    """The workspace's latest "forgot a student" entry, or None (one indexed read: cheap
+    enough for every page run)."""
+    with store.reading() as conn:
+        row = conn.execute(
+            "SELECT id, at, who FROM audit_log WHERE workspace = ? AND action = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (workspace, ACTION),
+        ).fetchone()
+    return None if row is None else Erasure(int(row[0]), str(row[1]), str(row[2]))
 
 
 def forget_student(

@@ -4,20 +4,25 @@
 older than that many days, and a workspace's kept cohort likewise, with the read-only links of
 the plans deleted; ``audit_days`` deletes older audit entries. 0 keeps everything. Each
 workspace that lost something gets one audit entry "deleted on schedule" by "the retention
-schedule". The app runs this every hour; a container can run ``python -m workbench retention``
-from cron instead.
+schedule". The app runs this every hour (:func:`start_schedule`, a thread that survives a
+failing round); a container can run ``python -m workbench retention`` from cron instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workbench.access.audit import write_entry
 from workbench.access.settings import DeploymentSettings
+from workbench.scenarios.scenario import now_iso
 from workbench.scenarios.store import ScenarioStore
 
+LOG = logging.getLogger(__name__)
 SCHEDULE = "the retention schedule"
 
 
@@ -94,6 +99,81 @@ def purge_expired(
                 _workspace_detail(expired, workspace, settings.retention_days),
             )
     return report
+
+
+class RetentionSchedule:
+    """Retention rounds in a daemon thread: one now, then one every ``every_s`` seconds, until
+    :meth:`stop`. A failing round (a store that cannot be opened, a busy or full disk) is
+    logged and the next round tries again; what the rounds did is counted for the curious."""
+
+    def __init__(
+        self,
+        store_path: str,
+        rules: DeploymentSettings,
+        every_s: float,
+        clock: Callable[[], str] = now_iso,
+        name: str = "workbench-retention",
+    ) -> None:
+        if every_s <= 0:
+            raise ValueError("the retention schedule needs a positive interval")
+        self.store_path = str(store_path)
+        self.rules = rules
+        self.every_s = float(every_s)
+        self.clock = clock
+        self.rounds = 0  # rounds finished, failed or not
+        self.failures = 0
+        self.last_report: PurgeReport | None = None
+        self.last_error = ""
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, name=name, daemon=True)
+
+    def start(self) -> RetentionSchedule:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ask the thread to end (after the round under way, if any); whether it has."""
+        self._stop.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> None:
+        """The loop (the thread's target; runs in the caller when called directly)."""
+        while not self._stop.is_set():
+            self.round()
+            if self._stop.wait(self.every_s):
+                break
+
+    def round(self) -> PurgeReport | None:
+        """One round, its report logged; None when it failed (logged as well)."""
+        try:
+            report = purge_expired(ScenarioStore(self.store_path, clock=self.clock), self.rules)
+        except Exception as exc:  # noqa: BLE001 (any failure: try again at the next round)
+            self.failures += 1
+            self.last_error = str(exc)
+            LOG.warning("retention round failed (trying again later): %s", exc)
+            report = None
+        else:
+            self.last_report = report
+            LOG.info("retention: %s", report.summary())
+        self.rounds += 1
+        return report
+
+
+def start_schedule(
+    store_path: str,
+    rules: DeploymentSettings,
+    every_s: float,
+    clock: Callable[[], str] = now_iso,
+) -> RetentionSchedule:
+    """Start retention rounds on the store file at ``store_path``: now, then every
+    ``every_s`` seconds (see :class:`RetentionSchedule`)."""
+    return RetentionSchedule(store_path, rules, every_s, clock).start()
 
 
 def _find(conn: sqlite3.Connection, settings: DeploymentSettings, moment: dt.datetime) -> _Expired:

@@ -62,6 +62,7 @@ class PlanLink:
     email: str
     created: str
     created_by: str
+    plan: str = ""  # the plan's name (filled by :meth:`Access.links_for`)
 
 
 def _address(email: str) -> str:
@@ -287,6 +288,19 @@ class Access:
                 "SELECT token, workspace, scenario_id, email, created, created_by "
                 "FROM plan_links WHERE workspace = ? ORDER BY created DESC, email",
                 (workspace,),
+            ).fetchall()
+        return [PlanLink(*row) for row in rows]
+
+    def links_for(self, email: str) -> list[PlanLink]:
+        """The read-only links made for this person whose plan is still saved, newest first,
+        with the plan's name (a withdrawn link is gone from the store)."""
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                "SELECT l.token, l.workspace, l.scenario_id, l.email, l.created, l.created_by, "
+                "s.name FROM plan_links l "
+                "JOIN scenarios s ON s.id = l.scenario_id AND s.owner = l.workspace "
+                "WHERE l.email = ? ORDER BY l.created DESC, l.rowid DESC",
+                (normalise_email(email),),
             ).fetchall()
         return [PlanLink(*row) for row in rows]
 
