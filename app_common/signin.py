@@ -261,11 +261,12 @@ def workspace_choices(store, current: Seat) -> tuple[dict[str, str], str]:
                 for key, link in links.items()
                 if (link.workspace, link.scenario_id) == (current.workspace, current.link_plan)
             ),
-            "",
+            "here",
         )
-        if not here:  # the link was withdrawn since: still say where this session is
-            here = "here"
-            choices = {here: f"{current.workspace_name} {LINK_WORDS}", **choices}
+    if here not in choices:  # withdrawn or unshared since: still say where this session is
+        here = "here"
+        words = LINK_WORDS if current.link_plan else f"({current.role})"
+        choices = {here: f"{current.workspace_name} {words}", **choices}
     return choices, here
 
 

@@ -10,7 +10,11 @@ through the provider's form as
   edit on any page (every other page's address shows Home instead); the report without the
   plan's lists of students until the coordinator allows them;
 - another coordinator (``other@uni.ac.uk``): their own, empty workspace; never the first one's,
-  not even with its key in the address or with a link made for someone else.
+  not even with its key in the address or with a link made for someone else;
+- a head of another department (``dean@uni.ac.uk``), in no workspace: opens the read-only link
+  made for them while signed out, signs in and lands on that plan without opening the link
+  again (sign-in returns to the app's start address, without the link); the head of department,
+  who is in the workspace, keeps it and finds the link's plan in the sidebar's Workspace list.
 
 A signed-out browser sees nothing but the sign-in page, at every address. axe-core checks the
 pages only a shared deployment has (sign-in, Workspace). The store file the server wrote is
@@ -38,7 +42,8 @@ pytestmark = pytest.mark.e2e
 
 SAMPLE = ROOT / "sample_data" / "department"
 COORD, HEAD, OTHER = "coord@uni.ac.uk", "head@uni.ac.uk", "other@uni.ac.uk"
-NAMES = {COORD: "Casey Coordinator", HEAD: "Harper Head", OTHER: "Olu Other"}
+DEAN = "dean@uni.ac.uk"  # a head of another department, in no workspace: only a link
+NAMES = {COORD: "Casey Coordinator", HEAD: "Harper Head", OTHER: "Olu Other", DEAN: "Dana Dean"}
 # Every page's address, and the page title a coordinator sees there.
 PAGES = {
     "cohort": "Cohort",
@@ -104,7 +109,11 @@ def _sign_in(browser, url: str, email: str, path: str = ""):
     context, page, outside = _open(browser, f"{url}/{path}")
     # The test provider's form asks a CDN for a stylesheet: refused, so no test waits on it.
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())
-    page.get_by_role("button", name="Sign in with your university account").click()
+    button = page.get_by_role("button", name="Sign in with your university account")
+    button.wait_for()
+    if "link=" in path:
+        assert "the plan opens once you have signed in" in _main(page)
+    button.click()
     page.get_by_placeholder("sub").fill(email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{url}/**")
@@ -126,6 +135,10 @@ def _heading(page) -> str:
 def _main(page) -> str:
     """The page's text (without the word joiner the app puts before an @ in file text)."""
     return page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
+
+
+def _sidebar(page) -> str:
+    return page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
 
 
 def test_signed_out_sees_only_the_sign_in_page(browser, deployment):
@@ -170,6 +183,10 @@ def test_each_role_does_exactly_what_it_should(browser, deployment):
         _idle(page)
         link = page.locator('[data-testid="stCode"]').inner_text().strip()
         assert "?link=" in link, link
+        page.get_by_label("For (their university e-mail)", exact=True).fill(DEAN)
+        page.get_by_role("button", name="Make the link").click()
+        page.locator('[data-testid="stCode"]').filter(has_not_text=link).wait_for()
+        dean_link = page.locator('[data-testid="stCode"]').inner_text().strip()
         assert "Who did what" in _main(page)  # the log's rows are checked on disk below
         workspace = page.evaluate("() => new URL(location.href).searchParams.get('ws')")
         assert not outside, f"requests left the machine: {outside}"
@@ -242,12 +259,29 @@ def test_each_role_does_exactly_what_it_should(browser, deployment):
         assert "None yet" in _main(page), "a link for someone else opened the plan"
     finally:
         other.close()
-    head, page, _ = _sign_in(browser, url, HEAD, link.split("/", 3)[-1])
-    try:  # signing in returns to the app's start (Streamlit keeps no address): open it again
-        page.goto(link)
-        _idle(page)
+    # Opened signed out: signing in returns to the app's start address (Streamlit keeps no
+    # address), and someone in no workspace lands on their link's plan all the same.
+    dean, page, _ = _sign_in(browser, url, DEAN, dean_link.split("/", 3)[-1])
+    try:
         assert _titles(page) == VIEWER_PAGES
         assert _heading(page) == "Peer-support planning workbench"
+        assert "Plans shared with you" in _main(page)
+        side = _sidebar(page)
+        assert f"{DEAN}: viewer of a shared plan" in side and "Plan:" in side, side
+        token = page.evaluate("() => new URL(location.href).searchParams.get('link')")
+        assert dean_link.endswith(f"?link={token}")  # a refresh opens the same plan
+    finally:
+        dean.close()
+    # The head of department is in the workspace: they keep it, and the link's plan is in the
+    # sidebar's Workspace list.
+    head, page, _ = _sign_in(browser, url, HEAD, link.split("/", 3)[-1])
+    try:
+        assert f"{HEAD}: viewer of Casey Coordinator's workspace" in _sidebar(page)
+        page.get_by_role("combobox", name="Workspace", exact=True).click()
+        page.get_by_role("option").filter(has_text="(read-only link)").first.click()
+        _idle(page)
+        side = _sidebar(page)
+        assert f"{HEAD}: viewer of a shared plan" in side and "Plan:" in side, side
         assert "Plans shared with you" in _main(page)
     finally:
         head.close()
@@ -264,5 +298,7 @@ def test_each_role_does_exactly_what_it_should(browser, deployment):
         (HEAD, "signed in"),
         (HEAD, "exported"),
         (HEAD, "opened a read-only link"),
+        (DEAN, "signed in"),
+        (DEAN, "opened a read-only link"),
     ]:
         assert expected in done, (expected, sorted(done))
