@@ -352,9 +352,6 @@ def stale_after_erasure(store) -> bool:
         st.session_state.pop(key, None)
     if held:  # nothing shown was stale otherwise (e.g. the session that did the erasure)
         who = "you" if latest.by == current.email else latest.by
-        what = (
-            "the plan was" if current.link_plan or current.is_viewer else "the cohort and plan were"
-        )
         st.info(
             f"A student's records were erased from this workspace by {plain(who)}; {what} "
             "reloaded without them.",
