@@ -1,4 +1,10 @@
-"""Random corruption of a good cohort never raises: it always gives a validation report."""
+"""Random corruption of a good cohort never raises: it always gives a validation report.
+
+The hundreds of corrupted cohorts are read and validated in this process, by the same function
+the capped reading worker runs (``_load_files``, with the same caps), so an exception in the
+reading code fails the test here; the worker around it (refusals, caps, exceptions sent back) is
+tested once per kind of input below and in tests/test_hostile_input.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.cohort.loading import Upload, load_uploads
+from workbench.cohort.loading import Upload, _load_files, load_uploads
+from workbench.cohort.reading import caps
 
 GOOD = {
     "students.csv": "student_id,programme,level,first_generation,languages\n"
@@ -31,6 +38,11 @@ GOOD = {
 
 def _uploads(files: dict[str, bytes]) -> list[Upload]:
     return [Upload(name, data) for name, data in files.items()]
+
+
+def _read_here(uploads: list[Upload]):
+    """What the reading worker does with these files, done in this process."""
+    return _load_files(uploads, None, caps())
 
 
 def _is_a_report(result) -> None:
@@ -65,7 +77,7 @@ def test_byte_corruption_gives_a_report_not_an_exception(edits) -> None:
         data = files[name]
         position %= max(1, len(data))
         data[position : position + cut] = insert
-    _is_a_report(load_uploads(_uploads({k: bytes(v) for k, v in files.items()})))
+    _is_a_report(_read_here(_uploads({k: bytes(v) for k, v in files.items()})))
 
 
 cell_text = st.one_of(
@@ -109,14 +121,14 @@ def test_cell_corruption_gives_a_report_not_an_exception(name, row, column, valu
     cells[column % len(cells)] = value.replace(",", " ").replace("\n", " ").replace("\r", " ")
     lines[row] = ",".join(cells)
     files = {**{k: v.encode() for k, v in GOOD.items()}, name: "\n".join(lines).encode()}
-    _is_a_report(load_uploads(_uploads(files)))
+    _is_a_report(_read_here(_uploads(files)))
 
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes_as_zip_or_workbook(data: bytes) -> None:
     for name in ("cohort.zip", "cohort.xlsx", "students.csv"):
-        _is_a_report(load_uploads([Upload(name, data)]))
+        _is_a_report(_read_here([Upload(name, data)]))
 
 
 def test_zip_of_the_good_cohort_loads() -> None:
@@ -126,3 +138,14 @@ def test_zip_of_the_good_cohort_loads() -> None:
             archive.writestr(f"cohort/{name}", text)
     result = load_uploads([Upload("cohort.zip", buffer.getvalue())])
     assert result.report.ok, result.report.format_text()
+
+
+def test_the_worker_gives_the_same_report_as_reading_here() -> None:
+    """A corrupted cohort read by the capped worker: the same problems, in the same order."""
+    files = {k: v.encode() for k, v in GOOD.items()}
+    files["students.csv"] = files["students.csv"].replace(b"UG3", b"UG9").replace(b"S4,", b"")
+    files["rooms.csv"] = b"\xff\xfe\x00garbage"
+    uploads = _uploads(files)
+    here, there = _read_here(uploads), load_uploads(uploads)
+    assert there.report.errors
+    assert [str(p) for p in there.report.problems] == [str(p) for p in here.report.problems]
