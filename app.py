@@ -32,6 +32,7 @@ def main() -> None:
         seat = signin.admit(shared.store())
         if seat is None:
             return
+        signin.stale_after_erasure(shared.store())  # a student forgotten since: reload, say so
     shared.start_session(seat)
     forms.apply_pending()  # a plan reopened by this session: its settings into the controls
 
