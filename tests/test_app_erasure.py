@@ -1,5 +1,5 @@
-"""Through app.py with sign-in on (AppTest's signed-in user): a coordinator's open session drops a student another
-coordinator forgot, and says so once."""
+"""Through app.py with sign-in on (AppTest's signed-in user): a coordinator's open session
+drops a student another coordinator forgot, and says so once."""
 
 from __future__ import annotations
 
