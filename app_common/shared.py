@@ -44,7 +44,8 @@ from workbench.cohort.loading import (
     template_tables,
 )
 from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
-from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult, scheme_problems
+from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult
+from workbench.schemes.registry import scheme_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))

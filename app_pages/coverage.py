@@ -44,7 +44,7 @@ dimension = st.selectbox(
 )
 key = shared.scenario_key(chosen)
 shared.chart_with_table(
-    lambda: charts.coverage_chart(cov.table, dimension),
+    lambda: charts.coverage_chart(cov.table, dimension, cov.measure_labels),
     f"Coverage by {labels.get(dimension, dimension).lower()}",
     "cov",
     f"{key}-coverage-{dimension}",

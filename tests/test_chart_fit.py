@@ -29,7 +29,9 @@ def built():
         "match scores": charts.match_score_chart(results["matches"], score_range=(0, 10)),
         "mentor load": charts.mentor_load_chart(results["mentor_load"]),
         "equity": charts.equity_chart(analysis.coverage.equity),
-        "by programme": charts.coverage_by_programme_chart(analysis.coverage.table),
+        "by programme": charts.coverage_by_programme_chart(
+            analysis.coverage.table, analysis.coverage.measure_labels
+        ),
         "sweep": charts.sweep_chart(sweep, 1.0, "intake", "Intake (x today's)"),
     }
 

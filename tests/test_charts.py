@@ -18,7 +18,8 @@ from workbench.outcomes.costs import (
     cost_of_pass_plan,
     cost_per_student_table,
 )
-from workbench.outcomes.coverage import coverage_report, coverage_table, equity_table
+from workbench.outcomes.coverage import coverage_table, equity_table
+from workbench.schemes import registry
 from workbench.schemes.groups import view as gv
 from workbench.schemes.mentoring import solve as mentoring
 from workbench.schemes.pass_sessions import solve as pass_sessions
@@ -80,6 +81,11 @@ def make_cohort() -> Cohort:
 
 
 COHORT = make_cohort()
+
+
+# The measures' names each scheme's registry entry gives its coverage charts.
+PASS_MEASURES = registry.get("pass").measure_labels
+MENTORING_MEASURES = registry.get("mentoring").measure_labels
 
 
 def pass_coverage() -> pd.DataFrame:
@@ -154,9 +160,9 @@ def assert_readable(table: pd.DataFrame) -> None:
 
 def test_coverage_by_module_data_sort_and_measures():
     table = pass_coverage()
-    chart = ch.coverage_by_module_chart(table)
+    chart = ch.coverage_by_module_chart(table, PASS_MEASURES)
     data = ch.chart_data(chart)
-    assert data.equals(ch.coverage_chart_table(table, "module"))
+    assert data.equals(ch.coverage_chart_table(table, "module", PASS_MEASURES))
     reach = data.loc[data["measure"] == "Session fits their timetable"]
     assert reach["group"].tolist() == ["CH101", "MA103", "PH102"]  # highest reach first
     assert reach["share"].tolist() == pytest.approx([0.9, 0.7, 0.4])
@@ -174,7 +180,7 @@ def test_coverage_by_module_data_sort_and_measures():
 
 
 def test_coverage_by_programme_mentoring_measures():
-    chart = ch.coverage_by_programme_chart(mentoring_coverage())
+    chart = ch.coverage_by_programme_chart(mentoring_coverage(), MENTORING_MEASURES)
     data = ch.chart_data(chart)
     assert set(data["measure"]) == {"Matched with a mentor", "Expected to stay active"}
     matched = data.loc[data["measure"] == "Matched with a mentor"].set_index("group")
@@ -364,10 +370,14 @@ def test_cost_per_student_sorted_with_labels():
             cost_of_mentors(0, rates, 0),
         ],
         ["PASS 2 sessions", "Mentoring", "Nobody"],
+        [registry.scheme_name(k) for k in ("pass", "mentoring", "mentoring")],
     )
     chart = ch.cost_per_student_chart(costs)
     data = ch.chart_data(chart)
     assert "Nobody" not in set(data["label"])
+    # The scheme is named as the registry names it, beside each bar.
+    assert data.set_index("label").loc["PASS 2 sessions", "scheme_name"] == "PASS sessions"
+    assert data["bar_text"].str.endswith(" · Peer mentoring").any()
     assert data["per_student_reached"].is_monotonic_increasing
     mentoring = data.set_index("label").loc["Mentoring"]
     assert mentoring["per_student_reached"] == pytest.approx(costs.loc[1, "total"] / 30)
@@ -376,7 +386,9 @@ def test_cost_per_student_sorted_with_labels():
 
 
 def test_empty_inputs_give_a_message_not_an_error():
-    empty = ch.coverage_by_module_chart(mentoring_coverage())  # mentoring has no modules
+    empty = ch.coverage_by_module_chart(
+        mentoring_coverage(), MENTORING_MEASURES
+    )  # mentoring has no modules
     assert "No module" in ch.describe(empty)
     assert "No mentors" in ch.describe(
         ch.mentor_load_chart(pd.DataFrame(columns=["mentor_id", "capacity", "assigned"]))
@@ -390,7 +402,7 @@ def test_render_png_and_svg_offline():
     chart = ch.equity_chart(equity_table(mentoring_coverage()))
     png = ch.render_png(chart)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    svg = ch.render_svg(ch.coverage_by_module_chart(pass_coverage()))
+    svg = ch.render_svg(ch.coverage_by_module_chart(pass_coverage(), PASS_MEASURES))
     assert svg.lstrip().startswith("<svg") and "Coverage by module" in svg and "CH101" in svg
     heat = ch.render_png(
         ch.free_heatmap_chart(
@@ -425,7 +437,8 @@ def test_pass_heatmap_and_coverage_from_a_real_plan(generated):
         # Every session sits on the grid, so its cell has a free count.
         assert chosen.loc[(row.day, row.start), "free_students"] >= row.students_free
     assert data["free_students"].notna().all()
-    module_chart = ch.coverage_by_module_chart(coverage_report(result, generated).table)
+    report = registry.coverage_report(result, generated)
+    module_chart = ch.coverage_by_module_chart(report.table, report.measure_labels)
     shares = ch.chart_data(module_chart)
     reach = shares.loc[shares["measure_order"] == 0].set_index("group")["share"]
     solver = result.coverage.set_index("module_code")["coverage"]
@@ -467,6 +480,7 @@ def two_scheme_costs() -> pd.DataFrame:
     return cost_per_student_table(
         [cost_of_pass_plan(plan, rates, students_reached=40), cost_of_mentors(10, rates, 30)],
         ["PASS 1 session", "Mentoring"],
+        [registry.scheme_name("pass"), registry.scheme_name("mentoring")],
     )
 
 
@@ -488,7 +502,7 @@ def every_chart() -> dict[str, Any]:
     sessions = pd.DataFrame({"module_code": ["CH101"], "day": [0], "start": [600]})
     load = pd.DataFrame({"capacity": [2, 2, 3, 1], "assigned": [0, 2, 1, 1]})
     return {
-        "coverage": ch.coverage_by_module_chart(pass_coverage()),
+        "coverage": ch.coverage_by_module_chart(pass_coverage(), PASS_MEASURES),
         "equity": ch.equity_chart(equity_table(mentoring_coverage())),
         "heat map": ch.free_heatmap_chart(free, sessions),
         "mentor load": ch.mentor_load_chart(load),
@@ -632,10 +646,8 @@ def test_every_chart_table_reads_like_the_chart():
     assert table["Mentors"].sum() == 4
     assert ch.chart_table(charts["match scores"])["Score band"].iloc[0] == "0.0–0.1"
     table = ch.chart_table(charts["cost"])
-    assert table["Scheme"].tolist() == ["PASS", "Peer mentoring"] or table["Scheme"].tolist() == [
-        "Peer mentoring",
-        "PASS",
-    ]
+    # The schemes as the registry names them.
+    assert sorted(table["Scheme"]) == ["PASS sessions", "Peer mentoring"]
     assert all(v.startswith("£") for v in table["Cost per student reached (£)"])
     table = ch.chart_table(charts["group scores"])
     assert table["Score (0-1)"].tolist() == ["0.50 (weakest)", "1.00"]

@@ -21,18 +21,18 @@ from workbench.outcomes.coverage import (
     assumptions_for,
     assumptions_table,
     attribute_columns,
-    coverage_report,
     coverage_table,
     equity_table,
     groups_reach,
     mentoring_reach,
     pass_reach,
     reach_frame,
-    scheme_of,
 )
+from workbench.schemes import registry
 from workbench.schemes.groups import solve as groups
 from workbench.schemes.mentoring import solve as mentoring
 from workbench.schemes.pass_sessions import solve as pass_sessions
+from workbench.schemes.registry import coverage_report
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "assumptions.md"
 
@@ -283,7 +283,7 @@ def mentoring_result() -> SimpleNamespace:
 
 def test_mentoring_adapter(cohort):
     result = mentoring_result()
-    assert scheme_of(result) == "mentoring"
+    assert registry.scheme_of_result(result).key == "mentoring"
     reach = mentoring_reach(result)
     assert reach["student_id"].tolist() == ["s01", "s02", "s03", "s04", "s05"]
     assert reach["reached"].tolist() == [True, True, True, False, False]
@@ -305,7 +305,7 @@ def test_groups_adapter(cohort):
         ),
         unplaced=pd.DataFrame({"student_id": ["s05"], "reason": ["no common free hour"]}),
     )
-    assert scheme_of(result) == "groups"
+    assert registry.scheme_of_result(result).key == "groups"
     reach = groups_reach(result)
     assert reach["reached"].sum() == 4 and len(reach) == 5
     report = coverage_report(result, cohort, Assumptions(groups_active_share=0.25))
@@ -353,7 +353,7 @@ def test_pass_adapter_uses_settings_uptake(cohort):
 
 def test_scheme_of_rejects_other_objects():
     with pytest.raises(TypeError):
-        scheme_of(object())
+        registry.scheme_of_result(object())
 
 
 def test_assumptions_validated_and_documented():

@@ -17,7 +17,6 @@ import pytest
 from workbench.cli.main import main
 from workbench.cohort.generate import generate_cohort
 from workbench.cohort.loading import load_cohort
-from workbench.outcomes.coverage import coverage_report
 from workbench.review.report import render_report
 from workbench.review.whatif import Case, solve_case
 from workbench.scenarios.scenario import solve_scenario
@@ -104,7 +103,7 @@ def test_the_same_plan_reads_the_same_everywhere(department, tmp_path, key, argv
     assert written["headline"] == figures["headline"]
 
     result = registry.get(key).solve(department, scenario.settings_model())
-    report = coverage_report(result, department, scheme=key)
+    report = registry.coverage_report(result, department, scheme=key)
     assert report.students_reached == figures["students_reached"]
     assert report.expected_students == pytest.approx(figures["expected_students"])
     assert f"about {figures['expected_students']:,.0f} students expected" in report.headline()

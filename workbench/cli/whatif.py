@@ -22,7 +22,6 @@ import pandas as pd
 from pydantic import ValidationError
 
 from workbench.cli.common import UsageError, load_or_fail, output_folder, write_table
-from workbench.cohort.validation import scheme_problems
 from workbench.outcomes.charts import cost_per_student_chart, render_png, sweep_chart
 from workbench.outcomes.coverage import Assumptions
 from workbench.review.export import scenario_excel_bytes
@@ -220,7 +219,7 @@ def run_whatif(args: argparse.Namespace) -> int:
         settings = _with_uptake(settings, args.scheme, args.uptake_from)
     cohort = load_or_fail(args.data, args.mapping)
 
-    problems = scheme_problems(cohort, args.scheme)
+    problems = registry.scheme_problems(cohort, args.scheme)
     if problems:
         raise UsageError("\n".join(str(p) for p in problems))
     out = output_folder(args.out)
@@ -283,11 +282,14 @@ def _sweep_charts(
     costs = good.assign(
         label=[f"{param} {v:g}" for v in good["value"]],
         scheme=scheme,
+        scheme_name=registry.scheme_name(scheme, settings),
         total=good["cost"],
         per_student_reached=good["cost_per_student_reached"],
     )
     chart = cost_per_student_chart(
-        costs[["label", "scheme", "total", "students_reached", "per_student_reached"]],
+        costs[
+            ["label", "scheme", "scheme_name", "total", "students_reached", "per_student_reached"]
+        ],
         title=f"Cost per student reached as {param} changes",
     )
     (out / "cost_per_student.png").write_bytes(render_png(chart))
@@ -373,7 +375,7 @@ def run_report(args: argparse.Namespace) -> int:
         settings = _settings(args.scheme, args.settings)
         cohort = load_or_fail(str(source), args.mapping)
 
-        problems = scheme_problems(cohort, args.scheme)
+        problems = registry.scheme_problems(cohort, args.scheme)
         if problems:
             raise UsageError("\n".join(str(p) for p in problems))
         try:

@@ -435,13 +435,6 @@ CONTRACT: dict[str, TableSpec] = {
     )
 }
 
-# Which tables each scheme needs beyond `students`.
-SCHEME_TABLES: dict[str, tuple[str, ...]] = {
-    "mentoring": ("mentors", "mentees"),
-    "pass": ("modules", "enrolments", "timetable", "rooms", "leaders"),
-    "groups": ("modules", "enrolments", "timetable"),
-}
-
 
 def normalise_header(text: str) -> str:
     """Header key for matching: lower case, spaces/dashes/underscores folded, BOM stripped."""

@@ -7,6 +7,7 @@ row 1, the first data row is row 2).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +31,6 @@ from workbench.cohort.contract import (
     INT,
     LEVEL,
     NUMBER,
-    SCHEME_TABLES,
     TEXT,
     TIME,
     TableSpec,
@@ -444,10 +444,11 @@ def _warn_soft(
             )
 
 
-def scheme_problems(cohort: Cohort, scheme: str) -> list[Problem]:
-    """What the chosen scheme needs that the cohort lacks, in the coordinator's words."""
+def missing_tables(cohort: Cohort, scheme: str, needs: Sequence[str]) -> list[Problem]:
+    """The tables a scheme needs (``needs``: its registry entry's ``needs_tables``) that the
+    cohort lacks or has no rows in, in the coordinator's words."""
     problems = []
-    for name in SCHEME_TABLES.get(scheme, ()):
+    for name in needs:
         if len(cohort.table(name)) == 0:
             problems.append(
                 Problem(
@@ -475,7 +476,7 @@ __all__ = [
     "parse_day",
     "parse_level",
     "parse_time",
-    "scheme_problems",
+    "missing_tables",
     "validate_tables",
 ]
 

@@ -17,6 +17,8 @@ sessions carry a marker.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -81,36 +83,23 @@ BELOW, ABOVE, SMALL = "below average", "at or above average", "too few to compar
 # in grey; the gap's sign is written beside every bar as well.
 POSITION_COLOURS = {BELOW: PALETTE[1], ABOVE: PALETTE[0], SMALL: GREY}
 
-SCHEME_NAMES = {"pass": "PASS", "mentoring": "Peer mentoring", "groups": "Study groups"}
-
-MEASURE_LABELS: dict[str, dict[str, str]] = {
-    "pass": {
-        "reach_share": "Session fits their timetable",
-        "expected_share": "Expected to attend at least once",
-        "expected_regular_share": "Expected to attend regularly",
-    },
-    "mentoring": {
-        "reach_share": "Matched with a mentor",
-        "expected_share": "Expected to stay active",
-    },
-    "groups": {"reach_share": "Placed in a group", "expected_share": "Expected to keep meeting"},
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # Coverage by module / programme / any breakdown
 
 
-def coverage_chart_table(coverage: pd.DataFrame, dimension: str) -> pd.DataFrame:
+def coverage_chart_table(
+    coverage: pd.DataFrame, dimension: str, labels: Mapping[str, str]
+) -> pd.DataFrame:
     """The rows of one breakdown of a coverage table, long: one row per group and measure.
+
+    ``labels`` names the measures (coverage column -> words, reach first): the scheme's
+    ``measure_labels`` in the registry, carried by its coverage report.
 
     Columns: group, measure, measure_order (reach first, then the expected measures), share,
     count, population, reach_share, order (groups by reach share, highest first; ties by name),
     label (share as text).
     """
     rows = coverage.loc[coverage["dimension"] == dimension]
-    scheme = str(coverage["scheme"].iloc[0]) if len(coverage) else "pass"
-    labels = MEASURE_LABELS.get(scheme, MEASURE_LABELS["pass"])
     rows = rows.sort_values(["reach_share", "group"], ascending=[False, True], kind="stable")
     order = {g: i for i, g in enumerate(rows["group"])}
     parts = []
@@ -152,10 +141,11 @@ def coverage_chart_table(coverage: pd.DataFrame, dimension: str) -> pd.DataFrame
 
 
 def coverage_chart(
-    coverage: pd.DataFrame, dimension: str, title: str | None = None
+    coverage: pd.DataFrame, dimension: str, labels: Mapping[str, str], title: str | None = None
 ) -> alt.TopLevelMixin:
-    """Horizontal bars: reach and expected coverage per group of one breakdown."""
-    table = coverage_chart_table(coverage, dimension)
+    """Horizontal bars: reach and expected coverage per group of one breakdown (``labels``: the
+    measures' names, see :func:`coverage_chart_table`)."""
+    table = coverage_chart_table(coverage, dimension, labels)
     label = coverage.loc[coverage["dimension"] == dimension, "dimension_label"]
     name = label.iloc[0] if len(label) else dimension
     title = title or f"Coverage by {name.lower()}"
@@ -223,14 +213,18 @@ def coverage_readable(table: pd.DataFrame, name: str) -> pd.DataFrame:
     return readable
 
 
-def coverage_by_module_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
+def coverage_by_module_chart(
+    coverage: pd.DataFrame, labels: Mapping[str, str]
+) -> alt.TopLevelMixin:
     """Coverage of each targeted module (PASS)."""
-    return coverage_chart(coverage, "module", "Coverage by module")
+    return coverage_chart(coverage, "module", labels, "Coverage by module")
 
 
-def coverage_by_programme_chart(coverage: pd.DataFrame) -> alt.TopLevelMixin:
+def coverage_by_programme_chart(
+    coverage: pd.DataFrame, labels: Mapping[str, str]
+) -> alt.TopLevelMixin:
     """Coverage of each programme."""
-    return coverage_chart(coverage, "programme", "Coverage by programme")
+    return coverage_chart(coverage, "programme", labels, "Coverage by programme")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,12 +381,14 @@ def cost_per_student_chart(
     costs: pd.DataFrame, currency: str = "£", title: str = "Cost per student reached"
 ) -> alt.TopLevelMixin:
     """Cost per student reached for each scheme or scenario (from
-    :func:`workbench.outcomes.costs.cost_per_student_table`)."""
+    :func:`workbench.outcomes.costs.cost_per_student_table`). The scheme is named by the table's
+    ``scheme_name`` column (the registry's name, filled by the caller), else its ``scheme``."""
     table = cost_per_student_chart_table(costs)
     if table.empty:
         return empty_chart(title, "No plan reaches any student yet.")
     table["text"] = table["per_student_reached"].map(lambda v: f"{currency}{v:,.2f}")
-    table["scheme_name"] = table["scheme"].map(lambda k: SCHEME_NAMES.get(str(k), str(k)))
+    names = table["scheme_name"] if "scheme_name" in table.columns else table["scheme"]
+    table["scheme_name"] = names.astype(str)
     # The scheme is written beside each bar too, so the colour is never the only clue.
     table["bar_text"] = table["text"] + " · " + table["scheme_name"]
     labels = list(table["label"])

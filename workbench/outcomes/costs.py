@@ -342,7 +342,7 @@ def cost_of_pass(
     fits) and per student expected to attend regularly."""
 
     rates = rates or CostRates()
-    assumptions = assumptions_for(result, assumptions)
+    assumptions = assumptions_for(result, assumptions, "pass")
     reach = pass_reach(result)
     students = int(reach.loc[reach["reached"], "student_id"].nunique())
     return cost_of_pass_plan(
@@ -404,7 +404,7 @@ def cost_of_mentoring(
     matched and per pair expected to stay active."""
 
     rates = rates or CostRates()
-    assumptions = assumptions_for(result, assumptions)
+    assumptions = assumptions_for(result, assumptions, "mentoring")
     load = result.mentor_load
     mentors = (
         int((load["assigned"] > 0).sum())
@@ -426,7 +426,7 @@ def cost_of_groups(
     """Cost of a study-groups result (groups: group_id, student_id, day, start, end)."""
 
     rates = rates or CostRates()
-    assumptions = assumptions_for(result, assumptions)
+    assumptions = assumptions_for(result, assumptions, "groups")
     weeks = rates.weeks_per_term
     groups = result.groups.drop_duplicates("group_id") if len(result.groups) else result.groups
     meeting_hours = float(((groups["end"] - groups["start"]) / 60.0).sum()) if len(groups) else 0.0
@@ -454,12 +454,15 @@ def cost_of_groups(
 
 
 def cost_per_student_table(
-    breakdowns: list[CostBreakdown], labels: list[str] | None = None
+    breakdowns: list[CostBreakdown],
+    labels: list[str] | None = None,
+    scheme_names: list[str] | None = None,
 ) -> pd.DataFrame:
     """Totals of several breakdowns (schemes or scenarios) side by side.
 
     Columns: label, scheme, total, students_reached, per_student_reached, expected_students,
-    per_expected_student.
+    per_expected_student; and ``scheme_name`` when ``scheme_names`` are given (each scheme's
+    name from the registry, which the cost chart shows).
     """
     if not breakdowns:
         return pd.DataFrame(
@@ -476,4 +479,6 @@ def cost_per_student_table(
     labels = labels or [b.scheme for b in breakdowns]
     table = pd.concat([b.totals() for b in breakdowns], ignore_index=True)
     table.insert(0, "label", labels)
+    if scheme_names is not None:
+        table.insert(2, "scheme_name", list(scheme_names))
     return table

@@ -17,7 +17,7 @@ average and flags groups too small to read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.cohort.contract import PERSONAL_COLUMNS
 from workbench.cohort.domain import LEVEL_RANK, Cohort
-
-SCHEMES: tuple[str, ...] = ("mentoring", "pass", "groups")
 
 # Student attributes always considered for breakdowns when the cohort has values for them.
 KNOWN_ATTRIBUTES: tuple[str, ...] = (
@@ -69,28 +67,28 @@ class Assumptions(BaseModel):
         ge=0.0,
         le=1.0,
         description="Share of students with a session that fits who attend PASS at least once.",
-        json_schema_extra={"uptake_of": "pass", "measure": ""},
+        json_schema_extra={"uptake_of": "pass", "measure": "", "setting": "uptake_once"},
     )
     pass_uptake_regular: float = Field(
         0.30,
         ge=0.0,
         le=1.0,
         description="Share of students with a session that fits who attend PASS regularly.",
-        json_schema_extra={"uptake_of": "pass", "measure": "_regular"},
+        json_schema_extra={"uptake_of": "pass", "measure": "_regular", "setting": "uptake_regular"},
     )
     mentoring_active_share: float = Field(
         0.50,
         ge=0.0,
         le=1.0,
         description="Share of matched mentor-mentee pairs still meeting at the end of term.",
-        json_schema_extra={"uptake_of": "mentoring", "measure": ""},
+        json_schema_extra={"uptake_of": "mentoring", "measure": "", "setting": "active_share"},
     )
     groups_active_share: float = Field(
         0.50,
         ge=0.0,
         le=1.0,
         description="Share of students placed in a study group who keep meeting with it.",
-        json_schema_extra={"uptake_of": "groups", "measure": ""},
+        json_schema_extra={"uptake_of": "groups", "measure": "", "setting": "active_share"},
     )
     small_group: int = Field(
         10,
@@ -141,25 +139,26 @@ def assumptions_table(assumptions: Assumptions | None = None) -> pd.DataFrame:
     """The assumptions as a table: parameter, value, default, meaning, source."""
     assumptions = assumptions or Assumptions()
     rows = []
-    for name, field in Assumptions.model_fields.items():
+    for name, info in Assumptions.model_fields.items():
         rows.append(
             {
                 "parameter": name,
                 "value": getattr(assumptions, name),
-                "default": field.default,
-                "meaning": field.description,
+                "default": info.default,
+                "meaning": info.description,
                 "source": ASSUMPTION_SOURCES[name],
             }
         )
     return pd.DataFrame(rows)
 
 
-# The uptake assumptions, each marked with its scheme and measure (column suffix; "" first:
-# the scheme's headline). A scheme's uptake is declared on its field, not tested here by name.
+# The uptake assumptions, each marked with its scheme, measure (column suffix; "" first: the
+# scheme's headline) and the field of the scheme's settings that plans it. A scheme's uptake is
+# declared on its field, not tested here by name.
 _UPTAKE_FIELDS: list[tuple[str, dict[str, str]]] = [
-    (name, field.json_schema_extra)
-    for name, field in Assumptions.model_fields.items()
-    if isinstance(field.json_schema_extra, dict) and "uptake_of" in field.json_schema_extra
+    (name, info.json_schema_extra)
+    for name, info in Assumptions.model_fields.items()
+    if isinstance(info.json_schema_extra, dict) and "uptake_of" in info.json_schema_extra
 ]
 
 
@@ -175,7 +174,8 @@ def uptakes(scheme: str, assumptions: Assumptions) -> dict[str, float]:
     }
     if measures:
         return measures
-    raise ValueError(f"Unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}.")
+    known = dict.fromkeys(extra["uptake_of"] for _, extra in _UPTAKE_FIELDS)
+    raise ValueError(f"Unknown scheme {scheme!r}; expected one of {', '.join(known)}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,24 +282,6 @@ def groups_reach(result: Any) -> pd.DataFrame:
         "student_id"
     )
     return reach_frame(frame.sort_values("student_id", kind="stable"))
-
-
-def scheme_of(result: Any) -> str:
-    """Which scheme a result object comes from (by the tables it carries)."""
-    if hasattr(result, "matches") and hasattr(result, "mentor_load"):
-        return "mentoring"
-    if hasattr(result, "sessions") and hasattr(result, "reach"):
-        return "pass"
-    if hasattr(result, "groups") and hasattr(result, "unplaced"):
-        return "groups"
-    raise TypeError(f"Not a scheme result: {type(result).__name__}")
-
-
-def reach_of(result: Any) -> pd.DataFrame:
-    """The reach frame of any scheme result."""
-    return {"mentoring": mentoring_reach, "pass": pass_reach, "groups": groups_reach}[
-        scheme_of(result)
-    ](result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,6 +488,9 @@ class CoverageReport:
     table: pd.DataFrame
     equity: pd.DataFrame
     assumptions: Assumptions
+    unit: str = "reached"  # what the reach frame's rows count, in words ("mentees matched")
+    # The measures' names on charts: coverage table column -> words (the scheme's own).
+    measure_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def overall(self) -> pd.Series:
@@ -527,15 +512,10 @@ class CoverageReport:
     def headline(self) -> str:
         """One sentence for the app and reports."""
         row = self.overall
-        unit = {
-            "mentoring": "mentees matched",
-            "pass": "targeted enrolments with a session that fits",
-            "groups": "students placed in a group",
-        }[self.scheme]
         if row["population"] == 0:
             return "Nobody to reach."
         text = (
-            f"{int(row['reached']):,} of {int(row['population']):,} {unit} "
+            f"{int(row['reached']):,} of {int(row['population']):,} {self.unit} "
             f"({row['reach_share']:.0%}); about {self.expected_students:,.0f} students expected "
             "to take it up"
         )
@@ -549,45 +529,41 @@ class CoverageReport:
         return text + "."
 
 
-def assumptions_for(result: Any, assumptions: Assumptions | None = None) -> Assumptions:
-    """The assumptions to judge a result by: the given ones, else the defaults with the PASS
-    uptake the result was planned with (its settings' ``uptake_once`` / ``uptake_regular``)."""
+def assumptions_for(
+    result: Any, assumptions: Assumptions | None = None, scheme: str | None = None
+) -> Assumptions:
+    """The assumptions to judge a result by: the given ones, else the defaults with the uptake
+    the result was planned with (its settings' ``uptake_once`` / ``uptake_regular`` for PASS,
+    ``active_share`` for mentoring and groups). ``scheme`` says whose uptake fields to take
+    (without it, every field the settings have)."""
     if assumptions is not None:
         return assumptions
     settings = getattr(result, "settings", None)
     update = {}
-    for ours, theirs in (
-        ("pass_uptake_once", "uptake_once"),
-        ("pass_uptake_regular", "uptake_regular"),
-        ("mentoring_active_share", "active_share"),
-        ("groups_active_share", "active_share"),
-    ):
-        value = getattr(settings, theirs, None)
+    for name, extra in _UPTAKE_FIELDS:
+        if scheme is not None and extra["uptake_of"] != scheme:
+            continue
+        value = getattr(settings, extra["setting"], None)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            update[ours] = float(value)
-    if update and result is not None:
-        scheme = scheme_of(result)
-        update = {k: v for k, v in update.items() if k.startswith(scheme)}
+            update[name] = float(value)
     return Assumptions(**update)
 
 
-def coverage_report(
-    result: Any,
+def reach_report(
+    reach: pd.DataFrame,
     cohort: Cohort,
+    scheme: str,
     assumptions: Assumptions | None = None,
-    reach: pd.DataFrame | None = None,
-    scheme: str | None = None,
+    unit: str = "reached",
+    measure_labels: dict[str, str] | None = None,
 ) -> CoverageReport:
-    """Coverage of a scheme result (mentoring, PASS or groups), or of a given reach frame.
+    """Coverage of one scheme's reach frame: the table, the equity view and the headline.
 
-    Without ``assumptions`` a PASS result is judged by the uptake it was planned with.
+    ``unit`` (what a row counts, in words) and ``measure_labels`` come from the scheme's
+    registry entry; :func:`workbench.schemes.registry.coverage_report` builds the report from a
+    scheme result.
     """
-    assumptions = assumptions_for(result, assumptions)
-    if reach is None:
-        scheme = scheme_of(result)
-        reach = reach_of(result)
-    elif scheme is None:
-        scheme = scheme_of(result)
+    assumptions = assumptions or Assumptions()
     reach = reach_frame(reach)
     table = coverage_table(reach, cohort, scheme, assumptions)
     return CoverageReport(
@@ -596,4 +572,6 @@ def coverage_report(
         table=table,
         equity=equity_table(table, assumptions),
         assumptions=assumptions,
+        unit=unit,
+        measure_labels=dict(measure_labels or {}),
     )

@@ -17,6 +17,7 @@ from workbench.cohort.names import name_lookup, named
 from workbench.review import calendar as ics
 from workbench.review.whatif import headline_label
 from workbench.safe_tables import to_csv_bytes, to_excel_bytes
+from workbench.schemes import registry
 from workbench.term.calendar import calendar_from_table
 
 # ------------------------------------------------------------------------------ scenarios
@@ -116,7 +117,7 @@ def pass_ics_bytes(
     mondays = None
     if hasattr(scenario_or_sessions, "results"):
         scenario = scenario_or_sessions
-        if scenario.scheme != "pass":
+        if not registry.get(scenario.scheme).calendar:
             raise ValueError("only a PASS scenario has a timetable to export as a calendar")
         sessions = scenario.results.get("sessions")
         students = (getattr(scenario, "cohort_tables", None) or {}).get("students")

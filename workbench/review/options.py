@@ -22,13 +22,10 @@ from workbench import __version__
 from workbench.review.html import CSP, CSS, esc
 from workbench.review.report import analyse
 from workbench.review.words import money
+from workbench.schemes import registry
 from workbench.schemes.registry import scheme_name
 
 MIN_PLANS, MAX_PLANS = 2, 4
-
-# Which stored figure counts the volunteers a plan needs (the ones it uses), per scheme.
-_NEEDED = {"mentoring": "mentors_used", "pass": "leaders_used", "groups": "mentors_used"}
-_VOLUNTEER_WORDS = {"mentoring": "mentors", "pass": "PASS leaders", "groups": "mentors"}
 
 ROWS: list[tuple[str, str]] = [
     ("scheme", "Scheme"),
@@ -97,20 +94,15 @@ def _equity(scenario: Any) -> tuple[float | None, str, str]:
     )
 
 
-_UNITS = {
-    "mentoring": "mentees matched",
-    "pass": "targeted enrolments reached",
-    "groups": "students placed in a group",
-}
-
-
 def plan_option(scenario: Any) -> PlanOption:
     """A saved plan's figures for the options page (from its stored summary)."""
     s = scenario.summary or {}
     gap, group, coverage_sentence = _equity(scenario)
     status = str((scenario.status or {}).get("status") or s.get("status") or "not solved")
     verdict = str(s.get("headline") or coverage_sentence or scenario.status_label)
-    needed = _number(s.get(_NEEDED.get(scenario.scheme, "")))
+    # The stored figure counting the volunteers the plan needs (the ones it uses).
+    entry = registry.get(scenario.scheme)
+    needed = _number(s.get(entry.volunteers_figure)) if entry.volunteers_figure else None
     return PlanOption(
         name=str(scenario.name),
         scheme=scenario.scheme,
@@ -119,14 +111,14 @@ def plan_option(scenario: Any) -> PlanOption:
         verdict=verdict,
         reached=int(s.get("reached") or 0),
         eligible=int(s.get("eligible") or 0),
-        unit=_UNITS.get(scenario.scheme, "reached"),
+        unit=entry.unit,
         coverage=_number(s.get("coverage")),
         students_reached=int(s.get("students_reached") or 0),
         expected_students=_number(s.get("expected_students")),
         cost=_number(s.get("cost")),
         cost_per_student_reached=_number(s.get("cost_per_student_reached")),
         volunteers_needed=None if needed is None else int(needed),
-        volunteers_word=_VOLUNTEER_WORDS.get(scenario.scheme, "volunteers"),
+        volunteers_word=entry.volunteers_word,
         equity_gap_pp=gap,
         equity_group=group,
         currency=str((scenario.cost_rates or {}).get("currency") or "£"),
@@ -319,11 +311,12 @@ def render_options(
         f'<thead><tr><th scope="col">Figure</th>{head}</tr></thead>'
         f"<tbody>{''.join(body_rows)}</tbody></table></section>"
     )
+    units = ", ".join(dict.fromkeys(entry.unit for entry in registry.SCHEMES.values()))
     parts.append(
-        '<p class="small">Reach counts what each scheme is for (mentees matched, targeted module '
-        "enrolments with a session that fits, students placed in a group); students expected to "
-        "take it up apply each plan's uptake assumptions. The largest equity gap is the student "
-        "group (big enough to compare) reached furthest below the plan's own average.</p>"
+        f'<p class="small">Reach counts what each scheme is for ({esc(units)}); students '
+        "expected to take it up apply each plan's uptake assumptions. The largest equity gap is "
+        "the student group (big enough to compare) reached furthest below the plan's own "
+        "average.</p>"
     )
     parts.append(
         f"<footer>Peer-support planning workbench {esc(__version__)} · made {esc(generated)} · "

@@ -24,7 +24,7 @@ from workbench.cohort.names import named
 from workbench.outcomes import charts as ch
 from workbench.outcomes.charts import chart_table, describe, render_png
 from workbench.outcomes.costs import CostRates, cost_per_student_table, rates_table
-from workbench.outcomes.coverage import Assumptions, assumptions_table, coverage_report
+from workbench.outcomes.coverage import Assumptions, assumptions_table
 from workbench.review.export import parameters_table
 from workbench.review.html import (
     CSP,
@@ -73,7 +73,7 @@ def analyse(scenario: Any, charts: bool = True) -> ScenarioAnalysis:
         rates = CostRates()
     try:
         out.coverage = (
-            coverage_report(view, scenario.cohort(), assumptions, scheme=scenario.scheme)
+            registry.coverage_report(view, scenario.cohort(), assumptions, scheme=scenario.scheme)
             if _has_reach(scenario)
             else None
         )
@@ -107,8 +107,9 @@ def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple
     scheme = registry.get(scenario.scheme)
     cov = analysis.coverage
     if cov is not None:
-        add("Coverage by programme", lambda: ch.coverage_by_programme_chart(cov.table))
-        for name, build in scheme.coverage_charts(cov.table):
+        labels = cov.measure_labels
+        add("Coverage by programme", lambda: ch.coverage_by_programme_chart(cov.table, labels))
+        for name, build in scheme.coverage_charts(cov.table, labels):
             add(name, build)
         add("Reach by student group", lambda: ch.equity_chart(cov.equity))
     for name, build in scheme.plan_charts(scenario.results, scenario.settings_model):
@@ -117,7 +118,12 @@ def _charts(scenario: Any, analysis: ScenarioAnalysis, rates: Any) -> list[tuple
         add(
             "Cost per student reached",
             lambda: ch.cost_per_student_chart(
-                cost_per_student_table([analysis.cost], [scenario.name]), rates.currency
+                cost_per_student_table(
+                    [analysis.cost],
+                    [scenario.name],
+                    [scheme_name(scenario.scheme, scenario.settings)],
+                ),
+                rates.currency,
             ),
         )
     return made

@@ -97,17 +97,6 @@ def _model(cls: type, value: Any) -> Any:
     return cls.model_validate(value.model_dump(mode="json"))
 
 
-def _scheme_of_settings(settings: Any) -> str:
-    name = type(settings).__name__.lower()
-    if "mentor" in name:
-        return "mentoring"
-    if "pass" in name:
-        return "pass"
-    if "group" in name:
-        return "groups"
-    raise TypeError(f"cannot tell the scheme of {type(settings).__name__}")
-
-
 def _set(settings: Any, **values: Any) -> Any:
     """A copy of pydantic settings with fields changed, validated again."""
     data = settings.model_dump()
@@ -161,7 +150,9 @@ def apply_variation(
     cohort: Cohort, settings: Any, name: str, value: float, seed: int = 0
 ) -> tuple[Cohort, Any]:
     """Apply one variation: returns the varied (cohort, settings)."""
-    case = vary(Case(cohort, _scheme_of_settings(settings), settings), name, value, seed)
+    case = vary(
+        Case(cohort, registry.scheme_of_settings(settings).key, settings), name, value, seed
+    )
     return case.cohort, case.settings
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.domain import Cohort
+from workbench.cohort.validation import Problem, missing_tables
 from workbench.outcomes.budget import budget_status
 from workbench.outcomes.costs import (
     CostBreakdown,
@@ -30,11 +31,13 @@ from workbench.outcomes.costs import (
 )
 from workbench.outcomes.coverage import (
     Assumptions,
+    CoverageReport,
     assumptions_for,
     coverage_table,
     groups_reach,
     mentoring_reach,
     pass_reach,
+    reach_report,
     uptakes,
 )
 from workbench.schemes.groups import entry as groups_entry
@@ -90,12 +93,27 @@ class Scheme:
     # The printed plan: the tables a plan's reach is rebuilt from, its tables and its charts.
     reach_tables: tuple[str, ...] = ()
     plan_view: PlanView | None = None
-    coverage_charts: Callable[[pd.DataFrame], list[Chart]] = no_charts
+    coverage_charts: Callable[[pd.DataFrame, dict[str, str]], list[Chart]] = no_charts
     plan_charts: Callable[[dict[str, pd.DataFrame], Callable[[], Any]], list[Chart]] = no_charts
     # Downloads: the plan's tables as one workbook (title, tables); sessions as a calendar.
     plan_workbook: tuple[str, tuple[str, ...]] | None = None
     calendar: bool = False
     extra_rate_fields: tuple[str, ...] = ()  # cost rates only this scheme uses
+    # The tables a result object carries, which tell its scheme apart (see scheme_of_result).
+    result_tables: tuple[str, ...] = ()
+    # The cohort tables the scheme needs with rows, beyond ``students``.
+    needs_tables: tuple[str, ...] = ()
+    # The coverage measures' names on charts: coverage table column -> words, reach first.
+    measure_labels: dict[str, str] = field(
+        default_factory=lambda: {"reach_share": "Reached", "expected_share": "Expected uptake"}
+    )
+    # The stored figure counting the volunteers a plan needs ("" when it needs none).
+    volunteers_figure: str = ""
+    # Changing a solved plan by hand: (cohort, settings, results, summary, edited table) -> the
+    # changed result, checked and scored (None: this scheme's plans are not edited by hand).
+    edit_plan: Callable[[Cohort, Any, dict[str, pd.DataFrame], dict, pd.DataFrame], Any] | None = (
+        None
+    )
 
     def name_for(self, settings: Any = None) -> str:
         """The scheme's name for these settings (study or social groups)."""
@@ -115,6 +133,10 @@ class Scheme:
         raise TypeError(
             f"settings for {self.name} must be a {self.settings_class.__name__} or a dict"
         )
+
+    def is_result(self, result: Any) -> bool:
+        """Whether ``result`` is a result of this scheme (it carries the scheme's tables)."""
+        return bool(self.result_tables) and all(hasattr(result, t) for t in self.result_tables)
 
     def label(self, key: str) -> str:
         """A headline figure's name for this scheme."""
@@ -177,6 +199,13 @@ SCHEMES: dict[str, Scheme] = {
             reach_tables=("matches", "unmatched"),
             plan_view=mentoring_entry.plan_view,
             plan_charts=mentoring_entry.plan_charts,
+            result_tables=("matches", "mentor_load"),
+            needs_tables=("mentors", "mentees"),
+            measure_labels={
+                "reach_share": "Matched with a mentor",
+                "expected_share": "Expected to stay active",
+            },
+            volunteers_figure="mentors_used",
         ),
         Scheme(
             key="pass",
@@ -210,6 +239,14 @@ SCHEMES: dict[str, Scheme] = {
             coverage_charts=pass_entry.coverage_charts,
             plan_charts=pass_entry.plan_charts,
             calendar=True,
+            result_tables=("sessions", "reach"),
+            needs_tables=("modules", "enrolments", "timetable", "rooms", "leaders"),
+            measure_labels={
+                "reach_share": "Session fits their timetable",
+                "expected_share": "Expected to attend at least once",
+                "expected_regular_share": "Expected to attend regularly",
+            },
+            volunteers_figure="leaders_used",
         ),
         Scheme(
             key="groups",
@@ -234,6 +271,13 @@ SCHEMES: dict[str, Scheme] = {
                 ("groups", "group_scores", "unplaced"),
             ),
             extra_rate_fields=("groups_staff_hours_per_week", "groups_book_rooms"),
+            result_tables=("groups", "unplaced"),
+            needs_tables=("modules", "enrolments", "timetable"),
+            measure_labels={
+                "reach_share": "Placed in a group",
+                "expected_share": "Expected to keep meeting",
+            },
+            edit_plan=groups_entry.edited_plan,
         ),
     )
 }
@@ -247,6 +291,48 @@ def get(key: str) -> Scheme:
         return SCHEMES[key]
     except KeyError:
         raise ValueError(f"unknown scheme '{key}' (use one of: {', '.join(SCHEMES)})") from None
+
+
+def scheme_of_result(result: Any) -> Scheme:
+    """The scheme a result object comes from (by the tables it carries)."""
+    for scheme in SCHEMES.values():
+        if scheme.is_result(result):
+            return scheme
+    raise TypeError(f"Not a scheme result: {type(result).__name__}")
+
+
+def scheme_of_settings(settings: Any) -> Scheme:
+    """The scheme whose settings model ``settings`` is."""
+    for scheme in SCHEMES.values():
+        if isinstance(settings, scheme.settings_class):
+            return scheme
+    raise TypeError(f"cannot tell the scheme of {type(settings).__name__}")
+
+
+def scheme_problems(cohort: Cohort, key: str) -> list[Problem]:
+    """What the scheme needs that the cohort lacks (tables without rows), in the coordinator's
+    words; nothing for a name the registry does not know."""
+    scheme = SCHEMES.get(key)
+    return missing_tables(cohort, key, scheme.needs_tables) if scheme else []
+
+
+def coverage_report(
+    result: Any,
+    cohort: Cohort,
+    assumptions: Assumptions | None = None,
+    reach: pd.DataFrame | None = None,
+    scheme: str | None = None,
+) -> CoverageReport:
+    """Coverage of a scheme result, or of a given reach frame (``scheme`` says whose; without
+    it the result's tables tell). Without ``assumptions`` a result is judged by the uptake it
+    was planned with."""
+    entry = get(scheme) if scheme is not None else scheme_of_result(result)
+    assumptions = assumptions_for(result, assumptions, entry.key)
+    if reach is None:
+        reach = entry.reach(result)
+    return reach_report(
+        reach, cohort, entry.key, assumptions, unit=entry.unit, measure_labels=entry.measure_labels
+    )
 
 
 def scheme_name(key: str, settings: Any = None) -> str:
@@ -304,7 +390,7 @@ def plan_figures(
     scheme = get(key)
     # Without explicit assumptions a plan is judged by the uptake it was planned with.
     assumptions = assumptions_for(
-        result, None if assumptions is None else _model(Assumptions, assumptions)
+        result, None if assumptions is None else _model(Assumptions, assumptions), key
     )
     if rates is None:
         rates = getattr(settings, "cost_rates", None)  # the rates a budget was solved with

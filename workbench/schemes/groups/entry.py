@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.cohort.domain import Cohort
+from workbench.schemes.groups.edit import check_edited, edited_result
 from workbench.schemes.groups.view import group_table
 from workbench.schemes.scheme_parts import PlanPart
 
@@ -16,6 +17,19 @@ from workbench.schemes.scheme_parts import PlanPart
 def groups_formed(cohort: Cohort, result: Any, reach: pd.DataFrame) -> dict[str, Any]:
     groups = result.groups
     return {"groups": int(groups["group_id"].nunique()) if len(groups) else 0}
+
+
+def edited_plan(
+    cohort: Cohort,
+    settings: Any,
+    results: Mapping[str, pd.DataFrame],
+    summary: Mapping[str, Any],
+    groups: pd.DataFrame,
+) -> Any:
+    """A solved plan's groups as moved by hand: re-checked against every rule, re-scored and
+    with its honest status (:mod:`workbench.schemes.groups.edit`)."""
+    plan = check_edited(cohort, settings, results["groups"], results["unplaced"], groups)
+    return edited_result(plan, settings, dict(summary), str(summary.get("pool", "")))
 
 
 def plan_view(

@@ -91,8 +91,8 @@ def plan_view(
     return parts
 
 
-def coverage_charts(table: pd.DataFrame) -> list[Chart]:
-    return [("Coverage by module", lambda: ch.coverage_by_module_chart(table))]
+def coverage_charts(table: pd.DataFrame, labels: Mapping[str, str]) -> list[Chart]:
+    return [("Coverage by module", lambda: ch.coverage_by_module_chart(table, labels))]
 
 
 def plan_charts(results: dict[str, pd.DataFrame], settings: Callable[[], Any]) -> list[Chart]:
