@@ -21,8 +21,11 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import sys
+import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -136,6 +139,30 @@ def _worker(
         conn.close()
 
 
+_MAIN_SWAP = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_main_to_rerun() -> Any:
+    """While a worker starts: a ``__main__`` that multiprocessing will not re-run in it.
+
+    Streamlit runs each page script as a ``__main__`` module carrying the script's path and leaves
+    it installed; a fork server or spawned worker re-runs the parent's ``__main__`` from its path
+    before it does anything else (the whole app, in every solve worker; a failure at once when
+    the script is gone). Only this module's own neutral stand-in is put back, so a script run
+    that installed its own ``__main__`` meanwhile keeps it.
+    """
+    stand_in = types.ModuleType("__main__")
+    with _MAIN_SWAP:
+        previous = sys.modules.get("__main__")
+        sys.modules["__main__"] = stand_in
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is stand_in and previous is not None:
+                sys.modules["__main__"] = previous
+
+
 def run_isolated(
     fn: Callable[..., Any],
     /,
@@ -168,7 +195,10 @@ def run_isolated(
         daemon=True,
     )
     started = time.monotonic()
-    process.start()
+    # A forked worker is a copy and re-runs nothing; a function of a script's own needs its script.
+    guard = context.get_start_method() != "fork" and getattr(fn, "__module__", "") != "__main__"
+    with _no_main_to_rerun() if guard else contextlib.nullcontext():
+        process.start()
     send.close()
     data: bytes | None = None
     try:
