@@ -25,9 +25,10 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "note: npm is not installed; the accessibility browser tests will say so." >&2
 fi
-# The whole suite on every core of this machine.
+# The whole suite on every core of this machine; a core that is free takes the next test (worksteal),
+# so one long browser test does not hold the rest back.
 status=0
-python -m pytest -p no:cacheprovider -n auto "$@" || status=$?
+python -m pytest -p no:cacheprovider -n auto --dist worksteal "$@" || status=$?
 
 # In CI, the suite without the browser tests on the other supported Pythons (3.12, 3.13), each in
 # its own virtual environment, when the machine has them (pyenv or pythonX.Y on the PATH).
@@ -50,7 +51,7 @@ if [ "${CI:-}" = "true" ] && [ "$#" -eq 0 ]; then
     "$interpreter" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
     echo "== Python $version: the suite without the browser tests"
-    "$venv/bin/python" -m pytest -p no:cacheprovider -n auto --ignore=tests/e2e -q || status=$?
+    "$venv/bin/python" -m pytest -p no:cacheprovider -n auto --dist worksteal --ignore=tests/e2e -q || status=$?
   done
 fi
 exit "$status"
