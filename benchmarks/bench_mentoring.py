@@ -19,7 +19,9 @@ default settings (as many mentees as possible, then the best total score) and wr
 Times are wall-clock seconds of the whole process (interpreter start, imports, loading, pairs,
 scores, model, solve, writing), with the CPU seconds it used in brackets (the fairer figure on
 a machine shared with other work), the median of ``--repeats`` runs for sizes up to 10,000 students
-and one run above; peak is the process's maximum resident memory. ``equal`` says the three
+(after one untimed run of each, the three taken in turns, so a drifting machine weighs on every
+column alike; measured one after another, the first column paid for the warm-up) and one run
+above; peak is the process's maximum resident memory. ``equal`` says the three
 plans match the same number of mentees with the same total score (OR-Tools' flow is the
 independent maximum flow). Today and OR-Tools are not run above ``--reference-max`` students
 (about 17 million pairs at 60,000: several GB). The last column times one what-if point
@@ -212,13 +214,33 @@ def timed(kind: str, folder: Path, out: Path, pythonpath: Path | None) -> dict:
     return row
 
 
-def measure(kind: str, folder: Path, tmp: Path, repeats: int, pythonpath: Path | None) -> dict:
-    runs = [timed(kind, folder, tmp / f"{kind}{k}", pythonpath) for k in range(repeats)]
-    row = runs[-1]
+def _summary(runs: list[dict]) -> dict:
+    row = dict(runs[-1])
     row["s"] = statistics.median(r["s"] for r in runs)
     row["cpu"] = statistics.median(r["cpu"] for r in runs)
     row["peak_MB"] = max(r["peak_MB"] for r in runs)
     return row
+
+
+def measure(kind: str, folder: Path, tmp: Path, repeats: int, pythonpath: Path | None) -> dict:
+    return _summary([timed(kind, folder, tmp / f"{kind}{k}", pythonpath) for k in range(repeats)])
+
+
+def measure_interleaved(
+    kinds: dict[str, Path | None], folder: Path, tmp: Path, repeats: int
+) -> dict[str, dict]:
+    """Each kind's medians, the runs taken in turns (each round in a rotated order) after one
+    untimed run of each when there are repeats: a machine that drifts during the run (a warm
+    file cache, a clock that steps down) weighs on every column alike."""
+    names = list(kinds)
+    if repeats > 1:
+        for name in names:
+            timed(name, folder, tmp / f"{name}_warm", kinds[name])
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for k in range(repeats):
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            runs[name].append(timed(name, folder, tmp / f"{name}{k}", kinds[name]))
+    return {name: _summary(done) for name, done in runs.items()}
 
 
 def run(sizes: list[int], repeats: int, baseline: str, reference_max: int) -> pd.DataFrame:
@@ -230,7 +252,11 @@ def run(sizes: list[int], repeats: int, baseline: str, reference_max: int) -> pd
             folder = tmp / f"cohort{n}"
             write_cohort(n, folder)
             reps = repeats if n <= 10_000 else 1
-            new = measure("new", folder, tmp / f"out{n}", reps, None)
+            kinds = {"new": None}
+            if n <= reference_max:
+                kinds.update(today=old, ortools=None)
+            timings = measure_interleaved(kinds, folder, tmp / f"runs{n}", reps)
+            new = timings["new"]
             row = {
                 "students": n,
                 "mentees": new["mentees"],
@@ -245,8 +271,7 @@ def run(sizes: list[int], repeats: int, baseline: str, reference_max: int) -> pd
             row.update(whatif_s=point["s"], whatif_cpu=point["cpu"], whatif_MB=point["peak_MB"])
             row["equal"] = "not compared"
             if n <= reference_max:
-                today = measure("today", folder, tmp / f"today{n}", reps, old)
-                ref = measure("ortools", folder, tmp / f"ref{n}", reps, None)
+                today, ref = timings["today"], timings["ortools"]
                 row.update(
                     today_s=today["s"],
                     today_cpu=today["cpu"],
