@@ -360,3 +360,34 @@ def test_warnings_do_not_block() -> None:
         "mentors.csv: student_id: warning: 1 student(s) are both mentor and mentee (e.g. S1)",
         "mentors.csv: student_id: warning: no mentor is at a higher level than any mentee",
     ]
+
+
+def test_a_row_needs_one_of_its_either_columns() -> None:
+    """A training row with neither a date nor a term week, or a result row with neither a mark
+    nor a result, is an error at its row; a row whose date is wrong is told that once."""
+    training = [
+        {"student_id": "S1", "date": "2026-09-21", "week": "", "hours": "2"},
+        {"student_id": "S1", "date": "", "week": "3", "hours": "2"},
+        {"student_id": "S2", "date": "", "week": "", "hours": "1.5"},
+        {"student_id": "S2", "date": "not a date", "week": "", "hours": "1"},
+    ]
+    outcomes = [
+        {"student_id": "S1", "module_code": "M1", "mark": "62", "result": ""},
+        {"student_id": "S2", "module_code": "M1", "mark": "", "result": "withdrawn"},
+        {"student_id": "S2", "module_code": "M2", "mark": "", "result": ""},
+    ]
+    modules = [{"module_code": "M1"}, {"module_code": "M2"}]
+    found = errors_only({"training": training, "outcomes": outcomes, "modules": modules})
+    assert "training.csv:4: date: gives neither a date nor a term week: one is needed" in found
+    assert "outcomes.csv:4: mark: gives neither a mark nor a result: one is needed" in found
+    assert [m for m in found if m.startswith("training.csv:5")] == [
+        m for m in found if m.startswith("training.csv:5: date:") and "neither" not in m
+    ]
+    assert len([m for m in found if m.startswith("training.csv:5")]) == 1
+    assert not [m for m in found if m.startswith(("training.csv:2", "training.csv:3"))]
+    assert not [m for m in found if m.startswith(("outcomes.csv:2", "outcomes.csv:3"))]
+
+
+def test_a_table_without_either_column_is_told_at_each_row() -> None:
+    found = errors_only({"training": [{"student_id": "S1", "hours": "2"}]})
+    assert found == ["training.csv:2: date: gives neither a date nor a term week: one is needed"]

@@ -46,6 +46,8 @@ class TableSpec:
     unique: tuple[str, ...] = ()  # columns whose combination must be unique
     aliases: tuple[str, ...] = ()  # other file / sheet names for the table
     references: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+    # Columns of which each row must give at least one, each with its words ("a term week").
+    one_of: tuple[tuple[str, str], ...] = ()
 
     @property
     def columns(self) -> dict[str, Column]:
@@ -181,6 +183,7 @@ _TERM_TABLES = (
             ("student_id", "students", "student_id"),
             ("module_code", "modules", "module_code"),
         ),
+        one_of=(("mark", "a mark"), ("result", "a result")),
     ),
     TableSpec(
         "progression",
@@ -209,6 +212,7 @@ _VOLUNTEER_TABLES = (
         "and the hours).",
         aliases=("training_attended", "volunteer_training", "trained"),
         references=(("student_id", "students", "student_id"),),
+        one_of=(("date", "a date"), ("week", "a term week")),
     ),
     TableSpec(
         "supervisors",
@@ -482,15 +486,18 @@ def contract_markdown() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for spec in CONTRACT.values():
+        either = [name for name, _ in spec.one_of]
         for col in spec.columns_list:
+            required = "yes" if col.required else ""
+            if col.name in either:
+                required = "one of " + " / ".join(either)
             kind = _KIND_WORDS[col.kind]
             if col.low is not None and col.kind in (INT, NUMBER):
                 kind += f", {col.low:g}-{col.high:g}"
             if col.default is not None:
                 kind += f", default {col.default}"
             lines.append(
-                f"| {spec.name} | {col.name} | {'yes' if col.required else ''} | {kind} "
-                f"| {', '.join(col.aliases)} |"
+                f"| {spec.name} | {col.name} | {required} | {kind} | {', '.join(col.aliases)} |"
             )
     lines += ["", "| table | what it holds | unique | refers to |", "| --- | --- | --- | --- |"]
     for spec in CONTRACT.values():

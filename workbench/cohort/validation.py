@@ -175,6 +175,7 @@ def _check_table(
             "ends before it starts",
         )
         bad_any |= backwards
+    bad_any |= _one_of_missing(raw, frame, table, spec, bad_any, out)
     if spec.name == "avoid":
         same = table["student_id_a"].notna() & (table["student_id_a"] == table["student_id_b"])
         out.add_rows(
@@ -219,6 +220,32 @@ def _check_table(
             )
             bad_any |= dup
     return table, bad_any
+
+
+def _one_of_missing(
+    raw: RawTable,
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    spec: TableSpec,
+    bad: pd.Series,
+    out: _Collector,
+) -> pd.Series:
+    """Rows that give none of the columns of which one is needed (a training row with neither a
+    date nor a term week), read from the cells as written (a whole-number column keeps an empty
+    cell as 0); a row already reported for one of those values is not told twice."""
+    if not spec.one_of:
+        return pd.Series(False, index=table.index)
+    names = [name for name, _ in spec.one_of]
+    words = [word for _, word in spec.one_of]
+    missing = ~bad
+    for name in (n for n in names if n in frame.columns):
+        missing &= _clean_strings(frame[name]).isna()
+    given = (
+        f"neither {words[0]} nor {words[1]}" if len(words) == 2 else "none of " + ", ".join(words)
+    )
+    message = f"gives {given}: one is needed"
+    out.add_rows(raw, table.loc[missing, ROW], names[0], message, "one of")
+    return missing
 
 
 def _fmt(minutes: Any) -> str:
