@@ -114,6 +114,15 @@ def load_settings(scheme: str, settings: dict[str, Any]) -> None:
         return groups_form.load_settings(settings)
     init_state(scheme)
     apply_preset(scheme, values_from_settings(scheme, settings))
+    if registry.get(scheme).form.observed_uptake:  # the plan's own take-up, observed or not
+        observed = {
+            code: {"regular": v["regular"], "once": v["once"]}
+            for code, v in (settings.get("module_uptake") or {}).items()
+        }
+        if observed:
+            st.session_state[OBSERVED_UPTAKE] = observed
+        else:
+            st.session_state.pop(OBSERVED_UPTAKE, None)
     rates, defaults = settings.get("cost_rates") or {}, CostRates()
     for name in shared.RATE_FIELDS:
         if rates.get(name) is not None:

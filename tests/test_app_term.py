@@ -120,6 +120,7 @@ def test_upload_registers_then_monitoring_evaluation_and_the_report() -> None:
     assert 'id="impact"' in report
     assert html.escape(effect.sentence) in report
 
+    first = at.session_state["scenario"]  # planned with the documented defaults
     at = page(at, "solve")
     button(at, "Solve").click().run()
     no_errors(at)
@@ -127,6 +128,28 @@ def test_upload_registers_then_monitoring_evaluation_and_the_report() -> None:
     for code, values in observed.items():
         assert again.settings["module_uptake"][code]["regular"] == values["regular"]
         assert again.settings["module_uptake"][code]["once"] == values["once"]
+
+    # Reopened in a new session, the plan brings its observed take-up back: solved again, it
+    # plans with the same take-up; reopening the first plan goes back to the defaults.
+    reopened = new_app()
+    reopened.query_params.update(ws=at.session_state["owner"], plan=again.id)
+    reopened.run()
+    reopened = page(reopened, "solve")
+    no_errors(reopened)
+    assert reopened.session_state["scenario"].id == again.id
+    assert reopened.session_state["observed_uptake"] == observed
+    button(reopened, "Solve").click().run()
+    no_errors(reopened)
+    assert (
+        reopened.session_state["scenario"].settings["module_uptake"]
+        == (again.settings["module_uptake"])
+    )
+    reopened = page(reopened, "home")
+    reopened.selectbox(key="reopen_choice").set_value(first.id)
+    button(reopened, "Reopen").click().run()
+    no_errors(reopened)
+    assert reopened.session_state["scenario"].id == first.id
+    assert "observed_uptake" not in reopened.session_state
 
 
 TERM_PAGES = ["attendance", "monitoring", "evaluation"]
