@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_common import shared, signin, term_state
+from app_common import shared, signin, tables, term_state
 from app_common.file_text import plain
 from workbench.cohort.loading import Upload
 from workbench.safe_tables import to_csv_bytes
@@ -57,7 +57,7 @@ if files and st.button("Check and add them", type="primary", key="term_add"):
     result = with_term_uploads(cohort, [Upload(f.name, f.getvalue()) for f in files])
     if result.cohort is None:
         st.error("These files cannot be added yet; every problem is listed below.")
-        st.dataframe(result.report.to_frame(), hide_index=True)
+        tables.show_problems(result.report)
     else:
         term_state.keep(result.cohort)
         cohort = result.cohort
@@ -71,7 +71,7 @@ if len(cohort.attendance):
     problems = check_attendance(cohort, term, plan.sessions if plan and plan.is_pass else None)
     if len(problems):
         st.warning(f"{len(problems):,} register rows do not fit the plan or the term:")
-        st.dataframe(problems, hide_index=True)
+        st.dataframe(problems, hide_index=True, column_config=tables.headers(problems.columns))
     else:
         st.success(
             f"All {len(cohort.attendance):,} register rows fit the plan and the term's weeks."

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app_common import shared, signin
+from app_common import shared, signin, tables
 from app_common.file_text import plain
 from workbench.cohort.domain import DAYS
 from workbench.cohort.validation import ValidationReport, ValidationResult
@@ -196,7 +196,7 @@ with supervise_tab:
             result = with_uploaded_table(cohort, "supervisors", upload.getvalue())
             if result.cohort is None:
                 st.error("The supervisors file has problems:")
-                table(result.report.to_frame())
+                tables.show_problems(result.report)
             else:
                 shared.set_cohort(result, "with supervisors", fp + "-supervisors")
                 st.rerun()

@@ -175,3 +175,16 @@ def test_before_a_plan_or_registers_the_pages_say_what_is_missing() -> None:
     at = page(at, "monitoring")
     no_errors(at)
     assert "Next, solve a plan" in texts(at)
+
+
+@needs_sample
+def test_registers_with_problems_are_listed_in_words() -> None:
+    at = page(solved("pass"), "attendance")
+    bad = b"student_id,module_code,week,attended\nnobody,PH1,soon,yes\n"
+    at.file_uploader(key="term_uploads").set_value([("registers.csv", bad, "text/csv")]).run()
+    button(at, "Check and add them").click().run()
+    no_errors(at)
+    assert "cannot be added yet" in texts(at)
+    shown = [d.value for d in at.dataframe if "What is wrong" in d.value.columns]
+    assert shown and list(shown[0].columns) == ["File", "Row", "Column", "Kind", "What is wrong"]
+    assert "week" in set(shown[0]["Column"]) and "2" in set(shown[0]["Row"])

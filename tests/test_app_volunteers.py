@@ -99,3 +99,18 @@ def test_volunteers_page_walks_recruit_train_supervise_record() -> None:
     mentor = hours.loc[hours["role"] == "mentor", "student id"].iloc[0]
     page_of = next(t for n, t in pages.items() if f"-{mentor}-" in n)
     assert "patience; **listening**" in page_of  # the edited skills, as text
+
+
+@needs_sample
+def test_a_bad_supervisors_file_lists_its_problems_in_words() -> None:
+    at = page(loaded_sample(), "volunteers")
+    bad = b"staff_id,name,email,capacity,faculty\nS1,Dr Ada Byron,ada@uni.example,many,Science\n"
+    at.file_uploader(key="supervisors_upload").set_value(("supervisors.csv", bad, "text/csv"))
+    at.run()
+    no_errors(at)
+    assert "The supervisors file has problems:" in [e.value for e in at.error]
+    shown = frame_with(at, "What is wrong")
+    assert list(shown.columns) == ["File", "Row", "Column", "Kind", "What is wrong"]
+    row = shown.iloc[0]
+    assert (row["File"], row["Row"], row["Column"]) == ("supervisors.csv", "2", "capacity")
+    assert "many" in row["What is wrong"]
