@@ -8,8 +8,6 @@ never per rerun; solver objects are never cached.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import re
 import sys
 import uuid
@@ -20,7 +18,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_common import session_memory, signin
+from app_common import cohort_files, session_memory, signin
+from app_common.cohort_files import (  # noqa: F401 (the pages read these from here)
+    SAMPLES,
+    available_samples,
+    contract_tables,
+    quick_facts,
+    template_workbook,
+    template_zip,
+)
 from app_common.file_text import plain
 from app_common.plan_files import export_files, file_stem, report_html  # noqa: F401
 from app_common.rates import (  # noqa: F401 (the pages read these from here)
@@ -33,26 +39,14 @@ from app_common.rates import (  # noqa: F401 (the pages read these from here)
 )
 from app_common.solver_glue import SOLVE_WAIT_S, run_solve, solver_slot, sweep_places  # noqa: F401
 from app_common.widgets import CHART_MEMO, KEEP, all_notes, chart_with_table, notes, readable  # noqa: F401
-from workbench.cohort.corrections import corrected_cohort, edit_digest
 from workbench.cohort.domain import Cohort
 from workbench.cohort.loading import (
-    Upload,
     cohort_to_tables,
-    load_cohort,
-    load_uploads,
-    tables_to_bytes,
-    template_tables,
 )
-from workbench.cohort.mapping import mapping_from_bytes, mapping_yaml
 from workbench.cohort.validation import Mapping, ValidationReport, ValidationResult
 from workbench.schemes.registry import scheme_problems
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_ROOT = Path(os.environ.get("WORKBENCH_SAMPLE_ROOT", ROOT / "sample_data"))
-SAMPLES = {
-    "department": "Sample department (about 300 students)",
-    "faculty": "Sample faculty (about 3,000 students)",
-}
 
 # Page files, for st.page_link / st.switch_page (app.py registers them with st.navigation).
 HOME = "app_pages/home.py"
@@ -202,53 +196,20 @@ def restore_cohort() -> None:
     ss[COHORT_KEY], ss[FINGERPRINT], ss[LABEL] = current, kept.fingerprint, kept.label
 
 
-def _folder_fingerprint(path: Path) -> str:
-    h = hashlib.sha256(str(path).encode())
-    for p in sorted(path.iterdir()) if path.is_dir() else [path]:
-        stat = p.stat()
-        h.update(f"{p.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
-
-
-def sample_path(name: str) -> Path:
-    return SAMPLE_ROOT / name
-
-
-def available_samples() -> dict[str, str]:
-    return {k: v for k, v in SAMPLES.items() if sample_path(k).is_dir()}
-
-
-@st.cache_data(max_entries=4, show_spinner="Reading the sample cohort...")
-def _load_folder(path: str, fp: str) -> ValidationResult:
-    return load_cohort(path)
-
-
-@st.cache_data(max_entries=4, show_spinner="Reading and checking your files...")
-def _load_files(files: tuple[tuple[str, bytes], ...], mapping_text: str = "") -> ValidationResult:
-    mapping = mapping_from_bytes("mapping", mapping_text.encode()) if mapping_text else None
-    return load_uploads([Upload(name, data) for name, data in files], mapping)
-
-
 def load_sample(name: str = "department", keep: bool = True) -> bool:
-    path = sample_path(name)
-    if not path.is_dir():
-        st.error(f"The {plain(name)} sample is not installed (looked in {plain(path)}).")
+    result, fp = cohort_files.read_sample(name)
+    if result is None:
+        st.error(
+            f"The {plain(name)} sample is not installed "
+            f"(looked in {plain(cohort_files.sample_path(name))})."
+        )
         return False
-    fp = "sample-" + _folder_fingerprint(path)
-    result = _load_folder(str(path), fp)
     return set_cohort(result, SAMPLES.get(name, name), fp, keep=keep)
 
 
 def load_files(files: list[tuple[str, bytes]], mapping: Mapping | None = None) -> bool:
     """Read and check uploaded files (with the coordinator's mapping, if any)."""
-    text = mapping_yaml(mapping) if mapping is not None else ""
-    h = hashlib.sha256(text.encode())
-    for name, data in files:
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    fp = "upload-" + h.hexdigest()[:16]
-    result = _load_files(tuple(files), text)
-    if result.cohort is not None:
-        result.cohort = result.cohort.model_copy(update={"name": Path(files[0][0]).stem})
+    result, fp = cohort_files.read_uploads(files, mapping)
     names = ", ".join(name for name, _ in files)
     signin.record(store(), "uploaded a cohort", names, "accepted" if result.cohort else "refused")
     return set_cohort(result, f"Uploaded: {names}", fp)
@@ -259,41 +220,9 @@ def apply_corrections(table: str, edited: pd.DataFrame) -> bool:
     current = cohort()
     if current is None:
         return False
-    tables = contract_tables(fingerprint(), current)
-    result = corrected_cohort(tables, table, edited, current.name)
-    fp = f"edit-{fingerprint()}-{table}-{edit_digest(edited)}"
+    result, fp = cohort_files.corrected(fingerprint(), current, table, edited)
     signin.record(store(), "corrected the cohort", table)
     return set_cohort(result, f"{st.session_state.get(LABEL, 'cohort')} (corrected)", fp)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def contract_tables(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
-    """The cohort in contract form (as the coordinator typed it), cached per fingerprint."""
-    return cohort_to_tables(_cohort)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def quick_facts(fp: str, _cohort: Cohort) -> dict[str, pd.DataFrame]:
-    """The Cohort page's quick facts, computed once per cohort."""
-    from workbench.cohort import summary
-
-    return {
-        "programmes": summary.students_by_programme_level(_cohort),
-        "ratio": summary.mentor_ratio_by_programme(_cohort),
-        "fail_rates": summary.modules_by_fail_rate(_cohort),
-        "busiest": summary.busiest_hours(_cohort),
-    }
-
-
-@st.cache_data(show_spinner=False)
-def template_zip() -> bytes:
-    """Empty cohort tables with every column as a header, zipped CSVs."""
-    return tables_to_bytes(template_tables(), "zip")
-
-
-@st.cache_data(show_spinner=False)
-def template_workbook() -> bytes:
-    return tables_to_bytes(template_tables(), "xlsx")
 
 
 # ----------------------------------------------------------------------------- page helpers
